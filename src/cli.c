@@ -1,0 +1,81 @@
+/*
+** Shared CLI helpers: format option, colour policy, escaping for the
+** terminal and JSON. Escaping lives here once so no command prints event
+** text raw.
+*/
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const format_names[] = {"text", "json", "csv", "xml",
+                                           "jsonl"};
+
+int cli_parse_format(const char *cmd, const char *value, unsigned allowed,
+                     cli_format *out) {
+  for (unsigned i = 0; i < sizeof format_names / sizeof *format_names; i++) {
+    if (value && strcmp(value, format_names[i]) == 0 && (allowed & (1u << i))) {
+      *out = (cli_format)i;
+      return 0;
+    }
+  }
+  char list[64] = "";
+  for (unsigned i = 0; i < sizeof format_names / sizeof *format_names; i++) {
+    if (!(allowed & (1u << i))) continue;
+    if (list[0]) strncat(list, "|", sizeof list - strlen(list) - 1);
+    strncat(list, format_names[i], sizeof list - strlen(list) - 1);
+  }
+  cli_usage_error(cmd, "--format must be one of %s (got '%s')", list,
+                  value ? value : "");
+  return -1;
+}
+
+int cli_use_colour(FILE *stream) {
+  const char *no = getenv("NO_COLOR");
+  if (no && no[0]) return 0;
+  return isatty(fileno(stream));
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "faultline %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\nTry 'faultline %s --help'.\n", cmd);
+  va_end(ap);
+  return FL_EXIT_USAGE;
+}
+
+int cli_is_help(const char *arg) {
+  return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+void cli_json_string(FILE *out, const char *s) {
+  fputc('"', out);
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    switch (*p) {
+      case '"': fputs("\\\"", out); break;
+      case '\\': fputs("\\\\", out); break;
+      case '\n': fputs("\\n", out); break;
+      case '\r': fputs("\\r", out); break;
+      case '\t': fputs("\\t", out); break;
+      default:
+        if (*p < 0x20 || *p == 0x7f)
+          fprintf(out, "\\u%04x", *p);
+        else
+          fputc(*p, out);
+    }
+  }
+  fputc('"', out);
+}
+
+void cli_term_string(FILE *out, const char *s) {
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+      fprintf(out, "\\x%02x", *p);
+    else
+      fputc(*p, out);
+  }
+}

@@ -1,0 +1,58 @@
+/*
+** Shared pieces of the faultline command-line tool: exit codes, output
+** format selection, colour policy and option-value parsing.
+**
+** The CLI is thin: it parses arguments and prints; every decision about
+** events lives in lib/. Nothing here may read event data itself.
+*/
+#ifndef FL_CLI_H
+#define FL_CLI_H
+
+#include <stdio.h>
+
+#include "faultline.h"
+
+/* Exit codes, documented in docs/faultline.1 and README.md. */
+enum {
+  FL_EXIT_OK = 0,       /* success, nothing found */
+  FL_EXIT_FINDINGS = 1, /* findings, or partial input (something skipped) */
+  FL_EXIT_USAGE = 2,    /* bad command line */
+  FL_EXIT_INPUT = 3     /* input unusable / unknown item */
+};
+
+typedef enum cli_format {
+  CLI_FORMAT_TEXT = 0,
+  CLI_FORMAT_JSON,
+  CLI_FORMAT_CSV,
+  CLI_FORMAT_XML,
+  CLI_FORMAT_JSONL
+} cli_format;
+
+/* Parses a --format value against the allowed set (a bitmask of
+** 1u << cli_format). Prints a usage error and returns -1 when not allowed. */
+int cli_parse_format(const char *cmd, const char *value, unsigned allowed,
+                     cli_format *out);
+
+/* 1 when colour may be written to stream: a TTY and NO_COLOR unset. */
+int cli_use_colour(FILE *stream);
+
+/* Prints "faultline CMD: message" to stderr and returns FL_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Returns 1 if arg is -h or --help. */
+int cli_is_help(const char *arg);
+
+/* Writes s as a JSON string literal (with quotes), escaping everything that
+** JSON requires and every control character. */
+void cli_json_string(FILE *out, const char *s);
+
+/* Writes s for a terminal: control characters and ESC are shown as \xNN so
+** attacker-controlled text cannot move the cursor or recolour the screen. */
+void cli_term_string(FILE *out, const char *s);
+
+#define FL_COMMAND(name, fn, summary) int fn(int argc, char **argv);
+#include "commands.def"
+#undef FL_COMMAND
+
+#endif
