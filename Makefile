@@ -19,7 +19,7 @@ VERSION := 0.1.0
 CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
-INCS    := -Iinclude -Ilib
+INCS    := -Iinclude -Ilib -Itests
 DEPFLAGS = -MMD -MP
 
 ifeq ($(BUILD),release)
@@ -50,7 +50,8 @@ all: $(O)/faultline $(O)/libfaultline.a $(O)/libfaultline.so $(O)/faultline.pc $
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
 
 $(O)/libfaultline.a: $(LIB_OBJ)
 	@rm -f $@

@@ -253,4 +253,8 @@ const char *fl_catalog_suggest(const char *word);
 }
 #endif
 
+/* Stage APIs, one header each. */
+#include "faultline/evtx.h"
+#include "faultline/evtx_writer.h"
+
 #endif /* FAULTLINE_H */

@@ -32,7 +32,7 @@ static char th_first_failure[512];
     if (!th_a || !th_b || strcmp(th_a, th_b) != 0) {                         \
       if (!th_failed_checks++)                                               \
         snprintf(th_first_failure, sizeof th_first_failure,                  \
-                 "%s:%d: \"%s\" != \"%s\"", __FILE__, __LINE__,              \
+                 "%s:%d: \"%.200s\" != \"%.200s\"", __FILE__, __LINE__,              \
                  th_a ? th_a : "(null)", th_b ? th_b : "(null)");            \
     }                                                                        \
   } while (0)
