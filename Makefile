@@ -96,6 +96,7 @@ tidy:
 	clang-tidy --quiet $(LIB_SRC) $(CLI_SRC) -- $(CSTD) $(INCS) -DFL_VERSION=\"$(VERSION)\"
 
 .PHONY: all test install clean tidy
+.SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(O)/tests/unit/%.d)
 -include fuzz/fuzz.mk

@@ -83,21 +83,34 @@ const fl_code_info *fl_catalog_code_at(size_t index);
 ** HRESULT_FROM_WIN32 form (0x8007xxxx). */
 const fl_code_info *fl_catalog_code_by_value(uint32_t value);
 const fl_code_info *fl_catalog_code_by_symbol(const char *symbol);
+/* Finds a code by its message text, as events put it in FailureReason; a
+** trailing period, space or CR/LF is ignored. Several codes share a text
+** (13809-13812): the lowest is returned. */
+const fl_code_info *fl_catalog_code_by_message(const char *message);
 
-/* What is known about why a code happens and what to check. */
+/* What is known about why something fails and what to check. */
+typedef enum fl_knowledge_kind {
+  FL_KNOW_CODE = 0,           /* key = an error code value */
+  FL_KNOW_EVENT,              /* key = a Security event id */
+  FL_KNOW_ISCSIPRT,           /* key = an iScsiPrt event id */
+  FL_KNOW_ISCSI_FAILURE_TYPE  /* key = ISCSI_INITIATOR_FAILURE_TYPE value */
+} fl_knowledge_kind;
+
 typedef struct fl_knowledge {
-  uint32_t code;       /* a code value, or an event id when is_event */
-  int is_event;
+  fl_knowledge_kind kind;
+  uint32_t key;
   const char *cause;
   const char *check;   /* concrete checks and commands */
   const char *source;  /* where this knowledge comes from */
   int inferred;        /* 1 when the cause is our inference */
 } fl_knowledge;
 
-/* Fills out[0..cap) with the knowledge rows for a code (or event id when
-** is_event); returns how many exist (may exceed cap). */
-size_t fl_catalog_knowledge(uint32_t code, int is_event,
+/* Fills out[0..cap) with the knowledge rows for (kind, key); returns how
+** many exist (may exceed cap). */
+size_t fl_catalog_knowledge(fl_knowledge_kind kind, uint32_t key,
                             const fl_knowledge **out, size_t cap);
+size_t fl_catalog_knowledge_count(void);
+const fl_knowledge *fl_catalog_knowledge_at(size_t index);
 
 /* ------------------------------------------------------------------------
 ** Catalog: %%NNNN parameter strings (msobjs.dll)
