@@ -29,6 +29,28 @@ static const char *family_title(fl_code_family f) {
   return (unsigned)f < FL_CODE_FAMILY_COUNT ? t[f] : "code";
 }
 
+/* Writes text wrapped at 78 columns, each line indented by two spaces. */
+static void wrapped(const explain_out *o, const char *text) {
+  const size_t width = 76;
+  const char *p = text;
+  while (*p) {
+    size_t n = strlen(p);
+    if (n > width) {
+      n = width;
+      while (n > 0 && p[n] != ' ') n--;
+      if (n == 0) n = width;
+    }
+    char line[128];
+    memcpy(line, p, n);
+    line[n] = '\0';
+    fputs("  ", o->out);
+    cli_term_string(o->out, line);
+    fputc('\n', o->out);
+    p += n;
+    while (*p == ' ') p++;
+  }
+}
+
 static void knowledge_text(const explain_out *o, fl_knowledge_kind kind,
                            uint32_t key) {
   const fl_knowledge *k[8];
@@ -37,15 +59,14 @@ static void knowledge_text(const explain_out *o, fl_knowledge_kind kind,
   for (size_t i = 0; i < n; i++) {
     fputc('\n', o->out);
     heading(o, k[i]->inferred ? "Likely cause (our inference):" : "Likely cause:");
-    fputs("\n  ", o->out);
-    cli_term_string(o->out, k[i]->cause);
     fputc('\n', o->out);
+    wrapped(o, k[i]->cause);
     heading(o, "What to check:");
-    fputs("\n  ", o->out);
-    cli_term_string(o->out, k[i]->check);
-    fputs("\n  Source: ", o->out);
-    cli_term_string(o->out, k[i]->source);
     fputc('\n', o->out);
+    wrapped(o, k[i]->check);
+    heading(o, "Source:");
+    fputc('\n', o->out);
+    wrapped(o, k[i]->source);
   }
 }
 
@@ -148,16 +169,21 @@ static void event_fields_text(const explain_out *o, const fl_event_def *ev) {
     fputs("  Fields: none (the event carries no EventData)\n", o->out);
     return;
   }
-  fputs("  Fields (EventData, in manifest order):\n", o->out);
-  const char *section = NULL;
+  /* Grouped as the message shows them; %n is the manifest position. */
+  fputs("  Fields (%n = position in EventData):\n", o->out);
   for (size_t i = 0; i < ev->field_count; i++) {
-    const fl_field_def *f = &ev->fields[i];
-    if (f->section[0] && (!section || strcmp(section, f->section) != 0)) {
-      fprintf(o->out, "    [%s]\n", f->section);
-      section = f->section;
+    const char *sec = ev->fields[i].section;
+    int seen = 0;
+    for (size_t j = 0; j < i && !seen; j++)
+      seen = strcmp(ev->fields[j].section, sec) == 0;
+    if (seen) continue;
+    if (sec[0]) fprintf(o->out, "    %s\n", sec);
+    for (size_t j = i; j < ev->field_count; j++) {
+      const fl_field_def *f = &ev->fields[j];
+      if (strcmp(f->section, sec) != 0) continue;
+      fprintf(o->out, "      %%%-3zu %-30s %-4s %s\n", j + 1, f->name,
+              fl_field_type_name(f->type), f->label);
     }
-    fprintf(o->out, "    %%%-3zu %-30s %-4s %s\n", i + 1, f->name,
-            fl_field_type_name(f->type), f->label);
   }
 }
 
