@@ -84,7 +84,7 @@ install: all
 	install -m 755 $(O)/libfaultline.so $(DESTDIR)$(PREFIX)/lib/libfaultline.so.$(VERSION)
 	ln -sf libfaultline.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libfaultline.so.0
 	ln -sf libfaultline.so.0 $(DESTDIR)$(PREFIX)/lib/libfaultline.so
-	install -m 644 $(O)/faultline.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/faultline.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' faultline.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/faultline.pc
 	install -m 644 include/faultline.h $(DESTDIR)$(PREFIX)/include/faultline.h
 	install -m 644 include/faultline/* $(DESTDIR)$(PREFIX)/include/faultline/
 	install -m 644 docs/faultline.1 $(DESTDIR)$(PREFIX)/share/man/man1/faultline.1
