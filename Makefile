@@ -93,7 +93,7 @@ clean:
 	rm -rf build
 
 tidy:
-	clang-tidy --quiet $(LIB_SRC) $(CLI_SRC) -- $(CSTD) $(INCS) -DFL_VERSION=\"$(VERSION)\"
+	clang-tidy --quiet $(LIB_SRC) $(CLI_SRC) -- $(CSTD) $(INCS) -pthread -DFL_VERSION=\"$(VERSION)\"
 
 .PHONY: all test install clean tidy
 .SECONDARY:

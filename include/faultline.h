@@ -214,9 +214,9 @@ typedef struct fl_subcategory {
 typedef struct fl_event_def {
   uint16_t id;
   uint8_t version;
+  fl_outcome outcome;
   const char *title;               /* adtschema.dll message first line */
   const fl_subcategory *subcategory;
-  fl_outcome outcome;
   const char *outcome_note;        /* why outcome is uncertain, or "" */
   size_t field_count;
   const fl_field_def *fields;

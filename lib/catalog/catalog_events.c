@@ -36,7 +36,7 @@ static const fl_subcategory subcategories[] = {
 /* The sentinel keeps field-less events' arrays non-empty (ISO C forbids
 ** zero-length arrays); it is not counted. */
 #define FL_EVENT_BEGIN(id, ver, sub, outcome, title, onote, note)        \
-  {id, ver, title, &subcategories[sub], outcome, onote,                   \
+  {id, ver, outcome, title, &subcategories[sub], onote,                   \
    sizeof fields_##id##_v##ver / sizeof *fields_##id##_v##ver - 1,        \
    fields_##id##_v##ver, note},
 #define FL_FIELD(id, ver, name, type, role, section, label)
