@@ -220,6 +220,37 @@ expect_exit help_exit 0 -- explain --help
 expect_out help_usage 'usage|Usage'
 expect_exit help_short_exit 0 -- explain -h
 
+# ---------------------------------------------------------------- odd input
+# Never a crash or sanitizer report; an input error (3) or usage error (2).
+long=$(head -c 5000 /dev/zero | tr '\0' A)
+odd=("%%" "0x" "0xFFFFFFFFFFFFFFFFFF" "-1" "13801abc" "%%abc" "%%99999999999999999999" "$long"
+     $'\xff\xfe' "ERROR_IPSEC" "4294967296")
+i=0
+for a in "${odd[@]}"; do
+  i=$((i + 1))
+  "$FL_BIN" explain "$a" >"$TMP/out" 2>"$TMP/err"
+  rc=$?
+  if { [ "$rc" -eq 2 ] || [ "$rc" -eq 3 ]; } && ! grep -q 'Sanitizer\|runtime error' "$TMP/err"; then
+    echo "PASS odd_input_$i"
+  else
+    echo "FAIL odd_input_$i: explain '${a:0:40}' exited $rc: $(head -c 300 "$TMP/err")"
+  fi
+done
+for a in "-1" "99999999999999999999" "4653x" ""; do
+  i=$((i + 1))
+  "$FL_BIN" explain event "$a" >"$TMP/out" 2>"$TMP/err"
+  rc=$?
+  if { [ "$rc" -eq 2 ] || [ "$rc" -eq 3 ]; } && ! grep -q 'Sanitizer\|runtime error' "$TMP/err"; then
+    echo "PASS odd_event_id_$i"
+  else
+    echo "FAIL odd_event_id_$i: explain event '$a' exited $rc: $(head -c 300 "$TMP/err")"
+  fi
+done
+# A control sequence in the argument is echoed escaped, never raw.
+expect_exit esc_in_argument_exit 3 -- explain $'ERR\033[31mOR'
+n=$(tr -cd '\033' <"$TMP/err" | wc -c)
+if [ "$n" -eq 0 ]; then echo "PASS esc_in_argument_escaped"; else echo "FAIL esc_in_argument_escaped: raw ESC echoed to stderr"; fi
+
 # ---------------------------------------------------------------- no ESC bytes
 # Not a terminal (stdout/stderr to files): never colour.
 esc_cases=("explain 13801" "explain event 4653" "explain %%8199" "explain iscsi-event 17"

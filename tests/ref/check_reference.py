@@ -726,6 +726,42 @@ def lookup_checks(ref, cat_codes):
     report("lookup_iscsi_events", bad, "%d events" % len(ref["iscsi_events"]))
 
 
+def text_checks(ref):
+    """Default (text) output: codes show symbol, decimal, hex and the exact
+    message; events show title, subcategory, every field name, auditpol."""
+    def run_text(args):
+        rc, out, err = run_fl(["explain"] + args)
+        return rc, out, err
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(16, (os.cpu_count() or 2) * 2)) as ex:
+        codes = list(ex.map(run_text, [[str(c["value"])] for c in ref["codes_win32"]]))
+        ids = sorted({e["id"] for e in ref["events"]})
+        events = list(ex.map(run_text, [["event", str(i)] for i in ids]))
+    bad = []
+    for c, (rc, out, err) in zip(ref["codes_win32"], codes):
+        if rc != 0:
+            bad.append("explain %d: exit %d" % (c["value"], rc))
+            continue
+        for what, needle in (("symbol", c["symbol"]), ("decimal", str(c["value"])), ("hex", c["hex"]),
+                             ("message", c["message"])):
+            if needle not in out:
+                bad.append("explain %d text lacks the %s %s" % (c["value"], what, r(needle)))
+    report("text_codes_show_symbol_dec_hex_message", bad, "%d codes" % len(codes))
+    bad = []
+    for i, (rc, out, err) in zip(ids, events):
+        if rc != 0:
+            bad.append("explain event %d: exit %d" % (i, rc))
+            continue
+        refs = [e for e in ref["events"] if e["id"] == i]
+        names = {f["name"] for e in refs for f in e["fields"]}
+        want = [("title", refs[0]["title"]), ("subcategory", refs[0]["subcategory"]),
+                ("auditpol", 'auditpol /set /subcategory:"%s"' % refs[0]["subcategory"])]
+        want += [("field", n) for n in sorted(names) if not re.search(r"\b%s\b" % re.escape(n), out)]
+        for what, needle in want:
+            if what == "field" or needle not in out:
+                bad.append("explain event %d text lacks the %s %s" % (i, what, r(needle)))
+    report("text_events_show_title_subcategory_fields_auditpol", bad, "%d ids" % len(ids))
+
+
 def knowledge_checks(ref, cat_codes):
     # §2b codes: explainable + carry knowledge; [inference] rows flagged inferred
     codes = sorted(ref["k2b_codes"])
@@ -989,6 +1025,7 @@ def main():
         compare_flags(ref["flags"], ref["constants"], lists["flags"])
     if "codes" in lists:
         lookup_checks(ref, lists["codes"])
+        text_checks(ref)
         knowledge_checks(ref, lists["codes"])
     nonexistent_checks(ref, lists.get("events", []))
     return 1 if FAILED or len(lists) < 6 else 0
