@@ -10,7 +10,7 @@ set -u
 : "${FL_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${FL_BIN:=/work/main/build/release/faultline}"
 export FL_BIN
-# shellcheck source=../cli_lib.sh
+# shellcheck source-path=SCRIPTDIR source=../cli_lib.sh
 source "$FL_ROOT/tests/cli_lib.sh"
 PY=/usr/bin/python3
 
