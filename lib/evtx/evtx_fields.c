@@ -1,0 +1,289 @@
+/*
+** Field-extractor sink: fills fl_evtx_event from a parsed record (System
+** fields by path Event/System/..., EventData <Data> items and UserData
+** leaf elements as name/value pairs). Strings are rendered with the same
+** value formatter as the XML output, unescaped.
+**
+** Must never: keep pointers while its buffers may still grow (offsets
+** until fl_evtx_fields_sink_finish), or assume the record has a System.
+*/
+#include <stdlib.h>
+
+#include "evtx/evtx_internal.h"
+
+enum {
+  FLD_NONE = 0, FLD_PROVIDER, FLD_GUID, FLD_SOURCE, FLD_CHANNEL,
+  FLD_COMPUTER, FLD_USER, FLD_ACTIVITY, FLD_RELATED,
+  FLD_EVENT_ID = 10, FLD_QUALIFIERS, FLD_VERSION, FLD_LEVEL, FLD_TASK,
+  FLD_OPCODE, FLD_KEYWORDS, FLD_TIME, FLD_RECORD_ID, FLD_PID, FLD_TID,
+  FLD_PAIR_NAME = 30, FLD_PAIR_VALUE = 31
+};
+
+typedef struct fl_evtx_fld_rule {
+  const char *elem, *attr; /* attr NULL: element text */
+  int id;
+} fl_evtx_fld_rule;
+
+static const fl_evtx_fld_rule fl_evtx_fld_rules[] = {
+    {"Provider", "Name", FLD_PROVIDER},
+    {"Provider", "Guid", FLD_GUID},
+    {"Provider", "EventSourceName", FLD_SOURCE},
+    {"EventID", NULL, FLD_EVENT_ID},
+    {"EventID", "Qualifiers", FLD_QUALIFIERS},
+    {"Version", NULL, FLD_VERSION},
+    {"Level", NULL, FLD_LEVEL},
+    {"Task", NULL, FLD_TASK},
+    {"Opcode", NULL, FLD_OPCODE},
+    {"Keywords", NULL, FLD_KEYWORDS},
+    {"TimeCreated", "SystemTime", FLD_TIME},
+    {"EventRecordID", NULL, FLD_RECORD_ID},
+    {"Correlation", "ActivityID", FLD_ACTIVITY},
+    {"Correlation", "RelatedActivityID", FLD_RELATED},
+    {"Execution", "ProcessID", FLD_PID},
+    {"Execution", "ThreadID", FLD_TID},
+    {"Channel", NULL, FLD_CHANNEL},
+    {"Computer", NULL, FLD_COMPUTER},
+    {"Security", "UserID", FLD_USER},
+};
+
+typedef fl_evtx_fields_sink fl_evtx_fs;
+
+static void fl_evtx_fs_end_capture(fl_evtx_fs *f) {
+  int id = f->capture;
+  if (!id) return;
+  uint32_t off = f->cap_off, len = (uint32_t)f->text.len - off;
+  if (id == FLD_PAIR_NAME) {
+    f->pair[0] = off;
+    f->pair[1] = len;
+  } else if (id == FLD_PAIR_VALUE) {
+    f->pair[2] = off;
+    f->pair[3] = len;
+  } else if (id < 32 && !(f->seen & (1u << id))) {
+    f->seen |= 1u << id;
+    f->str_off[id] = off;
+    f->str_len[id] = len;
+  }
+  f->capture = 0;
+}
+
+static void fl_evtx_fs_start(fl_evtx_fs *f, int id) {
+  fl_evtx_fs_end_capture(f);
+  f->capture = id;
+  f->capture_depth = f->depth;
+  f->cap_off = (uint32_t)f->text.len;
+}
+
+static int fl_evtx_fs_at(const fl_evtx_fs *f, unsigned d, const char *s) {
+  return f->depth >= d && d <= 5 && strcmp(f->path[d - 1], s) == 0;
+}
+
+static int fl_evtx_fs_rule(const fl_evtx_fs *f, const char *attr) {
+  if (f->depth != 3 || !fl_evtx_fs_at(f, 1, "Event") ||
+      !fl_evtx_fs_at(f, 2, "System"))
+    return FLD_NONE;
+  for (size_t i = 0; i < sizeof fl_evtx_fld_rules / sizeof *fl_evtx_fld_rules;
+       i++) {
+    const fl_evtx_fld_rule *r = &fl_evtx_fld_rules[i];
+    if (strcmp(r->elem, f->path[2])) continue;
+    if (attr ? (r->attr && !strcmp(r->attr, attr)) : !r->attr) return r->id;
+  }
+  return FLD_NONE;
+}
+
+/* EventData/<X> and UserData/<wrapper>/<X> are pairs. */
+static unsigned fl_evtx_fs_pair_depth(const fl_evtx_fs *f) {
+  if (!fl_evtx_fs_at(f, 1, "Event")) return 0;
+  if (fl_evtx_fs_at(f, 2, "EventData")) return 3;
+  if (fl_evtx_fs_at(f, 2, "UserData")) return 4;
+  return 0;
+}
+
+static void fl_evtx_fs_open(fl_evtx_sink *s, const char *name, size_t n) {
+  fl_evtx_fs *f = (fl_evtx_fs *)s;
+  if (f->capture && f->capture != FLD_PAIR_VALUE) fl_evtx_fs_end_capture(f);
+  f->depth++;
+  if (f->depth <= 5) {
+    size_t k = n < sizeof f->path[0] - 1 ? n : sizeof f->path[0] - 1;
+    memcpy(f->path[f->depth - 1], name, k);
+    f->path[f->depth - 1][k] = 0;
+  }
+  unsigned pd = fl_evtx_fs_pair_depth(f);
+  if (pd && f->depth == pd && !f->pair_open) {
+    f->pair_open = 1;
+    memset(f->pair, 0, sizeof f->pair);
+    if (!(n == 4 && memcmp(name, "Data", 4) == 0)) {
+      f->pair[0] = (uint32_t)f->text.len;
+      f->pair[1] = (uint32_t)n;
+      fl_evtx_buf_put(&f->text, name, n);
+    }
+  }
+}
+
+static void fl_evtx_fs_attr(fl_evtx_sink *s, const char *name, size_t n) {
+  fl_evtx_fs *f = (fl_evtx_fs *)s;
+  char a[24];
+  size_t k = n < sizeof a - 1 ? n : sizeof a - 1;
+  memcpy(a, name, k);
+  a[k] = 0;
+  int id = fl_evtx_fs_rule(f, a);
+  if (!id && f->pair_open && f->depth == 3 && !strcmp(a, "Name"))
+    id = FLD_PAIR_NAME;
+  if (id) fl_evtx_fs_start(f, id);
+  else fl_evtx_fs_end_capture(f);
+}
+
+static void fl_evtx_fs_attrs_end(fl_evtx_sink *s) {
+  fl_evtx_fs *f = (fl_evtx_fs *)s;
+  fl_evtx_fs_end_capture(f);
+  int id = fl_evtx_fs_rule(f, NULL);
+  if (!id && f->pair_open && f->depth == fl_evtx_fs_pair_depth(f))
+    id = FLD_PAIR_VALUE;
+  if (id) fl_evtx_fs_start(f, id);
+}
+
+static void fl_evtx_fs_close(fl_evtx_sink *s) {
+  fl_evtx_fs *f = (fl_evtx_fs *)s;
+  if (f->capture && f->capture_depth == f->depth) fl_evtx_fs_end_capture(f);
+  if (f->pair_open && f->depth == fl_evtx_fs_pair_depth(f)) {
+    if (f->capture == FLD_PAIR_VALUE) fl_evtx_fs_end_capture(f);
+    fl_evtx_buf_put(&f->pairs, f->pair, sizeof f->pair);
+    f->pair_open = 0;
+  }
+  if (f->depth) f->depth--;
+}
+
+static void fl_evtx_fs_value(fl_evtx_sink *s, const fl_evtx_val *v) {
+  fl_evtx_fs *f = (fl_evtx_fs *)s;
+  if (!f->capture) return;
+  if (f->capture == FLD_TIME && v->type == FL_VT_FILETIME && v->len >= 8) {
+    f->filetime = fl_le64(v->p);
+    f->filetime_ok = 1;
+  }
+  fl_evtx_value_format(&f->text, v, FL_ESC_NONE);
+}
+
+static void fl_evtx_fs_charref(fl_evtx_sink *s, uint16_t ch) {
+  uint8_t u[2] = {(uint8_t)ch, (uint8_t)(ch >> 8)};
+  fl_evtx_val v = {FL_VT_STRING, 2, u};
+  fl_evtx_fs_value(s, &v);
+}
+
+static void fl_evtx_fs_entref(fl_evtx_sink *s, const char *name, size_t n) {
+  static const char *const ent[5][2] = {
+      {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}};
+  for (int i = 0; i < 5; i++)
+    if (strlen(ent[i][0]) == n && memcmp(ent[i][0], name, n) == 0) {
+      fl_evtx_val v = {FL_VT_UTF8, 1, (const uint8_t *)ent[i][1]};
+      fl_evtx_fs_value(s, &v);
+    }
+}
+
+static void fl_evtx_fs_pi(fl_evtx_sink *s, const char *t, size_t tn,
+                          const fl_evtx_val *data) {
+  (void)s; (void)t; (void)tn; (void)data;
+}
+
+static const fl_evtx_sink_ops fl_evtx_fs_ops = {
+    fl_evtx_fs_open,  fl_evtx_fs_attr,    fl_evtx_fs_attrs_end,
+    fl_evtx_fs_close, fl_evtx_fs_value,   fl_evtx_fs_value,
+    fl_evtx_fs_charref, fl_evtx_fs_entref, fl_evtx_fs_pi,
+    NULL};
+
+void fl_evtx_fields_sink_init(fl_evtx_fields_sink *s) {
+  memset(s, 0, sizeof *s);
+  s->base.ops = &fl_evtx_fs_ops;
+}
+
+void fl_evtx_fields_sink_begin(fl_evtx_fields_sink *s, fl_evtx_event *ev) {
+  s->ev = ev;
+  s->text.len = s->pairs.len = 0;
+  s->depth = 0;
+  s->capture = 0;
+  s->pair_open = 0;
+  s->seen = 0;
+  s->filetime_ok = 0;
+}
+
+static uint64_t fl_evtx_fs_num(const fl_evtx_fs *f, int id, int *ok) {
+  *ok = 0;
+  if (!(f->seen & (1u << id)) || !f->str_len[id]) return 0;
+  char tmp[32];
+  size_t n = f->str_len[id] < sizeof tmp - 1 ? f->str_len[id] : sizeof tmp - 1;
+  memcpy(tmp, f->text.p + f->str_off[id], n);
+  tmp[n] = 0;
+  char *end;
+  unsigned long long v = strtoull(tmp, &end, 0);
+  *ok = end != tmp;
+  return v;
+}
+
+static fl_evtx_str fl_evtx_fs_str(const fl_evtx_fs *f, int id) {
+  fl_evtx_str s = {NULL, 0};
+  if (f->seen & (1u << id)) {
+    s.ptr = f->text.p + f->str_off[id];
+    s.len = f->str_len[id];
+  }
+  return s;
+}
+
+void fl_evtx_fields_sink_finish(fl_evtx_fields_sink *s) {
+  fl_evtx_event *ev = s->ev;
+  static const struct { int id; unsigned bit; size_t off; int wide; } nums[] = {
+      {FLD_EVENT_ID, FL_EVTX_HAS_EVENT_ID, offsetof(fl_evtx_event, event_id), 0},
+      {FLD_QUALIFIERS, FL_EVTX_HAS_QUALIFIERS, offsetof(fl_evtx_event, qualifiers), 0},
+      {FLD_VERSION, FL_EVTX_HAS_VERSION, offsetof(fl_evtx_event, version), 0},
+      {FLD_LEVEL, FL_EVTX_HAS_LEVEL, offsetof(fl_evtx_event, level), 0},
+      {FLD_TASK, FL_EVTX_HAS_TASK, offsetof(fl_evtx_event, task), 0},
+      {FLD_OPCODE, FL_EVTX_HAS_OPCODE, offsetof(fl_evtx_event, opcode), 0},
+      {FLD_KEYWORDS, FL_EVTX_HAS_KEYWORDS, offsetof(fl_evtx_event, keywords), 1},
+      {FLD_RECORD_ID, FL_EVTX_HAS_EVENT_RECORD_ID, offsetof(fl_evtx_event, event_record_id), 1},
+      {FLD_PID, FL_EVTX_HAS_PROCESS_ID, offsetof(fl_evtx_event, process_id), 0},
+      {FLD_TID, FL_EVTX_HAS_THREAD_ID, offsetof(fl_evtx_event, thread_id), 0},
+  };
+  for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+    int ok;
+    uint64_t v = fl_evtx_fs_num(s, nums[i].id, &ok);
+    if (!ok) continue;
+    ev->present |= nums[i].bit;
+    char *dst = (char *)ev + nums[i].off;
+    if (nums[i].wide) memcpy(dst, &v, 8);
+    else {
+      uint32_t v32 = (uint32_t)v;
+      memcpy(dst, &v32, 4);
+    }
+  }
+  if (s->filetime_ok) {
+    ev->time_created = s->filetime;
+    ev->present |= FL_EVTX_HAS_TIME_CREATED;
+  }
+  ev->provider_name = fl_evtx_fs_str(s, FLD_PROVIDER);
+  ev->provider_guid = fl_evtx_fs_str(s, FLD_GUID);
+  ev->event_source_name = fl_evtx_fs_str(s, FLD_SOURCE);
+  ev->channel = fl_evtx_fs_str(s, FLD_CHANNEL);
+  ev->computer = fl_evtx_fs_str(s, FLD_COMPUTER);
+  ev->user_sid = fl_evtx_fs_str(s, FLD_USER);
+  ev->activity_id = fl_evtx_fs_str(s, FLD_ACTIVITY);
+  ev->related_activity_id = fl_evtx_fs_str(s, FLD_RELATED);
+  size_t n = s->pairs.len / (4 * sizeof(uint32_t));
+  s->pairv.len = 0;
+  fl_evtx_pair *pv = (fl_evtx_pair *)fl_evtx_buf_room(&s->pairv, n * sizeof *pv + 1);
+  ev->data_count = 0;
+  ev->data = NULL;
+  if (!pv) return;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t q[4];
+    memcpy(q, s->pairs.p + i * sizeof q, sizeof q);
+    pv[i].name.ptr = s->text.p ? s->text.p + q[0] : "";
+    pv[i].name.len = q[1];
+    pv[i].value.ptr = s->text.p ? s->text.p + q[2] : "";
+    pv[i].value.len = q[3];
+  }
+  ev->data_count = n;
+  ev->data = pv;
+}
+
+void fl_evtx_fields_sink_free(fl_evtx_fields_sink *s) {
+  fl_evtx_buf_free(&s->text);
+  fl_evtx_buf_free(&s->pairs);
+  fl_evtx_buf_free(&s->pairv);
+}

@@ -1,0 +1,352 @@
+/*
+** Internals of the EVTX reader shared by the lib/evtx sources (not installed):
+** growable output buffers, typed value references into the mapped file,
+** the sink interface BinXML is parsed into, compiled templates and the
+** per-worker parse context.
+**
+** Must never: hold a pointer into a chunk past that chunk's processing,
+** allocate per record in steady state (buffers only grow), or expose these
+** types through include/.
+*/
+#ifndef FL_EVTX_INTERNAL_H
+#define FL_EVTX_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "evtx/fl_evtx_format.h"
+#include "faultline.h"
+
+/* Safety caps against crafted input. */
+#define FL_EVTX_MAX_ELEMENT_DEPTH 256 /* open elements, all levels */
+#define FL_EVTX_MAX_NESTING 64        /* nested BinXML / template instances */
+#define FL_EVTX_MAX_VALUES 4096       /* substitution values per instance */
+
+/* ---- growable byte buffer; failed is sticky so callers check once ---- */
+typedef struct fl_evtx_buf {
+  char *p;
+  size_t len, cap;
+  int failed;
+} fl_evtx_buf;
+
+int fl_evtx_buf_grow(fl_evtx_buf *b, size_t extra);
+void fl_evtx_buf_free(fl_evtx_buf *b);
+
+/* Room for n more bytes at p + len, or NULL (failed set). */
+static inline char *fl_evtx_buf_room(fl_evtx_buf *b, size_t n) {
+  if (b->cap - b->len < n && fl_evtx_buf_grow(b, n)) return NULL;
+  return b->p + b->len;
+}
+static inline void fl_evtx_buf_put(fl_evtx_buf *b, const void *s, size_t n) {
+  char *d = fl_evtx_buf_room(b, n);
+  if (!d) return;
+  memcpy(d, s, n);
+  b->len += n;
+}
+static inline void fl_evtx_buf_putc(fl_evtx_buf *b, char c) {
+  char *d = fl_evtx_buf_room(b, 1);
+  if (!d) return;
+  *d = c;
+  b->len++;
+}
+#define FL_EVTX_PUTS(b, lit) fl_evtx_buf_put((b), (lit), sizeof(lit) - 1)
+
+/* ---- values ---- */
+typedef enum fl_evtx_esc { FL_ESC_NONE, FL_ESC_XML, FL_ESC_JSON } fl_evtx_esc;
+
+/* Internal type: bytes are UTF-8 already (template literals, names). */
+#define FL_VT_UTF8 0xfe
+
+typedef struct fl_evtx_val {
+  uint8_t type;
+  uint32_t len;
+  const uint8_t *p;
+} fl_evtx_val;
+
+void fl_evtx_utf16_append(fl_evtx_buf *out, const uint8_t *p, size_t nbytes,
+                          fl_evtx_esc esc);
+void fl_evtx_utf8_append(fl_evtx_buf *out, const char *s, size_t n,
+                         fl_evtx_esc esc);
+/* Appends v as text (docs/evtx-output.md); arrays are joined with ",". */
+void fl_evtx_value_format(fl_evtx_buf *out, const fl_evtx_val *v,
+                          fl_evtx_esc esc);
+/* 1 when JSON may print the value bare (integers, reals, bool). */
+int fl_evtx_value_is_json_bare(uint8_t type);
+/* Numeric value of an integer-typed value (any width, hex types too). */
+int fl_evtx_value_u64(const fl_evtx_val *v, uint64_t *out);
+/* Width of one item of a fixed-width array type, 0 when variable. */
+unsigned fl_evtx_value_item_size(uint8_t base_type, uint32_t total_len);
+/* Splits array value v into item *item starting at *pos; 0 when done. */
+int fl_evtx_array_next(const fl_evtx_val *v, uint32_t *pos,
+                       fl_evtx_val *item);
+void fl_evtx_filetime_format(fl_evtx_buf *out, uint64_t ft);
+
+/* ---- sink: where parsed BinXML goes (renderers, field extractor,
+** template compiler). Element names are UTF-8 and valid only for the call. */
+typedef struct fl_evtx_sink fl_evtx_sink;
+typedef struct fl_evtx_sink_ops {
+  void (*open)(fl_evtx_sink *s, const char *name, size_t len);
+  void (*attr)(fl_evtx_sink *s, const char *name, size_t len);
+  void (*attrs_end)(fl_evtx_sink *s);
+  void (*close)(fl_evtx_sink *s);
+  void (*value)(fl_evtx_sink *s, const fl_evtx_val *v);
+  void (*cdata)(fl_evtx_sink *s, const fl_evtx_val *v);
+  void (*charref)(fl_evtx_sink *s, uint16_t ch);
+  void (*entref)(fl_evtx_sink *s, const char *name, size_t len);
+  void (*pi)(fl_evtx_sink *s, const char *target, size_t tlen,
+             const fl_evtx_val *data);
+  /* Only the compiler gets substitutions (template definitions). */
+  void (*sub)(fl_evtx_sink *s, uint16_t index, uint8_t type, int optional);
+} fl_evtx_sink_ops;
+struct fl_evtx_sink {
+  const fl_evtx_sink_ops *ops;
+};
+
+/* ---- compiled templates ---- */
+enum fl_evtx_opcode {
+  FL_OP_OPEN,      /* name a/n; jump = index of matching CLOSE */
+  FL_OP_ATTR,      /* name a/n; jump = first op after its value */
+  FL_OP_ATTRS_END,
+  FL_OP_CLOSE,
+  FL_OP_TEXT,      /* UTF-8 literal a/n */
+  FL_OP_SUB,       /* substitution sub; flags FL_OPF_OPTIONAL */
+  FL_OP_CDATA,     /* UTF-8 literal a/n */
+  FL_OP_CHARREF,   /* sub = the character */
+  FL_OP_ENTREF,    /* name a/n */
+  FL_OP_PI         /* target a/n; data in the next FL_OP_TEXT */
+};
+#define FL_OPF_OPTIONAL 0x1 /* SUB: optional substitution */
+#define FL_OPF_SOLE_SUB 0x2 /* OPEN/ATTR: value is exactly one SUB */
+
+typedef struct fl_evtx_op {
+  uint8_t code, flags;
+  uint16_t sub;
+  uint32_t a, n, jump;
+} fl_evtx_op;
+
+/* Where a System field comes from in a template: a substitution slot, a
+** literal, or not known (the record must be parsed in full). */
+typedef struct fl_evtx_field_src {
+  int kind; /* 0 absent, 1 slot, 2 literal, 3 unknown */
+  uint16_t slot;
+  uint32_t a, n; /* literal in pool */
+} fl_evtx_field_src;
+
+typedef struct fl_evtx_tmpl {
+  struct fl_evtx_tmpl *next_owned;
+  uint8_t guid[16];
+  uint32_t def_size;
+  uint32_t hash;
+  uint32_t def_copy;   /* pool offset of a copy of the definition bytes */
+  uint32_t next_ext;   /* external name refs: pool offset of the first */
+  uint32_t n_ext;      /* names outside the definition, checked per chunk */
+  int root_is_event;   /* field sources below are meaningful */
+  fl_evtx_field_src event_id, provider, channel;
+  uint32_t nops, pool_len;
+  fl_evtx_op *ops;
+  char *pool;
+} fl_evtx_tmpl;
+
+/* ---- diagnostics collected per chunk, delivered in order ---- */
+typedef struct fl_evtx_diaglist {
+  fl_evtx_diag *items;
+  size_t count, cap;
+  uint64_t warnings, errors;
+} fl_evtx_diaglist;
+
+/* ---- per-worker context ---- */
+#define FL_EVTX_CHUNK_TCACHE 64   /* per-chunk template slots (power of 2) */
+#define FL_EVTX_GLOBAL_TCACHE 1024 /* cross-chunk slots (power of 2) */
+
+typedef struct fl_evtx_ctx {
+  const char *file_name;
+  const uint8_t *chunk;       /* current chunk bytes */
+  uint32_t chunk_len;
+  uint32_t chunk_index;
+  uint64_t chunk_file_off;
+  uint64_t record_id;
+  int has_record;
+  uint64_t record_off;        /* chunk-relative */
+  /* first parse error of the current record */
+  int failed;
+  char errmsg[160];
+  uint32_t err_off;
+  unsigned nesting, elem_depth;
+  /* template caches */
+  uint32_t chunk_gen;
+  struct { uint32_t gen, off; fl_evtx_tmpl *t; } ctab[FL_EVTX_CHUNK_TCACHE];
+  fl_evtx_tmpl *gtab[FL_EVTX_GLOBAL_TCACHE];
+  size_t gcount;
+  fl_evtx_tmpl *owned;        /* every compiled template, for freeing */
+  size_t owned_count;
+  /* compile scratch */
+  fl_evtx_op *cops;
+  size_t cops_len, cops_cap;
+  fl_evtx_buf cpool;
+  fl_evtx_buf cext;           /* external name refs while compiling */
+  uint32_t def_lo, def_hi;    /* definition being compiled */
+  fl_evtx_buf names;          /* decoded names of record-level BinXML */
+  fl_evtx_buf vstack;         /* u32 value offsets of active replays */
+  fl_evtx_buf scratch;        /* filter comparisons */
+} fl_evtx_ctx;
+
+void fl_evtx_ctx_init(fl_evtx_ctx *c, const char *file_name);
+void fl_evtx_ctx_free(fl_evtx_ctx *c);
+/* Chunk switch: invalidates the per-chunk template table. */
+void fl_evtx_ctx_set_chunk(fl_evtx_ctx *c, const uint8_t *chunk,
+                           uint32_t len, uint32_t index, uint64_t file_off);
+/* Records the first error of the current record. */
+void fl_evtx_ctx_fail(fl_evtx_ctx *c, uint32_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- BinXML ---- */
+/* Parses the BinXML fragment [off, end) of the current chunk into sink.
+** Everything BinXML points at (names, template definitions, nested values)
+** lives in the chunk, so offsets are chunk-relative. in_template: a
+** template definition (element starts carry a dependency id, substitutions
+** allowed). Returns 0, or -1 with ctx->failed set. */
+int fl_evtx_binxml_parse(fl_evtx_ctx *c, uint32_t off, uint32_t end,
+                         int in_template, fl_evtx_sink *sink);
+/* Decodes the name at chunk offset noff into c->names (UTF-8); returns its
+** UTF-16 length in chars, or -1. */
+int fl_evtx_name_read(fl_evtx_ctx *c, uint32_t noff);
+
+/* A template instance's pieces once its header was read. */
+typedef struct fl_evtx_instance {
+  fl_evtx_tmpl *tmpl;
+  uint32_t nvalues;
+  const uint8_t *desc;   /* nvalues x {u16 size, u8 type, u8 0} */
+  const uint8_t *data;   /* packed values */
+} fl_evtx_instance;
+
+/* Reads the TemplateInstance at chunk offset off (token 0x0C), compiling
+** or finding its template. *next = offset after the values. */
+int fl_evtx_instance_read(fl_evtx_ctx *c, uint32_t off, uint32_t end,
+                          fl_evtx_instance *inst, uint32_t *next);
+/* Finds or compiles the template whose definition is at def_off. */
+fl_evtx_tmpl *fl_evtx_template_get(fl_evtx_ctx *c, uint32_t def_off);
+/* The value of substitution slot i (Null when out of range). */
+void fl_evtx_instance_value(const fl_evtx_instance *inst, uint32_t i,
+                            fl_evtx_val *v);
+/* Replays a compiled template with the instance's values into sink. */
+int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
+                            fl_evtx_sink *sink);
+void fl_evtx_template_free_all(fl_evtx_ctx *c);
+
+/* ---- renderers and the field extractor ---- */
+typedef struct fl_evtx_xml_sink {
+  fl_evtx_sink base;
+  fl_evtx_buf *out;
+  fl_evtx_buf stack;     /* open element names, each followed by u32 len */
+  int in_attr, pending;  /* inside an attribute value; start tag open */
+} fl_evtx_xml_sink;
+void fl_evtx_xml_sink_init(fl_evtx_xml_sink *s, fl_evtx_buf *out);
+void fl_evtx_xml_sink_reset(fl_evtx_xml_sink *s);
+void fl_evtx_xml_sink_free(fl_evtx_xml_sink *s);
+
+#define FL_EVTX_JSON_MAX_DEPTH FL_EVTX_MAX_ELEMENT_DEPTH
+typedef struct fl_evtx_json_frame {
+  uint32_t name_off, name_len;   /* in names */
+  uint32_t attrs_off;            /* in attrs: start of this frame's attrs */
+  uint32_t key_off, key_len;     /* Data Name="..." value, JSON-escaped */
+  uint32_t keys_off;             /* in keys: start of children's keys */
+  uint8_t mode;                  /* 0 undecided, 1 object, 2 text */
+  uint8_t nattrs;
+  uint32_t members;
+} fl_evtx_json_frame;
+
+typedef struct fl_evtx_json_sink {
+  fl_evtx_sink base;
+  fl_evtx_buf *out;
+  fl_evtx_buf names, attrs, text, keys;
+  fl_evtx_json_frame frames[FL_EVTX_JSON_MAX_DEPTH + 1];
+  unsigned depth;
+  int in_attr;
+  unsigned text_pieces;          /* pieces in text */
+  int text_bare;                 /* the single piece may print bare */
+  unsigned attr_pieces;
+  int attr_bare;
+  uint32_t attr_val_off;
+} fl_evtx_json_sink;
+void fl_evtx_json_sink_init(fl_evtx_json_sink *s, fl_evtx_buf *out);
+/* reset starts a record ("{"), end closes it ("}\n"). */
+void fl_evtx_json_sink_reset(fl_evtx_json_sink *s);
+void fl_evtx_json_sink_end(fl_evtx_json_sink *s);
+void fl_evtx_json_sink_free(fl_evtx_json_sink *s);
+
+typedef struct fl_evtx_fields_sink {
+  fl_evtx_sink base;
+  fl_evtx_event *ev;
+  fl_evtx_buf text;              /* all captured strings */
+  fl_evtx_buf pairs;             /* u32 name off/len, value off/len */
+  fl_evtx_buf pairv;             /* fl_evtx_pair, built by finish */
+  char path[5][24];              /* element names at depth 1..5 */
+  unsigned depth;
+  int capture;                   /* field id values currently go to */
+  unsigned capture_depth;
+  uint32_t cap_off;              /* start of the current capture */
+  uint32_t pair[4];
+  int pair_open;
+  uint32_t str_off[32], str_len[32];
+  uint32_t seen;                 /* bit per field id captured */
+  uint64_t filetime;             /* TimeCreated as a typed value */
+  int filetime_ok;
+} fl_evtx_fields_sink;
+void fl_evtx_fields_sink_init(fl_evtx_fields_sink *s);
+void fl_evtx_fields_sink_begin(fl_evtx_fields_sink *s, fl_evtx_event *ev);
+/* Turns captured offsets into pointers once parsing is done. */
+void fl_evtx_fields_sink_finish(fl_evtx_fields_sink *s);
+void fl_evtx_fields_sink_free(fl_evtx_fields_sink *s);
+
+/* ---- diagnostics ---- */
+void fl_evtx_diag_add(fl_evtx_diaglist *l, const char *file,
+                      fl_evtx_severity sev, int64_t chunk, uint64_t offset,
+                      int has_record, uint64_t record_id, const char *fmt,
+                      ...) __attribute__((format(printf, 8, 9)));
+void fl_evtx_diaglist_free(fl_evtx_diaglist *l);
+
+/* ---- chunk processing (evtx_chunk.c), shared with evtx_file.c ---- */
+typedef struct fl_evtx_idset { /* open-addressing set of record ids */
+  uint64_t *slots;
+  size_t cap, count;
+  int has_zero;
+} fl_evtx_idset;
+int fl_evtx_idset_add(fl_evtx_idset *s, uint64_t id); /* 1 new, 0 dup, -1 */
+int fl_evtx_idset_has(const fl_evtx_idset *s, uint64_t id);
+void fl_evtx_idset_free(fl_evtx_idset *s);
+
+typedef struct fl_evtx_job {   /* the result of one chunk */
+  fl_evtx_buf out;
+  fl_evtx_diaglist diags;
+  fl_evtx_stats stats;
+  int stop;                    /* on_record asked to stop */
+} fl_evtx_job;
+
+typedef struct fl_evtx_worker {
+  fl_evtx_ctx ctx;
+  fl_evtx_xml_sink xml;
+  fl_evtx_json_sink json;
+  fl_evtx_fields_sink fields;
+  fl_evtx_event ev;
+  fl_evtx_job *job;            /* where output currently goes */
+  fl_evtx_buf dummy;
+  const fl_evtx_options *opt;
+  fl_evtx_idset *live, *carved; /* --recover de-duplication (1 thread) */
+} fl_evtx_worker;
+
+void fl_evtx_worker_init(fl_evtx_worker *w, const char *name,
+                         const fl_evtx_options *opt);
+void fl_evtx_worker_free(fl_evtx_worker *w);
+/* Processes chunk slot idx of the file bytes into w->job. */
+void fl_evtx_chunk_process(fl_evtx_worker *w, const uint8_t *file,
+                           uint64_t size, uint64_t idx);
+/* One record at chunk offset pos (size already checked to fit): filter,
+** render, callback. Returns 1 when delivered. */
+int fl_evtx_record_process(fl_evtx_worker *w, uint32_t pos, uint32_t size,
+                           int recovered);
+/* Adds the ids of chunk idx's live records to set (for --recover). */
+void fl_evtx_chunk_live_ids(const uint8_t *file, uint64_t size, uint64_t idx,
+                            fl_evtx_idset *set);
+
+#endif

@@ -1,0 +1,151 @@
+/*
+** XML renderer sink: one record becomes one line of XML, the way Windows
+** renders events but without indentation (docs/evtx-output.md). Empty
+** elements are self-closed; text and attribute values are escaped.
+**
+** Must never: emit an unescaped value, or an unbalanced document (every
+** open is closed by the parser or the record is dropped whole).
+*/
+#include <stdio.h>
+
+#include "evtx/evtx_internal.h"
+
+static void fl_evtx_xml_end_start_tag(fl_evtx_xml_sink *x) {
+  if (x->in_attr) {
+    fl_evtx_buf_putc(x->out, '"');
+    x->in_attr = 0;
+  }
+  if (x->pending) {
+    fl_evtx_buf_putc(x->out, '>');
+    x->pending = 0;
+  }
+}
+
+static void fl_evtx_xml_open(fl_evtx_sink *s, const char *name, size_t n) {
+  fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
+  fl_evtx_xml_end_start_tag(x);
+  fl_evtx_buf_putc(x->out, '<');
+  fl_evtx_utf8_append(x->out, name, n, FL_ESC_XML);
+  uint32_t len = (uint32_t)n;
+  fl_evtx_buf_put(&x->stack, name, n);
+  fl_evtx_buf_put(&x->stack, &len, 4);
+}
+
+static void fl_evtx_xml_attr(fl_evtx_sink *s, const char *name, size_t n) {
+  fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
+  if (x->in_attr) fl_evtx_buf_putc(x->out, '"');
+  fl_evtx_buf_putc(x->out, ' ');
+  fl_evtx_utf8_append(x->out, name, n, FL_ESC_XML);
+  FL_EVTX_PUTS(x->out, "=\"");
+  x->in_attr = 1;
+}
+
+static void fl_evtx_xml_attrs_end(fl_evtx_sink *s) {
+  fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
+  if (x->in_attr) fl_evtx_buf_putc(x->out, '"');
+  x->in_attr = 0;
+  x->pending = 1;
+}
+
+static void fl_evtx_xml_close(fl_evtx_sink *s) {
+  fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
+  if (x->in_attr) {
+    fl_evtx_buf_putc(x->out, '"');
+    x->in_attr = 0;
+  }
+  uint32_t len = 0;
+  if (x->stack.len >= 4) {
+    memcpy(&len, x->stack.p + x->stack.len - 4, 4);
+    if (len > x->stack.len - 4) len = 0;
+  }
+  if (x->pending) {
+    FL_EVTX_PUTS(x->out, "/>");
+    x->pending = 0;
+  } else {
+    FL_EVTX_PUTS(x->out, "</");
+    fl_evtx_utf8_append(x->out, x->stack.p + x->stack.len - 4 - len, len,
+                        FL_ESC_XML);
+    fl_evtx_buf_putc(x->out, '>');
+  }
+  if (x->stack.len >= 4) x->stack.len -= 4 + len;
+}
+
+static void fl_evtx_xml_value(fl_evtx_sink *s, const fl_evtx_val *v) {
+  fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
+  if (!x->in_attr && x->pending) {
+    fl_evtx_buf_putc(x->out, '>');
+    x->pending = 0;
+  }
+  fl_evtx_value_format(x->out, v, FL_ESC_XML);
+}
+
+static void fl_evtx_xml_cdata(fl_evtx_sink *s, const fl_evtx_val *v) {
+  fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
+  fl_evtx_xml_end_start_tag(x);
+  FL_EVTX_PUTS(x->out, "<![CDATA[");
+  /* "]]>" inside would end the section early: split it */
+  size_t start = x->out->len;
+  fl_evtx_value_format(x->out, v, FL_ESC_NONE);
+  for (size_t i = start; i + 2 < x->out->len && !x->out->failed; i++) {
+    if (memcmp(x->out->p + i, "]]>", 3) == 0) {
+      size_t tail = x->out->len - (i + 2);
+      if (!fl_evtx_buf_room(x->out, 12)) return;
+      memmove(x->out->p + i + 2 + 12, x->out->p + i + 2, tail);
+      memcpy(x->out->p + i + 2, "]]><![CDATA[", 12);
+      x->out->len += 12;
+      i += 13;
+    }
+  }
+  FL_EVTX_PUTS(x->out, "]]>");
+}
+
+static void fl_evtx_xml_charref(fl_evtx_sink *s, uint16_t ch) {
+  fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
+  if (!x->in_attr) fl_evtx_xml_end_start_tag(x);
+  char tmp[16];
+  int k = snprintf(tmp, sizeof tmp, "&#%u;", ch);
+  fl_evtx_buf_put(x->out, tmp, (size_t)k);
+}
+
+static void fl_evtx_xml_entref(fl_evtx_sink *s, const char *name, size_t n) {
+  fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
+  if (!x->in_attr) fl_evtx_xml_end_start_tag(x);
+  fl_evtx_buf_putc(x->out, '&');
+  fl_evtx_utf8_append(x->out, name, n, FL_ESC_XML);
+  fl_evtx_buf_putc(x->out, ';');
+}
+
+static void fl_evtx_xml_pi(fl_evtx_sink *s, const char *t, size_t tn,
+                           const fl_evtx_val *data) {
+  fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
+  fl_evtx_xml_end_start_tag(x);
+  FL_EVTX_PUTS(x->out, "<?");
+  fl_evtx_utf8_append(x->out, t, tn, FL_ESC_XML);
+  if (data->len) {
+    fl_evtx_buf_putc(x->out, ' ');
+    fl_evtx_value_format(x->out, data, FL_ESC_XML);
+  }
+  FL_EVTX_PUTS(x->out, "?>");
+}
+
+static const fl_evtx_sink_ops fl_evtx_xml_ops = {
+    fl_evtx_xml_open,  fl_evtx_xml_attr,    fl_evtx_xml_attrs_end,
+    fl_evtx_xml_close, fl_evtx_xml_value,   fl_evtx_xml_cdata,
+    fl_evtx_xml_charref, fl_evtx_xml_entref, fl_evtx_xml_pi,
+    NULL};
+
+void fl_evtx_xml_sink_init(fl_evtx_xml_sink *s, fl_evtx_buf *out) {
+  memset(s, 0, sizeof *s);
+  s->base.ops = &fl_evtx_xml_ops;
+  s->out = out;
+}
+
+void fl_evtx_xml_sink_reset(fl_evtx_xml_sink *s) {
+  s->stack.len = 0;
+  s->in_attr = 0;
+  s->pending = 0;
+}
+
+void fl_evtx_xml_sink_free(fl_evtx_xml_sink *s) {
+  fl_evtx_buf_free(&s->stack);
+}

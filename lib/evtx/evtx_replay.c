@@ -1,0 +1,169 @@
+/*
+** Replaying a compiled template with one record's substitution values into
+** a sink: optional substitutions that are Null/empty drop their attribute,
+** arrays repeat their element once per item, nested BinXML (0x21) values
+** are parsed in place. Also the per-worker context's life cycle.
+**
+** Must never: index the value table without checking the slot exists, or
+** follow a nested value outside the chunk (the BinXML walker checks it).
+*/
+#include <stdlib.h>
+
+#include "evtx/evtx_internal.h"
+
+void fl_evtx_ctx_init(fl_evtx_ctx *c, const char *file_name) {
+  memset(c, 0, sizeof *c);
+  c->file_name = file_name;
+  c->chunk_gen = 1;
+}
+
+void fl_evtx_ctx_free(fl_evtx_ctx *c) {
+  fl_evtx_template_free_all(c);
+  free(c->cops);
+  fl_evtx_buf_free(&c->cpool);
+  fl_evtx_buf_free(&c->cext);
+  fl_evtx_buf_free(&c->names);
+  fl_evtx_buf_free(&c->vstack);
+  fl_evtx_buf_free(&c->scratch);
+}
+
+typedef struct fl_evtx_play {
+  fl_evtx_ctx *c;
+  const fl_evtx_instance *inst;
+  size_t vbase;            /* value offsets in c->vstack */
+  const fl_evtx_tmpl *t;
+  fl_evtx_sink *sink;
+} fl_evtx_play;
+
+static void fl_evtx_play_value(const fl_evtx_play *pl, uint32_t i,
+                               fl_evtx_val *v) {
+  const fl_evtx_instance *inst = pl->inst;
+  if (i >= inst->nvalues) {
+    v->type = FL_VT_NULL;
+    v->len = 0;
+    v->p = inst->data;
+    return;
+  }
+  uint32_t off;
+  memcpy(&off, pl->c->vstack.p + pl->vbase + 4u * i, 4);
+  v->p = inst->data + off;
+  v->len = fl_le16(inst->desc + 4 * i);
+  v->type = inst->desc[4 * i + 2];
+}
+
+static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
+                              uint32_t to, const fl_evtx_val *item);
+
+static int fl_evtx_play_sub(const fl_evtx_play *pl, const fl_evtx_op *op,
+                            const fl_evtx_val *item) {
+  fl_evtx_val v;
+  if (item) v = *item;
+  else fl_evtx_play_value(pl, op->sub, &v);
+  if (v.type == FL_VT_NULL || v.len == 0) return 0;
+  if (v.type == FL_VT_BINXML) {
+    fl_evtx_ctx *c = pl->c;
+    uint32_t off = (uint32_t)(v.p - c->chunk);
+    return fl_evtx_binxml_parse(c, off, off + v.len, 0, pl->sink);
+  }
+  pl->sink->ops->value(pl->sink, &v);
+  return 0;
+}
+
+/* An element whose only content is an array value: one element per item. */
+static int fl_evtx_play_array(const fl_evtx_play *pl, uint32_t open,
+                              const fl_evtx_val *arr) {
+  uint32_t pos = 0;
+  fl_evtx_val item;
+  uint32_t close = pl->t->ops[open].jump;
+  while (fl_evtx_array_next(arr, &pos, &item))
+    if (fl_evtx_play_range(pl, open, close + 1, &item)) return -1;
+  return 0;
+}
+
+static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
+                              uint32_t to, const fl_evtx_val *item) {
+  const fl_evtx_op *ops = pl->t->ops;
+  const char *pool = pl->t->pool;
+  fl_evtx_sink *s = pl->sink;
+  for (uint32_t i = from; i < to; i++) {
+    const fl_evtx_op *op = &ops[i];
+    switch (op->code) {
+      case FL_OP_OPEN:
+        if ((op->flags & FL_OPF_SOLE_SUB) && !item && op->jump > i) {
+          fl_evtx_val v;
+          fl_evtx_play_value(pl, ops[op->jump - 1].sub, &v);
+          if ((v.type & FL_VT_ARRAY_FLAG) && v.len) {
+            if (fl_evtx_play_array(pl, i, &v)) return -1;
+            i = op->jump;
+            break;
+          }
+        }
+        s->ops->open(s, pool + op->a, op->n);
+        break;
+      case FL_OP_ATTR:
+        if ((op->flags & FL_OPF_SOLE_SUB) && op->jump > i &&
+            (ops[i + 1].flags & FL_OPF_OPTIONAL)) {
+          fl_evtx_val v;
+          fl_evtx_play_value(pl, ops[i + 1].sub, &v);
+          if (v.type == FL_VT_NULL || v.len == 0) {
+            i = op->jump - 1;
+            break;
+          }
+        }
+        s->ops->attr(s, pool + op->a, op->n);
+        break;
+      case FL_OP_ATTRS_END: s->ops->attrs_end(s); break;
+      case FL_OP_CLOSE: s->ops->close(s); break;
+      case FL_OP_TEXT: {
+        fl_evtx_val v = {FL_VT_UTF8, op->n, (const uint8_t *)pool + op->a};
+        s->ops->value(s, &v);
+        break;
+      }
+      case FL_OP_CDATA: {
+        fl_evtx_val v = {FL_VT_UTF8, op->n, (const uint8_t *)pool + op->a};
+        s->ops->cdata(s, &v);
+        break;
+      }
+      case FL_OP_SUB:
+        if (fl_evtx_play_sub(pl, op, item && i + 1 < to && ops[i + 1].code ==
+                                         FL_OP_CLOSE ? item : NULL))
+          return -1;
+        break;
+      case FL_OP_CHARREF: s->ops->charref(s, op->sub); break;
+      case FL_OP_ENTREF: s->ops->entref(s, pool + op->a, op->n); break;
+      case FL_OP_PI: {
+        fl_evtx_val v = {FL_VT_UTF8, 0, (const uint8_t *)pool};
+        if (i + 1 < to && ops[i + 1].code == FL_OP_TEXT) {
+          v.p = (const uint8_t *)pool + ops[i + 1].a;
+          v.len = ops[i + 1].n;
+          i++;
+        }
+        s->ops->pi(s, pool + op->a, op->n, &v);
+        break;
+      }
+      default: break;
+    }
+    if (pl->c->failed) return -1;
+  }
+  return 0;
+}
+
+int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
+                            fl_evtx_sink *sink) {
+  size_t vbase = c->vstack.len;
+  char *d = fl_evtx_buf_room(&c->vstack, 4u * inst->nvalues);
+  if (!d) {
+    fl_evtx_ctx_fail(c, 0, "out of memory");
+    return -1;
+  }
+  uint32_t at = 0;
+  for (uint32_t i = 0; i < inst->nvalues; i++) {
+    memcpy(d + 4u * i, &at, 4);
+    at += fl_le16(inst->desc + 4 * i);
+  }
+  c->vstack.len += 4u * inst->nvalues;
+  fl_evtx_play pl = {c, inst, vbase, inst->tmpl, sink};
+  int r = fl_evtx_play_range(&pl, 0, inst->tmpl->nops, NULL);
+  c->vstack.len = vbase;
+  return r;
+}
