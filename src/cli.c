@@ -71,11 +71,36 @@ void cli_json_string(FILE *out, const char *s) {
   fputc('"', out);
 }
 
+/* Length of a valid UTF-8 sequence at p (not overlong, no surrogates, no
+** C1 controls U+0080..U+009F, which some terminals obey), or 0. */
+static size_t utf8_ok(const unsigned char *p) {
+  if (p[0] < 0xC2 || p[0] > 0xF4) return 0;
+  size_t n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : 2;
+  for (size_t i = 1; i < n; i++)
+    if ((p[i] & 0xC0) != 0x80) return 0;
+  if (n == 2 && p[0] == 0xC2 && p[1] < 0xA0) return 0;
+  if (n == 3 && p[0] == 0xE0 && p[1] < 0xA0) return 0;
+  if (n == 3 && p[0] == 0xED && p[1] >= 0xA0) return 0;
+  if (n == 4 && p[0] == 0xF0 && p[1] < 0x90) return 0;
+  if (n == 4 && p[0] == 0xF4 && p[1] >= 0x90) return 0;
+  return n;
+}
+
 void cli_term_string(FILE *out, const char *s) {
-  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-    if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-      fprintf(out, "\\x%02x", *p);
-    else
-      fputc(*p, out);
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  while (*p) {
+    if (*p >= 0x80) {
+      size_t n = utf8_ok(p);
+      if (n) {
+        fwrite(p, 1, n, out);
+        p += n;
+        continue;
+      }
+      fprintf(out, "\\x%02x", *p++);
+    } else if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
+      fprintf(out, "\\x%02x", *p++);
+    } else {
+      fputc(*p++, out);
+    }
   }
 }

@@ -47,7 +47,8 @@ int cli_is_help(const char *arg);
 ** JSON requires and every control character. */
 void cli_json_string(FILE *out, const char *s);
 
-/* Writes s for a terminal: control characters and ESC are shown as \xNN so
+/* Writes s for a terminal: control characters, ESC, C1 controls and invalid
+** UTF-8 are shown as \xNN so
 ** attacker-controlled text cannot move the cursor or recolour the screen. */
 void cli_term_string(FILE *out, const char *s);
 

@@ -73,12 +73,18 @@ static int explain_event_id(const explain_out *o, const char *arg) {
     }
     return unknown("event id", arg);
   }
-  /* Show every version: 4654, 5451 and 5452 have v0 and v1. */
+  /* Every version: 4654, 5451 and 5452 have v0 and v1. Text shows each in
+  ** turn; JSON stays one document (the newest, with the others inside). */
+  if (o->format == CLI_FORMAT_JSON) {
+    explain_event(o, ev);
+    return FL_EXIT_OK;
+  }
   for (size_t i = 0; i < fl_catalog_event_count(); i++) {
     const fl_event_def *e = fl_catalog_event_at(i);
     if (e->id != id) continue;
+    if (e != fl_catalog_event_at(0) && fl_catalog_event_at(i - 1)->id == id)
+      fputc('\n', o->out);
     explain_event(o, e);
-    if (o->format == CLI_FORMAT_TEXT && e != ev) fputc('\n', o->out);
   }
   return FL_EXIT_OK;
 }
@@ -159,5 +165,6 @@ int cmd_explain(int argc, char **argv) {
     return pos[0][0] == 'e' ? explain_event_id(&o, pos[1]) : explain_iscsi_event(&o, pos[1]);
   }
   if (npos != 1) return cli_usage_error("explain", "one item at a time (got %d)", npos);
+  if (!pos[0][0]) return cli_usage_error("explain", "empty argument");
   return explain_word(&o, pos[0]);
 }

@@ -153,6 +153,18 @@ static void event_json(const explain_out *o, const fl_event_def *ev,
   }
   fputc(']', o->out);
   if (with_extra) {
+    /* Other versions of the same id, nested so the output stays one
+    ** JSON document. */
+    fputs(",\"other_versions\":[", o->out);
+    int first = 1;
+    for (size_t i = 0; i < fl_catalog_event_count(); i++) {
+      const fl_event_def *e = fl_catalog_event_at(i);
+      if (e->id != ev->id || e == ev) continue;
+      if (!first) fputc(',', o->out);
+      first = 0;
+      event_json(o, e, 0);
+    }
+    fputc(']', o->out);
     char cmd[256];
     fl_catalog_auditpol_command(ev, cmd, sizeof cmd);
     fputs(",\"auditpol\":", o->out);
@@ -271,12 +283,20 @@ void explain_iscsiprt(const explain_out *o, const fl_iscsiprt_event *ev) {
 
 void explain_enum_value(const explain_out *o, const fl_enum_value *v) {
   uint32_t insert = fl_catalog_insert_for_enum(v->enum_name, v->value);
+  int inferred = 0;
+  for (size_t i = 0; i < fl_catalog_enum_insert_count(); i++) {
+    const fl_enum_insert *m = fl_catalog_enum_insert_at(i);
+    if (m->insert == insert && m->value == v->value &&
+        strcmp(m->enum_name, v->enum_name) == 0)
+      inferred = m->inferred;
+  }
   if (o->format == CLI_FORMAT_JSON) {
     fprintf(o->out, "{\"kind\":\"enum\",\"enum\":\"%s\",\"symbol\":\"%s\","
             "\"value\":%" PRId64 ",\"insert\":", v->enum_name, v->symbol,
             v->value);
     if (insert)
-      fprintf(o->out, "\"%%%%%" PRIu32 "\"", insert);
+      fprintf(o->out, "\"%%%%%" PRIu32 "\",\"insert_inferred\":%s", insert,
+              inferred ? "true" : "false");
     else
       fputs("null", o->out);
     fputs("}\n", o->out);
@@ -286,7 +306,7 @@ void explain_enum_value(const explain_out *o, const fl_enum_value *v) {
   fprintf(o->out, "\n  %s = %" PRId64 "\n", v->enum_name, v->value);
   if (insert) {
     const fl_insert_info *in = fl_catalog_insert(insert);
-    fprintf(o->out, "  Rendered in events as %%%%%" PRIu32 " \"%s\"\n", insert,
-            in ? in->text : "?");
+    fprintf(o->out, "  Rendered in events as %%%%%" PRIu32 " \"%s\"%s\n", insert,
+            in ? in->text : "?", inferred ? " [mapping inferred]" : "");
   }
 }

@@ -13,6 +13,9 @@ static const fl_code_info codes[] = {
 #define FL_CODE(value, sym, msg, note) {FL_CODE_WIN32, value, #sym, msg, note},
 #include "catalog/codes_win32.def"
 #undef FL_CODE
+#define FL_CODE(value, sym, msg, note) {FL_CODE_WIN32, value, #sym, msg, note},
+#include "catalog/codes_ras.def"
+#undef FL_CODE
 #define FL_CODE(value, sym, msg, note) {FL_CODE_HRESULT, value, #sym, msg, note},
 #include "catalog/codes_hresult.def"
 #undef FL_CODE
