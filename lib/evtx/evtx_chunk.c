@@ -107,29 +107,45 @@ static int fl_evtx_all_zero(const uint8_t *p, size_t n) {
                    (w)->ctx.chunk_index, (w)->ctx.chunk_file_off + (off),     \
                    (hasrec), (rid), __VA_ARGS__)
 
-/* Header and records CRCs; returns 0 when the chunk may be read. */
+static int fl_evtx_records_crc_bad(fl_evtx_worker *w) {
+  const uint8_t *ch = w->ctx.chunk;
+  uint32_t free_off = w->crc_free_off;
+  w->crc_pending = 0;
+  if (free_off < FL_EVTX_CHUNK_HEADER_SIZE || free_off > w->ctx.chunk_len)
+    return 0;
+  uint32_t crc = fl_crc32(0, ch + 512, free_off - 512u);
+  if (crc == fl_le32(ch + FL_EVTX_CH_RECORDS_CHECKSUM)) return 0;
+  FL_EVTX_DIAG(w, (w->opt->flags & FL_EVTX_STRICT) ? FL_EVTX_ERROR
+                                                    : FL_EVTX_WARNING,
+               0, 0, 0, "chunk records CRC32 mismatch (%08x, computed %08x)",
+               fl_le32(ch + FL_EVTX_CH_RECORDS_CHECKSUM), crc);
+  return 1;
+}
+
+void fl_evtx_chunk_records_crc(fl_evtx_worker *w) {
+  if (w->crc_pending) fl_evtx_records_crc_bad(w);
+}
+
+/* Header CRC now; the records CRC now in strict mode, else lazily before
+** the chunk's first record is delivered (a filtered scan that outputs
+** nothing from a chunk need not vouch for it). 0: the chunk may be read. */
 static int fl_evtx_chunk_check(fl_evtx_worker *w, const uint8_t *ch,
-                               uint32_t len, uint32_t free_off) {
+                               uint32_t free_off) {
+  w->crc_pending = 0;
   if (fl_le32(ch + FL_EVTX_CH_FLAGS) & 0x4) return 0; /* NO_CRC32 */
   int strict = (w->opt->flags & FL_EVTX_STRICT) != 0;
-  fl_evtx_severity sev = strict ? FL_EVTX_ERROR : FL_EVTX_WARNING;
   uint32_t crc = fl_crc32(0, ch, 120);
   crc = fl_crc32(crc, ch + 128, 384);
   int bad = 0;
   if (crc != fl_le32(ch + FL_EVTX_CH_HEADER_CHECKSUM)) {
-    FL_EVTX_DIAG(w, sev, 0, 0, 0, "chunk header CRC32 mismatch (%08x, "
-                 "computed %08x)", fl_le32(ch + FL_EVTX_CH_HEADER_CHECKSUM), crc);
+    FL_EVTX_DIAG(w, strict ? FL_EVTX_ERROR : FL_EVTX_WARNING, 0, 0, 0,
+                 "chunk header CRC32 mismatch (%08x, computed %08x)",
+                 fl_le32(ch + FL_EVTX_CH_HEADER_CHECKSUM), crc);
     bad = 1;
   }
-  if (free_off >= FL_EVTX_CHUNK_HEADER_SIZE && free_off <= len) {
-    crc = fl_crc32(0, ch + 512, free_off - 512u);
-    if (crc != fl_le32(ch + FL_EVTX_CH_RECORDS_CHECKSUM)) {
-      FL_EVTX_DIAG(w, sev, 0, 0, 0, "chunk records CRC32 mismatch (%08x, "
-                   "computed %08x)", fl_le32(ch + FL_EVTX_CH_RECORDS_CHECKSUM),
-                   crc);
-      bad = 1;
-    }
-  }
+  w->crc_free_off = free_off;
+  w->crc_pending = 1;
+  if (strict && fl_evtx_records_crc_bad(w)) bad = 1;
   return strict && bad ? -1 : 0;
 }
 
@@ -223,6 +239,7 @@ void fl_evtx_chunk_process(fl_evtx_worker *w, const uint8_t *file,
                  ? "truncated chunk (%u bytes); skipped"
                  : "bad chunk magic; chunk skipped (%u bytes)", len);
     w->job->stats.chunks_skipped++;
+    w->crc_pending = 0;
     if (recover && len > FL_EVTX_CHUNK_HEADER_SIZE)
       fl_evtx_chunk_carve(w, FL_EVTX_CHUNK_HEADER_SIZE, len);
     return;
@@ -231,7 +248,7 @@ void fl_evtx_chunk_process(fl_evtx_worker *w, const uint8_t *file,
     FL_EVTX_DIAG(w, FL_EVTX_WARNING, 0, 0, 0, "chunk truncated to %u bytes "
                  "(file ends); whole records are kept", len);
   uint32_t free_off = fl_le32(ch + FL_EVTX_CH_FREE_SPACE_OFFSET);
-  if (fl_evtx_chunk_check(w, ch, len, free_off)) {
+  if (fl_evtx_chunk_check(w, ch, free_off)) {
     w->job->stats.chunks_skipped++;
     return;
   }
@@ -244,6 +261,7 @@ void fl_evtx_chunk_process(fl_evtx_worker *w, const uint8_t *file,
   }
   uint32_t end = fl_evtx_chunk_walk(w, len, limit);
   if (recover) fl_evtx_chunk_carve(w, end, len);
+  w->crc_pending = 0;
 }
 
 void fl_evtx_chunk_live_ids(const uint8_t *file, uint64_t size, uint64_t idx,

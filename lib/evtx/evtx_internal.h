@@ -333,6 +333,8 @@ typedef struct fl_evtx_worker {
   fl_evtx_buf dummy;
   const fl_evtx_options *opt;
   fl_evtx_idset *live, *carved; /* --recover de-duplication (1 thread) */
+  int crc_pending;             /* records CRC not checked yet (lazy) */
+  uint32_t crc_free_off;
 } fl_evtx_worker;
 
 void fl_evtx_worker_init(fl_evtx_worker *w, const char *name,
@@ -345,6 +347,9 @@ void fl_evtx_chunk_process(fl_evtx_worker *w, const uint8_t *file,
 ** render, callback. Returns 1 when delivered. */
 int fl_evtx_record_process(fl_evtx_worker *w, uint32_t pos, uint32_t size,
                            int recovered);
+/* Checks the current chunk's records CRC if not done yet: called before
+** the first record of a chunk is delivered. */
+void fl_evtx_chunk_records_crc(fl_evtx_worker *w);
 /* Adds the ids of chunk idx's live records to set (for --recover). */
 void fl_evtx_chunk_live_ids(const uint8_t *file, uint64_t size, uint64_t idx,
                             fl_evtx_idset *set);

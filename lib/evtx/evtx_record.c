@@ -211,6 +211,7 @@ int fl_evtx_record_process(fl_evtx_worker *w, uint32_t pos, uint32_t size,
     if (!r) return 0;
   }
   w->job->stats.records_matched++;
+  if (w->crc_pending) fl_evtx_chunk_records_crc(w);
   size_t mark = w->job->out.len;
   if (o->format != FL_EVTX_RENDER_NONE && fl_evtx_record_render(w, off, end)) {
     w->job->out.len = mark;

@@ -29,7 +29,7 @@ typedef struct fl_evtx_rec {
   char path[4][16];
   char attr_name[16];
   fl_evtx_field_src event_id, provider, channel;
-  int structural;
+  int structural, system_done;
 } fl_evtx_rec;
 
 static uint32_t fl_evtx_rec_op(fl_evtx_rec *r, uint8_t code, uint8_t flags,
@@ -106,6 +106,7 @@ static void fl_evtx_rec_close(fl_evtx_sink *s) {
   fl_evtx_op *ops = r->c->cops;
   uint32_t o = r->open_at[r->depth], e = r->attrs_end_at[r->depth];
   ops[o].jump = at;
+  if (r->depth == 2 && !strcmp(r->path[1], "System")) r->system_done = 1;
   if (at == e + 2 && ops[e + 1].code == FL_OP_SUB) ops[o].flags |= FL_OPF_SOLE_SUB;
   r->depth--;
 }
@@ -125,7 +126,13 @@ static fl_evtx_field_src *fl_evtx_rec_field(fl_evtx_rec *r) {
 
 static void fl_evtx_rec_note(fl_evtx_rec *r, int kind, uint16_t slot,
                              uint32_t a, uint32_t n) {
-  if (r->cur_attr < 0 && r->depth <= 2 && kind == 1) r->structural = 1;
+  /* a substitution directly in <System>, or in <Event> before <System>
+  ** was complete, may carry any field (the first System field seen wins,
+  ** as in the full parse) */
+  if (r->cur_attr < 0 && kind == 1 &&
+      ((r->depth <= 1 && !r->system_done) ||
+       (r->depth == 2 && !strcmp(r->path[1], "System"))))
+    r->structural = 1;
   fl_evtx_field_src *f = fl_evtx_rec_field(r);
   if (!f) return;
   if (f->kind) {
