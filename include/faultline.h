@@ -269,5 +269,6 @@ const char *fl_catalog_suggest(const char *word);
 /* Stage APIs, one header each. */
 #include "faultline/evtx.h"
 #include "faultline/evtx_writer.h"
+#include "faultline/typed.h"
 
 #endif /* FAULTLINE_H */
