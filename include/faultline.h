@@ -270,5 +270,7 @@ const char *fl_catalog_suggest(const char *word);
 #include "faultline/evtx.h"
 #include "faultline/evtx_writer.h"
 #include "faultline/typed.h"
+#include "faultline/diag.h"
+#include "faultline/report.h"
 
 #endif /* FAULTLINE_H */
