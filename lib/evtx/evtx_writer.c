@@ -198,7 +198,7 @@ static int put_record(fl_evtx_writer *w, const fl_evtx_w_event *ev,
     put_instance(w, &c, t);
     fl_evtx_w_u8(&c, FL_BXML_EOF);
   }
-  while ((c.pos - w->free_off + 4) % 8) /* records are 8-byte multiples */
+  while (!c.bad && (c.pos - w->free_off + 4) % 8) /* 8-byte multiples */
     fl_evtx_w_u8(&c, 0);
   uint32_t size = c.pos - w->free_off + 4;
   fl_evtx_w_u32(&c, size);
