@@ -216,6 +216,11 @@ def lib_match(theirs, ours_fp):
         path, _, val = item.partition("=")
         if path in paths and "\ufffd" in val:
             continue
+        if any("<" in i.split("=", 1)[1] and path.startswith(
+                i.split("=", 1)[0].split("@")[0]) for i in ours_fp):
+            # libevtx 20181227 does not escape '<' in string values, so an
+            # XML string inside <Data> comes out as child elements
+            continue
         if path in paths and re.match(r"^-\d+$", val) and any(
                 re.match(r"^-\d+$", i.split("=", 1)[1]) for i in ours_fp
                 if i.startswith(path + "=")):
