@@ -151,7 +151,8 @@ typedef struct fl_evtx_writer_options {
 typedef struct fl_evtx_writer_stats {
   uint64_t records;        /* live records written */
   uint64_t slack_records;  /* records left deleted in chunk slack */
-  uint64_t chunks;         /* chunks written (complete ones) */
+  uint64_t chunks;         /* chunks written out so far (the one being
+                              filled counts after close/finish) */
   uint64_t templates;      /* distinct template shapes */
   uint64_t next_record_id; /* the id the next record would get */
   uint64_t last_record_id; /* the id of the last record added, 0 if none */
@@ -178,6 +179,10 @@ void fl_evtx_writer_get_stats(const fl_evtx_writer *w,
 /* Flushes the last chunk, writes the file header, applies the damage
 ** options, and frees w (always, also on error). */
 fl_status fl_evtx_writer_close(fl_evtx_writer *w, fl_error *err);
+/* The same, and stats (may be NULL) gets the final numbers, the last chunk
+** and the records it leaves in slack included. */
+fl_status fl_evtx_writer_finish(fl_evtx_writer *w, fl_evtx_writer_stats *stats,
+                                fl_error *err);
 
 /* Parsers for test and tool code: "{54849625-5478-4994-A5BA-3E3B0328C30D}"
 ** (braces optional) and "S-1-5-21-1-2-3-500". Return 0 on success, -1 on

@@ -69,8 +69,12 @@ static void chunk_header(fl_evtx_writer *w) {
     if (w->opt.corrupt == FL_EVTX_W_CORRUPT_MAGIC) memcpy(h, "ElfChnX", 8);
     if (w->opt.corrupt == FL_EVTX_W_CORRUPT_HEADER_CRC)
       put32(h + FL_EVTX_CH_HEADER_CHECKSUM, ~crc);
-    if (w->opt.corrupt == FL_EVTX_W_CORRUPT_DATA_CRC)
+    if (w->opt.corrupt == FL_EVTX_W_CORRUPT_DATA_CRC) { /* header stays valid */
       h[FL_EVTX_CH_RECORDS_CHECKSUM] ^= 0x5a;
+      crc = fl_crc32(fl_crc32(0, h, FL_EVTX_CH_FLAGS), h + FL_EVTX_CH_STRING_TABLE,
+                     FL_EVTX_CHUNK_HEADER_SIZE - FL_EVTX_CH_STRING_TABLE);
+      put32(h + FL_EVTX_CH_HEADER_CHECKSUM, crc);
+    }
   }
 }
 
@@ -368,8 +372,14 @@ static void file_header(const fl_evtx_writer *w, uint8_t *h) {
 }
 
 fl_status fl_evtx_writer_close(fl_evtx_writer *w, fl_error *err) {
+  return fl_evtx_writer_finish(w, NULL, err);
+}
+
+fl_status fl_evtx_writer_finish(fl_evtx_writer *w, fl_evtx_writer_stats *stats,
+                                fl_error *err) {
   if (!w) return FL_OK;
   fl_status st = chunk_flush(w, err);
+  if (stats) fl_evtx_writer_get_stats(w, stats);
   uint8_t h[FL_EVTX_FILE_HEADER_SIZE] = {0};
   file_header(w, h);
   if (st == FL_OK && (fseeko(w->fp, 0, SEEK_SET) != 0 ||
