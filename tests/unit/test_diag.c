@@ -1,0 +1,195 @@
+/*
+** Unit tests for lib/diag: rules, episode grouping, states, benign
+** handling and coverage notes, on hand-built typed events.
+*/
+#include "harness.h"
+
+#include "faultline.h"
+
+#define STR(lit) ((fl_evtx_str){lit, sizeof(lit) - 1})
+#define HOUR 36000000000ull
+
+static fl_typed_event ev(fl_event_kind kind, const char *host, uint64_t t) {
+  fl_typed_event e;
+  memset(&e, 0, sizeof e);
+  e.kind = kind;
+  e.source = FL_SOURCE_SECURITY;
+  e.is_failure = fl_event_kind_is_failure(kind);
+  e.host = (fl_evtx_str){host, strlen(host)};
+  e.time = 133000000000000000ull + t;
+  e.record_id = t / HOUR + 1;
+  e.keying_module = e.auth_method = e.failure_point = e.role = e.state = e.mode = -1;
+  e.iscsi_failure_type = -1;
+  e.dos_started = -1;
+  return e;
+}
+
+static void with_error(fl_typed_event *e, uint32_t code) {
+  e->error_code = code;
+  e->has |= FL_TE_ERROR_CODE;
+}
+
+static const fl_episode *find(const fl_diag_result *r, const char *cause) {
+  for (size_t i = 0; i < r->episode_count; i++)
+    if (strcmp(r->episodes[i].cause_id, cause) == 0) return &r->episodes[i];
+  return NULL;
+}
+
+static void cert_untrusted_recovers(void) {
+  fl_diag *d;
+  CHECK(fl_diag_new(NULL, &d, NULL) == FL_OK);
+  for (int i = 0; i < 6; i++) {
+    fl_typed_event e = ev(FL_KIND_MM_FAILURE, "WS01", (uint64_t)i * HOUR);
+    e.remote_address = STR("198.51.100.7");
+    e.keying_module = IKEEXT_KEY_MODULE_IKE;
+    with_error(&e, 13801);
+    CHECK(fl_diag_add(d, &e, "sec.evtx", NULL) == FL_OK);
+  }
+  fl_typed_event ok = ev(FL_KIND_MM_ESTABLISHED, "WS01", 10 * HOUR);
+  ok.remote_address = STR("198.51.100.7");
+  fl_diag_add(d, &ok, "sec.evtx", NULL);
+  const fl_diag_result *r;
+  CHECK(fl_diag_finish(d, &r, NULL) == FL_OK);
+  CHECK(r->episode_count == 1 && r->finding_count == 1);
+  const fl_episode *ep = find(r, "cert-untrusted");
+  CHECK(ep && ep->count == 6 && ep->state == FL_EPISODE_RECOVERED);
+  CHECK(ep && strcmp(ep->host, "WS01") == 0 && strcmp(ep->peer, "198.51.100.7") == 0);
+  CHECK(ep && strcmp(ep->keying_module, "IKEv1") == 0);
+  CHECK(ep && strcmp(ep->error_symbol, "ERROR_IPSEC_IKE_AUTH_FAIL") == 0);
+  CHECK(ep && ep->evidence_count == 6 && strcmp(ep->evidence[0].file, "sec.evtx") == 0);
+  CHECK(ep && ep->check && strstr(ep->check, "certutil") != NULL);
+  fl_diag_free(d);
+}
+
+static void ikeext_stopped_on_peer(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  fl_typed_event seen = ev(FL_KIND_MM_ESTABLISHED, "SRV9", 0);
+  seen.local_address = STR("10.0.0.9");
+  seen.remote_address = STR("10.0.0.1");
+  fl_diag_add(d, &seen, "srv9.evtx", NULL);
+  fl_typed_event stop = ev(FL_KIND_IKEEXT_NOT_STARTED, "SRV9", 2 * HOUR);
+  fl_diag_add(d, &stop, "srv9.evtx", NULL);
+  const char *clients[] = {"WS01", "WS02", "WS03"};
+  for (int c = 0; c < 3; c++)
+    for (int i = 0; i < 3; i++) {
+      fl_typed_event e = ev(FL_KIND_MM_FAILURE, clients[c], (uint64_t)(3 + i) * HOUR);
+      e.remote_address = STR("10.0.0.9");
+      with_error(&e, 13805);
+      fl_diag_add(d, &e, "ws.evtx", NULL);
+    }
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  CHECK(r->episode_count == 1);
+  const fl_episode *ep = find(r, "ikeext-stopped");
+  CHECK(ep && strcmp(ep->host, "SRV9") == 0 && ep->peer_count == 3 && ep->count == 10);
+  CHECK(ep && ep->state == FL_EPISODE_ONGOING);
+  fl_diag_free(d);
+}
+
+static void policy_not_applied_joins(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  fl_typed_event p1 = ev(FL_KIND_POLICY_FAILED, "APP1", 0);
+  fl_typed_event p2 = ev(FL_KIND_POLICY_CACHED, "APP1", HOUR);
+  fl_diag_add(d, &p1, "a.evtx", NULL);
+  fl_diag_add(d, &p2, "a.evtx", NULL);
+  for (int i = 0; i < 4; i++) {
+    fl_typed_event e = ev(FL_KIND_MM_FAILURE, "APP1", (uint64_t)(2 + i) * HOUR);
+    e.remote_address = i % 2 ? STR("10.1.1.1") : STR("10.1.1.2");
+    with_error(&e, 13825);
+    fl_diag_add(d, &e, "a.evtx", NULL);
+  }
+  fl_typed_event other = ev(FL_KIND_MM_FAILURE, "APP2", HOUR);
+  other.remote_address = STR("10.1.1.1");
+  with_error(&other, 13825);
+  fl_diag_add(d, &other, "b.evtx", NULL);
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  const fl_episode *ep = find(r, "policy-not-applied");
+  CHECK(ep && strcmp(ep->host, "APP1") == 0 && ep->count == 6 && ep->peer_count == 2);
+  CHECK(find(r, "no-policy") != NULL); /* APP2 had no policy failure */
+  CHECK(r->episodes[0].cause_id == ep->cause_id);
+  fl_diag_free(d);
+}
+
+static void benign_never_a_finding(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  fl_typed_event e = ev(FL_KIND_WFP_MM_FAILURE, "WS01", 0);
+  e.source = FL_SOURCE_WFP;
+  e.benign = 1;
+  e.is_failure = 0;
+  e.remote_address = STR("192.0.2.1");
+  with_error(&e, 13801);
+  fl_diag_add(d, &e, "netevents.xml", NULL);
+  fl_diag_note_source(d, "netevents.xml", "netsh", 1, 0, 1, NULL);
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  CHECK(r->episode_count == 1 && r->finding_count == 0);
+  CHECK(r->episode_count == 1 && r->episodes[0].benign && !r->episodes[0].finding);
+  int ring = 0;
+  for (size_t i = 0; i < r->note_count; i++) ring |= strcmp(r->notes[i].id, "netsh-ring-buffer") == 0;
+  CHECK(ring);
+  fl_diag_free(d);
+}
+
+static void natt_timeout_and_multiple(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  fl_typed_event e = ev(FL_KIND_MM_FAILURE, "LAPTOP", 0);
+  e.remote_address = STR("203.0.113.5");
+  e.remote_port = 4500;
+  e.has |= FL_TE_REMOTE_PORT;
+  e.responder_cookie = STR("0000000000000000");
+  e.multiple = 1;
+  with_error(&e, 13805);
+  fl_diag_add(d, &e, "x.evtx", NULL);
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  const fl_episode *ep = find(r, "timeout-nat");
+  CHECK(ep && ep->count == 2);
+  fl_diag_free(d);
+}
+
+static void empty_input_note(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  fl_diag_note_source(d, "System.evtx", "evtx", 100, 3, 0, NULL);
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  CHECK(r->episode_count == 0 && r->note_count == 2);
+  CHECK(r->note_count >= 1 && strcmp(r->notes[0].id, "nothing-in-scope") == 0);
+  CHECK(r->note_count >= 1 && strstr(r->notes[0].command, "auditpol") != NULL);
+  CHECK(r->source_count == 1 && strcmp(r->sources[0].path, "System.evtx") == 0);
+  fl_diag_free(d);
+}
+
+static void iscsi_chap(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  fl_typed_event a = ev(FL_KIND_ISCSI_ERROR, "HV01", 0);
+  a.source = FL_SOURCE_ISCSIPRT;
+  a.event_id = 17;
+  fl_typed_event b = ev(FL_KIND_ISCSI_ERROR, "HV01", 1000);
+  b.source = FL_SOURCE_ISCSIPRT;
+  b.event_id = 10;
+  fl_diag_add(d, &a, "sys.evtx", NULL);
+  fl_diag_add(d, &b, "sys.evtx", NULL);
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  const fl_episode *ep = find(r, "iscsi-chap-mismatch");
+  CHECK(r->episode_count == 1 && ep && ep->count == 2);
+  fl_diag_free(d);
+}
+
+int main(void) {
+  RUN(cert_untrusted_recovers);
+  RUN(ikeext_stopped_on_peer);
+  RUN(policy_not_applied_joins);
+  RUN(benign_never_a_finding);
+  RUN(natt_timeout_and_multiple);
+  RUN(empty_input_note);
+  RUN(iscsi_chap);
+  TEST_EXIT();
+}
