@@ -292,7 +292,7 @@ static inline void tw_check_chunk(const uint8_t *c, uint64_t *next_id,
 /* Checks header, every chunk and the numbering of a clean file. */
 static inline tw_layout tw_check_file(const char *path, uint64_t first_id) {
   tw_layout lay = {0}, *L = &lay;
-  size_t len;
+  size_t len = 0;
   uint8_t *b = tw_read_file(path, &len);
   uint64_t next = first_id;
   lay.first_id = first_id;
