@@ -35,7 +35,7 @@ void fl_evtx_buf_free(fl_evtx_buf *b);
 
 /* Room for n more bytes at p + len, or NULL (failed set). */
 static inline char *fl_evtx_buf_room(fl_evtx_buf *b, size_t n) {
-  if (b->cap - b->len < n && fl_evtx_buf_grow(b, n)) return NULL;
+  if ((b->cap - b->len < n || !b->p) && fl_evtx_buf_grow(b, n)) return NULL;
   return b->p + b->len;
 }
 static inline void fl_evtx_buf_put(fl_evtx_buf *b, const void *s, size_t n) {

@@ -209,8 +209,8 @@ static fl_evtx_tmpl *fl_evtx_template_build(fl_evtx_ctx *c, fl_evtx_rec *r,
   memset(t, 0, sizeof *t);
   t->ops = (fl_evtx_op *)(t + 1);
   t->pool = (char *)t->ops + ops_bytes;
-  memcpy(t->ops, c->cops, ops_bytes);
-  memcpy(t->pool, c->cpool.p, c->cpool.len);
+  if (ops_bytes) memcpy(t->ops, c->cops, ops_bytes);
+  if (c->cpool.len) memcpy(t->pool, c->cpool.p, c->cpool.len);
   t->def_copy = (uint32_t)c->cpool.len;
   memcpy(t->pool + t->def_copy, c->chunk + def_off + 24, size);
   t->next_ext = t->def_copy + size;
