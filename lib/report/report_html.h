@@ -1,0 +1,27 @@
+/*
+** Internals shared by the pieces of the HTML report (page frame, episode
+** cards and timelines, inline assets).
+**
+** Never put an event-derived string anywhere but through rp_html_str, and
+** never into a script, a style or an unquoted attribute.
+*/
+#ifndef FL_REPORT_HTML_H
+#define FL_REPORT_HTML_H
+
+#include "report/report_internal.h"
+
+extern const char rp_html_css[];
+extern const char rp_html_js[];
+
+/* "<span class=\"badge st-...\">state</span>" (benign episodes: "benign"). */
+void rp_html_badge(FILE *out, const fl_episode *e);
+/* Error as "<code>SYMBOL</code> code" (and the message when with_message). */
+void rp_html_error(FILE *out, const fl_episode *e, int with_message);
+/* "host → peer" with "+N" when more hosts/peers are involved. */
+void rp_html_pair(FILE *out, const fl_episode *e);
+/* One episode card (anchor id "ep-<rank>"), timeline included. */
+void rp_html_episode_card(FILE *out, const fl_episode *e, size_t rank);
+/* The inline SVG timeline of an episode's failures. */
+void rp_html_timeline(FILE *out, const fl_episode *e);
+
+#endif
