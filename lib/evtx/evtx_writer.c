@@ -186,7 +186,7 @@ static void put_instance(fl_evtx_writer *w, fl_evtx_w_cur *c,
 /* Writes one record at the free offset; returns 0 if it fit. */
 static int put_record(fl_evtx_writer *w, const fl_evtx_w_event *ev,
                       fl_evtx_w_template *t) {
-  fl_evtx_w_cur c = {w->chunk, w->free_off, FL_EVTX_CHUNK_SIZE, 0};
+  fl_evtx_w_cur c = {w->chunk, w->free_off, FL_EVTX_W_CHUNK_USABLE, 0};
   w->rec_nnames = 0;
   w->rec_tpl = NULL;
   w->rec_tables_saved = 0;

@@ -18,6 +18,10 @@
 #include "faultline.h"
 
 #define FL_EVTX_W_MAX_SLACK 64
+/* Records end at most here. Windows never fills a chunk's last 8 bytes
+** (corpus maximum free offset: 65528), and libevtx 20181227 drops a record
+** that ends exactly at 65536. */
+#define FL_EVTX_W_CHUNK_USABLE (FL_EVTX_CHUNK_SIZE - 8)
 /* Substitution slots of the System part, in the order Windows uses. */
 enum fl_evtx_w_sys_slot {
   FL_EVTX_W_S_LEVEL = 0,
