@@ -269,6 +269,7 @@ const char *fl_catalog_suggest(const char *word);
 /* Stage APIs, one header each. */
 #include "faultline/evtx.h"
 #include "faultline/evtx_writer.h"
+#include "faultline/input.h"
 #include "faultline/typed.h"
 #include "faultline/diag.h"
 #include "faultline/report.h"

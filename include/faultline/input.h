@@ -1,0 +1,138 @@
+/*
+** Input readers for everything that is not an EVTX file: Windows event XML
+** (wevtutil, Get-WinEvent .ToXml(), Event Viewer "Save as XML"), netsh wfp
+** XML (show netevents, wfpdiag.xml), JSON / JSON lines (evtx_dump,
+** Winlogbeat/ECS, NXLog), each optionally gzip-compressed, found by content.
+** Every reader yields the EVTX reader's record model (fl_evtx_event,
+** fl_evtx_diag, fl_evtx_stats through fl_evtx_options), so nothing
+** downstream knows where an event came from. docs/inputs.md has the shapes.
+**
+** Must never: decide a format by file name, trust a length or a nesting
+** depth in the input, drop a record without a diagnostic, or keep a pointer
+** into a record after its callback returned.
+*/
+#ifndef FAULTLINE_INPUT_H
+#define FAULTLINE_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "faultline.h"
+#include "faultline/evtx.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fl_input_format {
+  FL_INPUT_UNKNOWN = 0,
+  FL_INPUT_EVTX,       /* ElfFile magic: handed to fl_evtx_read */
+  FL_INPUT_EVENT_XML,  /* <Events>/<Event> */
+  FL_INPUT_NETSH_XML,  /* <netEvents>/<netEvent>/<wfpdiag> */
+  FL_INPUT_JSON,       /* one document, an array, or JSON lines */
+  FL_INPUT_FORMAT_COUNT
+} fl_input_format;
+
+const char *fl_input_format_name(fl_input_format format);
+
+/* The format of bytes as they would be read: gzip is looked through, a
+** UTF-16 text is recognised by its BOM or its zero bytes. */
+fl_input_format fl_input_detect(const void *data, size_t len);
+
+/* Diagnostics from the text readers carry chunk == FL_INPUT_TEXT_CHUNK,
+** offset = byte offset in the (decompressed, UTF-8) text, and are the
+** first member of an fl_input_diag that adds the 1-based line/column. */
+#define FL_INPUT_TEXT_CHUNK (-2)
+
+typedef struct fl_input_diag {
+  fl_evtx_diag diag;
+  unsigned line;
+  unsigned column;
+  fl_input_format format;
+} fl_input_diag;
+
+/* The extension of d, or NULL when d did not come from a text reader. */
+const fl_input_diag *fl_input_diag_from(const fl_evtx_diag *d);
+
+/* Reads path: a file of any supported format, "-" for standard input, or a
+** directory (walked recursively, entries in byte order of their names;
+** unrecognised files there are a warning). The options, callbacks, filter
+** and rendering behave as in fl_evtx_read; stats add up over all files.
+** Returns FL_OK, FL_EPARTIAL (something was skipped, see diagnostics),
+** FL_EINPUT (path is not a supported format), FL_EIO, FL_ENOMEM or
+** FL_ELIMIT (decompressed size past FL_INPUT_MAX_INFLATE). */
+fl_status fl_input_read(const char *path, const fl_evtx_options *opt,
+                        fl_evtx_stats *stats, fl_error *err);
+
+/* The same over caller-owned bytes; name is used in diagnostics. */
+fl_status fl_input_read_memory(const void *data, size_t len, const char *name,
+                               const fl_evtx_options *opt,
+                               fl_evtx_stats *stats, fl_error *err);
+
+/* Largest decompressed gzip input accepted (bytes). */
+#define FL_INPUT_MAX_INFLATE ((uint64_t)2 << 30)
+
+/* Renders ev in the EVTX reader's XML (one line) or JSON-lines form, with
+** '\n'. Writes at most cap bytes (NUL-terminated when cap > 0) and returns
+** the length the whole rendering needs, without the NUL. EventData values
+** render as strings; UserData pairs render under EventData. */
+size_t fl_input_render(const fl_evtx_event *ev, fl_evtx_format format,
+                       char *out, size_t cap);
+
+/* ---- netsh wfp net events ----------------------------------------------
+** A <netEvent> becomes a record of the synthetic provider below; event id
+** 1005/1007/1009 for IKE MM/QM/EM failures (the Microsoft-Windows-WFP ids
+** for those failures), FL_INPUT_WFP_ID_BASE + FWPM_NET_EVENT_TYPE for the
+** other types. EventData pairs carry the SDK member names (docs/inputs.md):
+** symbolic enums become their values, flag lists their bits ("0x.."). */
+#define FL_INPUT_WFP_PROVIDER "Microsoft-Windows-WFP"
+#define FL_INPUT_WFP_CHANNEL "WFP-NetEvents"
+enum {
+  FL_INPUT_WFP_ID_MM_FAILURE = 1005,
+  FL_INPUT_WFP_ID_QM_FAILURE = 1007,
+  FL_INPUT_WFP_ID_EM_FAILURE = 1009,
+  FL_INPUT_WFP_ID_BASE = 65280
+};
+
+/* Room fl_input_wfp_decode has for strings, group SIDs and blobs. */
+#define FL_INPUT_WFP_WCHARS 2048
+#define FL_INPUT_WFP_MAX_SIDS 16
+#define FL_INPUT_WFP_BLOB 1024
+
+/* An IKE failure net event as the SDK's structs. The pointers inside point
+** into store: do not copy the struct, use it in place. */
+typedef struct fl_input_wfp_event {
+  FWPM_NET_EVENT_HEADER3 header;
+  FWPM_NET_EVENT_TYPE type;
+  union {
+    FWPM_NET_EVENT_IKEEXT_MM_FAILURE2 ikeMmFailure;
+    FWPM_NET_EVENT_IKEEXT_QM_FAILURE1 ikeQmFailure;
+    FWPM_NET_EVENT_IKEEXT_EM_FAILURE1 ikeEmFailure;
+  };
+  struct {
+    wchar_t wchars[FL_INPUT_WFP_WCHARS];
+    size_t wused;
+    LPWSTR local_sids[FL_INPUT_WFP_MAX_SIDS];
+    LPWSTR remote_sids[FL_INPUT_WFP_MAX_SIDS];
+    union { SID sid; UINT8 raw[8 + 4 * 15]; } user_sid, package_sid;
+    GUID provider_context_key;
+    UINT8 app_id[FL_INPUT_WFP_BLOB];
+    UINT8 effective_name[FL_INPUT_WFP_BLOB];
+    FWP_V4_ADDR_AND_MASK v4[2];
+    FWP_V6_ADDR_AND_MASK v6[2];
+    FWP_BYTE_ARRAY16 a16[2];
+  } store;
+} fl_input_wfp_event;
+
+/* Fills out from a record of FL_INPUT_WFP_PROVIDER with event id 1005, 1007
+** or 1009 (values may be numbers or SDK symbols). FL_ENOTFOUND: not such a
+** record; FL_EINPUT: a member's value is malformed (err names it);
+** FL_ELIMIT: a string did not fit the store (truncated, rest filled). */
+fl_status fl_input_wfp_decode(const fl_evtx_event *ev, fl_input_wfp_event *out,
+                              fl_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

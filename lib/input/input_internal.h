@@ -1,0 +1,175 @@
+/*
+** Internals shared by the non-EVTX readers (lib/input): a growable buffer,
+** the record builder every reader fills (strings in one reused arena, pairs
+** as offsets until the record is finished), diagnostics located by line and
+** column, and the text helpers (times, GUIDs, numbers, escaping).
+**
+** Must never: allocate per record once the buffers have grown to the
+** largest record, hand out pointers into a buffer that may still grow, or
+** let a reader deliver a record without going through fl_input_rec_finish.
+*/
+#ifndef FL_INPUT_INTERNAL_H
+#define FL_INPUT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "common/fl_error.h"
+#include "faultline.h"
+#include "faultline/input.h"
+
+/* ---- buffer ------------------------------------------------------------ */
+typedef struct fl_input_buf {
+  char *p;
+  size_t len, cap;
+  int failed; /* an allocation failed; contents are incomplete */
+} fl_input_buf;
+
+int fl_input_buf_reserve(fl_input_buf *b, size_t extra);
+void fl_input_buf_put(fl_input_buf *b, const void *s, size_t n);
+void fl_input_buf_putc(fl_input_buf *b, char c);
+void fl_input_buf_puts(fl_input_buf *b, const char *s);
+void fl_input_buf_printf(fl_input_buf *b, const char *fmt, ...) FL_PRINTF(2, 3);
+void fl_input_buf_free(fl_input_buf *b);
+
+/* ---- text helpers (input_text.c) ---------------------------------------- */
+typedef enum fl_input_esc { FL_IN_ESC_XML, FL_IN_ESC_JSON } fl_input_esc;
+/* Appends s escaped; invalid UTF-8 and controls XML cannot carry become
+** U+FFFD (XML) or \u escapes (JSON). */
+void fl_input_escape(fl_input_buf *b, const char *s, size_t n, fl_input_esc e);
+/* ISO 8601 ("2020-07-10T17:20:06.6871033Z", "+02:00", or a space instead of
+** T; no zone = UTC) to FILETIME. 0 on success. */
+int fl_input_parse_time(const char *s, size_t n, uint64_t *filetime);
+/* "YYYY-MM-DDTHH:MM:SS.fffffffZ", 28 bytes, no NUL. */
+void fl_input_format_time(uint64_t filetime, char out[28]);
+/* A GUID with or without braces, any case, to "{XXXXXXXX-...}" (38 bytes,
+** no NUL). 0 on success. */
+int fl_input_guid_canon(const char *s, size_t n, char out[38]);
+int fl_input_guid_parse(const char *s, size_t n, GUID *g);
+/* Decimal or 0x-hex unsigned number, surrounding blanks allowed. 0 ok. */
+int fl_input_parse_u64(const char *s, size_t n, uint64_t *v);
+/* Trims ASCII blanks on both ends. */
+void fl_input_trim(const char **s, size_t *n);
+int fl_input_hexval(int c);
+/* Appends UTF-16LE bytes as UTF-8 (stops at a NUL); -1 when not text. */
+int fl_input_utf16le_to_utf8(fl_input_buf *b, const uint8_t *p, size_t n);
+/* UTF-8 to wchar_t; writes at most cap-1 and a NUL; returns chars needed. */
+size_t fl_input_utf8_to_wchar(const char *s, size_t n, wchar_t *out,
+                              size_t cap);
+
+/* ---- record builder and delivery (input_record.c) ----------------------- */
+enum { /* string fields of fl_evtx_event */
+  FL_IN_PROVIDER = 0, FL_IN_GUID, FL_IN_SOURCE, FL_IN_CHANNEL, FL_IN_COMPUTER,
+  FL_IN_USER, FL_IN_ACTIVITY, FL_IN_RELATED, FL_IN_STR_COUNT
+};
+
+#define FL_INPUT_MAX_PAIRS 65536u
+#define FL_INPUT_OUT_FLUSH (256u * 1024u)
+
+typedef struct fl_input_ctx {
+  const fl_evtx_options *opt;
+  fl_evtx_stats *stats;
+  fl_input_format format;
+  const char *file;
+  const char *text; /* the whole input, decoded */
+  size_t text_len;
+  /* location cache for line/column lookups (monotone scans) */
+  size_t loc_pos;
+  unsigned loc_line;
+  /* record under construction */
+  fl_evtx_event ev;
+  int in_record;
+  int rejected;  /* the filter said no: skip the rest cheaply */
+  int pairs_capped;
+  uint32_t str_off[FL_IN_STR_COUNT], str_len[FL_IN_STR_COUNT];
+  unsigned str_seen;
+  fl_input_buf arena;  /* record strings */
+  fl_input_buf pairs;  /* uint32_t[4] per pair: name off/len, value off/len */
+  fl_input_buf pairv;  /* fl_evtx_pair[] at finish */
+  fl_input_buf wrapper;/* UserData wrapper element name, "" for EventData */
+  fl_input_buf out;    /* rendered output not yet handed to on_output */
+  uint64_t ordinal;    /* records begun in this input */
+  int stop;            /* a callback asked to stop */
+  int nomem;
+  int recognised;      /* at least one record shape was understood */
+  int not_events;      /* JSON whose first object is no known event shape */
+} fl_input_ctx;
+
+void fl_input_ctx_init(fl_input_ctx *c, const fl_evtx_options *opt,
+                       fl_evtx_stats *stats, const char *file,
+                       const char *text, size_t len, fl_input_format fmt);
+/* Flushes pending output; frees buffers. */
+void fl_input_ctx_end(fl_input_ctx *c);
+
+void fl_input_locate(fl_input_ctx *c, size_t off, unsigned *line,
+                     unsigned *col);
+void fl_input_diag_emit(fl_input_ctx *c, fl_evtx_severity sev, size_t off,
+                        const char *fmt, ...) FL_PRINTF(4, 5);
+
+void fl_input_rec_begin(fl_input_ctx *c, size_t off);
+void fl_input_rec_str(fl_input_ctx *c, int field, const char *s, size_t n);
+/* Sets a numeric System field (FL_EVTX_HAS_* bit); text form parses
+** decimal or 0x-hex and reports a warning when it does not parse. */
+void fl_input_rec_num(fl_input_ctx *c, unsigned bit, uint64_t v);
+void fl_input_rec_num_text(fl_input_ctx *c, unsigned bit, const char *s,
+                           size_t n, size_t off);
+void fl_input_rec_time_text(fl_input_ctx *c, const char *s, size_t n,
+                            size_t off);
+void fl_input_rec_pair(fl_input_ctx *c, const char *name, size_t nn,
+                       const char *val, size_t vn);
+/* Appends ",val" (sep) to the last pair called name, or adds the pair. */
+void fl_input_rec_pair_join(fl_input_ctx *c, const char *name, size_t nn,
+                            const char *val, size_t vn, char sep);
+void fl_input_rec_wrapper(fl_input_ctx *c, const char *name, size_t n);
+/* 0 when what is known so far already fails the filter (id/provider/
+** channel: call once those fields are in). */
+int fl_input_rec_filter(fl_input_ctx *c);
+/* Ends the record: filter, render, callbacks, stats. */
+void fl_input_rec_finish(fl_input_ctx *c);
+/* Ends the record as lost: stats and an error diagnostic at off. */
+void fl_input_rec_skip(fl_input_ctx *c, size_t off, const char *why);
+
+/* Renders the current record (ev + wrapper) into b. */
+void fl_input_render_event(fl_input_buf *b, const fl_evtx_event *ev,
+                           const char *wrapper, size_t wrapper_len,
+                           fl_evtx_format fmt);
+
+/* ---- readers ------------------------------------------------------------- */
+void fl_input_xml_read(fl_input_ctx *c, int utf8_forced);
+void fl_input_json_read(fl_input_ctx *c);
+
+/* netsh netEvent flattening (input_netsh.c), driven by input_xml.c. */
+typedef struct fl_input_netsh fl_input_netsh;
+fl_input_netsh *fl_input_netsh_new(fl_input_ctx *c);
+void fl_input_netsh_free(fl_input_netsh *n);
+void fl_input_netsh_begin(fl_input_netsh *n, size_t off);
+void fl_input_netsh_start(fl_input_netsh *n, const char *name,
+                          const char **attrs);
+void fl_input_netsh_text(fl_input_netsh *n, const char *s, size_t len);
+/* Returns 1 when the net event's root closed (record delivered). */
+int fl_input_netsh_end(fl_input_netsh *n, size_t off);
+int fl_input_netsh_active(const fl_input_netsh *n);
+
+/* ---- sources (input_source.c) -------------------------------------------- */
+typedef struct fl_input_src {
+  const char *data;
+  size_t len;
+  void *map;       /* munmap on close */
+  size_t map_len;
+  char *heap;      /* free on close */
+  int utf8_forced; /* transcoded from UTF-16 */
+  uint64_t gzip_damaged; /* compressed offset where inflating failed, or 0 */
+} fl_input_src;
+
+fl_status fl_input_src_file(fl_input_src *s, const char *path, fl_error *e);
+fl_status fl_input_src_stdin(fl_input_src *s, fl_error *err);
+void fl_input_src_memory(fl_input_src *s, const void *data, size_t len);
+/* Inflates gzip and transcodes UTF-16 in place of s's view. */
+fl_status fl_input_src_decode(fl_input_src *s, const char *name, fl_error *e);
+void fl_input_src_close(fl_input_src *s);
+/* The text format of decoded bytes (no gzip, UTF-8). */
+fl_input_format fl_input_detect_text(const char *p, size_t n);
+
+#endif
