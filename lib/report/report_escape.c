@@ -122,12 +122,17 @@ void rp_json_str(FILE *out, const char *s) {
 }
 
 void rp_html_str(FILE *out, const char *s) {
-  const unsigned char *p = (const unsigned char *)rp_s(s);
-  while (*p) {
+  rp_html_strn(out, s, strlen(rp_s(s)));
+}
+
+void rp_html_strn(FILE *out, const char *s, size_t len) {
+  const unsigned char *p = (const unsigned char *)rp_s(s), *end = p + len;
+  while (p < end && *p) {
     unsigned char c = *p;
     if (c >= 0x80) {
       uint32_t cp = 0;
       size_t n = rp_utf8_seq(p, &cp);
+      if (n > (size_t)(end - p)) n = 0;
       if (!n || (cp >= 0x80 && cp <= 0x9F)) {
         put_utf8_replacement(out);
         p += n ? n : 1;

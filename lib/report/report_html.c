@@ -9,6 +9,8 @@
 */
 #include "report/report_html.h"
 
+#include <string.h>
+
 #define HTML_CSP                                                           \
   "default-src 'none'; style-src 'unsafe-inline'; "                        \
   "script-src 'unsafe-inline'; img-src data:"
@@ -67,31 +69,43 @@ static void th(FILE *out, const char *cls, const char *name) {
           cls, name);
 }
 
+/* ISO time with a break opportunity after the 'T' (narrow columns). */
+static void html_time(FILE *out, uint64_t ft) {
+  char iso[32];
+  rp_iso_time(ft, iso, sizeof iso);
+  char *t = strchr(iso, 'T');
+  if (!t) {
+    fputs(iso, out);
+    return;
+  }
+  fprintf(out, "%.*s<wbr>%s", (int)(t - iso + 1), iso, t + 1);
+}
+
 static int state_order(fl_episode_state s) {
   return s == FL_EPISODE_ONGOING ? 0 : s == FL_EPISODE_INTERMITTENT ? 1 : 2;
 }
 
 static void episode_row(FILE *out, const fl_episode *e, size_t rank) {
-  char a[32], b[32];
   double c = e->confidence == e->confidence ? e->confidence : 0.0;
-  rp_iso_time(e->first_seen, a, sizeof a);
-  rp_iso_time(e->last_seen, b, sizeof b);
   fprintf(out, "<tr><td class=\"num\" data-v=\"%zu\">%zu</td>"
           "<td data-v=\"%d\">", rank, rank, state_order(e->state));
   rp_html_badge(out, e);
   fprintf(out, "</td><td class=\"wrapcell\"><a href=\"#ep-%zu\">", rank);
-  rp_html_str(out, e->cause_title);
+  rp_html_short(out, e->cause_title, 160);
   fputs("</a></td><td class=\"wrapcell\">", out);
-  rp_html_pair(out, e);
-  fputs("</td><td class=\"wrapcell\">", out);
+  rp_html_pair(out, e, 64);
+  fputs("</td><td class=\"errcell\">", out);
   rp_html_error(out, e, 0);
   fprintf(out, "</td><td class=\"num\" data-v=\"%llu\">%llu</td>"
-          "<td class=\"mono\" data-v=\"%llu\">%s</td>"
-          "<td class=\"mono\" data-v=\"%llu\">%s</td>"
-          "<td class=\"num\" data-v=\"%.3f\">%.0f%%</td></tr>\n",
+          "<td class=\"mono time\" data-v=\"%llu\">",
           (unsigned long long)e->count, (unsigned long long)e->count,
-          (unsigned long long)e->first_seen, a, (unsigned long long)e->last_seen,
-          b, c, c * 100.0);
+          (unsigned long long)e->first_seen);
+  html_time(out, e->first_seen);
+  fprintf(out, "</td><td class=\"mono time\" data-v=\"%llu\">",
+          (unsigned long long)e->last_seen);
+  html_time(out, e->last_seen);
+  fprintf(out, "</td><td class=\"num\" data-v=\"%.3f\">%.0f%%</td></tr>\n",
+          c, c * 100.0);
 }
 
 /* The sortable table of findings (want_finding = 1) or benign episodes. */

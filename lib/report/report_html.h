@@ -17,8 +17,15 @@ extern const char rp_html_js[];
 void rp_html_badge(FILE *out, const fl_episode *e);
 /* Error as "<code>SYMBOL</code> code" (and the message when with_message). */
 void rp_html_error(FILE *out, const fl_episode *e, int with_message);
-/* "host → peer" with "+N" when more hosts/peers are involved. */
-void rp_html_pair(FILE *out, const fl_episode *e);
+/* "host → peer" with "+N" when more hosts/peers are involved; each name
+** cut after max bytes (0 = whole). */
+void rp_html_pair(FILE *out, const fl_episode *e, size_t max);
+/* s escaped, cut after max bytes at a character boundary with a note of
+** how much was left out (tables stay readable; cards show it whole). */
+void rp_html_short(FILE *out, const char *s, size_t max);
+/* An identifier such as ERROR_IPSEC_IKE_AUTH_FAIL, escaped, with <wbr>
+** after each '_' so narrow columns break it there. */
+void rp_html_symbol(FILE *out, const char *s);
 /* One episode card (anchor id "ep-<rank>"), timeline included. */
 void rp_html_episode_card(FILE *out, const fl_episode *e, size_t rank);
 /* The inline SVG timeline of an episode's failures. */

@@ -7,6 +7,8 @@
 */
 #include "report/report_html.h"
 
+#include <string.h>
+
 #define TL_W 760
 #define TL_H 150
 #define TL_X0 44
@@ -20,6 +22,32 @@ void rp_html_badge(FILE *out, const fl_episode *e) {
   fprintf(out, "<span class=\"badge st-%s\">%s</span>", name, name);
 }
 
+void rp_html_short(FILE *out, const char *s, size_t max) {
+  s = rp_s(s);
+  size_t n = strlen(s);
+  if (!max || n <= max) {
+    rp_html_str(out, s);
+    return;
+  }
+  size_t cut = max;
+  while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--;
+  rp_html_strn(out, s, cut);
+  fprintf(out, "&hellip;<span class=\"muted\"> (+%zu bytes)</span>", n - cut);
+}
+
+void rp_html_symbol(FILE *out, const char *s) {
+  s = rp_s(s);
+  while (*s) {
+    size_t n = strcspn(s, "_");
+    rp_html_strn(out, s, n);
+    s += n;
+    if (*s == '_') {
+      fputs("_<wbr>", out);
+      s++;
+    }
+  }
+}
+
 void rp_html_error(FILE *out, const fl_episode *e, int with_message) {
   if (!e->error_code && !(e->error_symbol && e->error_symbol[0])) {
     fputs("<span class=\"muted\">none recorded</span>", out);
@@ -29,23 +57,23 @@ void rp_html_error(FILE *out, const fl_episode *e, int with_message) {
   rp_describe_error(e->error_code, e->error_symbol, &d);
   if (d.symbol[0]) {
     fputs("<code>", out);
-    rp_html_str(out, d.symbol);
+    rp_html_symbol(out, d.symbol);
     fputs("</code> ", out);
   }
-  fprintf(out, "<span class=\"mono\">%s</span>", d.code);
+  fprintf(out, "<span class=\"mono muted\">%s</span>", d.code);
   if (with_message && d.message[0]) {
     fputs("<br>", out);
     rp_html_str(out, d.message);
   }
 }
 
-void rp_html_pair(FILE *out, const fl_episode *e) {
-  rp_html_str(out, e->host);
+void rp_html_pair(FILE *out, const fl_episode *e, size_t max) {
+  rp_html_short(out, e->host, max);
   if (rp_n_hosts(e) > 1)
     fprintf(out, " <span class=\"muted\">+%zu</span>", rp_n_hosts(e) - 1);
   fputs(" &rarr; ", out);
   if (e->peer && e->peer[0])
-    rp_html_str(out, e->peer);
+    rp_html_short(out, e->peer, max);
   else
     fputs("<span class=\"muted\">(none)</span>", out);
   if (rp_n_peers(e) > 1)
@@ -92,6 +120,11 @@ static void timeline_bars(FILE *out, const uint64_t *counts, size_t nb,
                           uint64_t max, uint64_t t0, uint64_t t1,
                           const char *fill) {
   double bw = (double)(TL_X1 - TL_X0) / (double)nb;
+  double x_shift = 0;
+  if (nb == 1) { /* one instant: a slim bar in the middle, not a slab */
+    x_shift = bw / 2 - 8;
+    bw = 16;
+  }
   char a[32], b[32];
   for (size_t i = 0; i < nb; i++) {
     if (!counts[i]) continue;
@@ -103,7 +136,7 @@ static void timeline_bars(FILE *out, const uint64_t *counts, size_t nb,
     fprintf(out,
             "<rect fill=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
             "height=\"%.1f\" rx=\"1.5\"><title>%llu failure%s, %s .. %s</title></rect>\n",
-            fill, TL_X0 + bw * (double)i + 1, TL_Y1 - h, bw > 3 ? bw - 2 : bw, h,
+            fill, TL_X0 + x_shift + bw * (double)i + 1, TL_Y1 - h, bw > 3 ? bw - 2 : bw, h,
             (unsigned long long)counts[i], counts[i] == 1 ? "" : "s", a, b);
   }
 }
@@ -141,7 +174,10 @@ void rp_html_timeline(FILE *out, const fl_episode *e) {
   timeline_bars(out, counts, nb, max, t0, t1, state_colour(e));
   fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#8a94a6\"/>\n",
           TL_X0, TL_Y1, TL_X1, TL_Y1);
-  axis_label(out, TL_X0, "start", t0);
+  if (t1 > t0)
+    axis_label(out, TL_X0, "start", t0);
+  else
+    axis_label(out, (TL_X0 + TL_X1) / 2, "middle", t0);
   if (t1 > t0) {
     axis_label(out, (TL_X0 + TL_X1) / 2, "middle", t0 + (t1 - t0) / 2);
     axis_label(out, TL_X1, "end", t1);
@@ -175,7 +211,7 @@ static void fact_list(FILE *out, const char *name, const char *const *v,
 
 static void card_facts(FILE *out, const fl_episode *e) {
   fputs("<dl class=\"facts\">\n<dt>Host &rarr; peer</dt><dd>", out);
-  rp_html_pair(out, e);
+  rp_html_pair(out, e, 0);
   fputs("</dd>\n", out);
   fact_list(out, "Hosts", e->hosts, rp_n_hosts(e));
   fact_list(out, "Peers", e->peers, rp_n_peers(e));

@@ -37,6 +37,8 @@ void rp_json_str(FILE *out, const char *s);
 /* HTML text or attribute value: & < > " ' escaped, invalid UTF-8 becomes
 ** U+FFFD, controls other than \n \t dropped to U+FFFD. */
 void rp_html_str(FILE *out, const char *s);
+/* The same for at most len bytes of s. */
+void rp_html_strn(FILE *out, const char *s, size_t len);
 
 /* One CSV cell (RFC 4180): quoted when needed, '"' doubled, a leading
 ** = + - @ TAB CR guarded with ', invalid UTF-8 replaced by U+FFFD. */
