@@ -316,22 +316,32 @@ static void writer_free(fl_evtx_writer *w) {
   free(w);
 }
 
-fl_status fl_evtx_writer_open_file(FILE *fp, const char *name,
-                                   const fl_evtx_writer_options *opts,
-                                   fl_evtx_writer **out, fl_error *err) {
+static fl_status open_fp(FILE *fp, int own_fp, const char *name,
+                         const fl_evtx_writer_options *opts,
+                         fl_evtx_writer **out, fl_error *err) {
   *out = NULL;
   if (!fp) return fl_error_at(err, FL_EUSAGE, name, 0, "no output file");
   fl_evtx_writer *w = calloc(1, sizeof *w);
-  if (!w) return fl_error_at(err, FL_ENOMEM, name, 0, "out of memory");
+  if (!w) {
+    if (own_fp) fclose(fp);
+    return fl_error_at(err, FL_ENOMEM, name, 0, "out of memory");
+  }
   w->fp = fp;
+  w->own_fp = own_fp;
   snprintf(w->name, sizeof w->name, "%s", name ? name : "<evtx>");
   fl_status st = open_common(w, opts, err);
   if (st != FL_OK) {
-    writer_free(w);
+    writer_free(w); /* closes fp when owned */
     return st;
   }
   *out = w;
   return FL_OK;
+}
+
+fl_status fl_evtx_writer_open_file(FILE *fp, const char *name,
+                                   const fl_evtx_writer_options *opts,
+                                   fl_evtx_writer **out, fl_error *err) {
+  return open_fp(fp, 0, name, opts, out, err);
 }
 
 fl_status fl_evtx_writer_open(const char *path,
@@ -342,13 +352,7 @@ fl_status fl_evtx_writer_open(const char *path,
   if (!fp)
     return fl_error_at(err, FL_EIO, path ? path : "", 0, "cannot create: %s",
                        path ? strerror(errno) : "no path");
-  fl_status st = fl_evtx_writer_open_file(fp, path, opts, out, err);
-  if (st != FL_OK) {
-    fclose(fp);
-    return st;
-  }
-  (*out)->own_fp = 1;
-  return FL_OK;
+  return open_fp(fp, 1, path, opts, out, err);
 }
 
 /* The file header; with header_chunk_delta it is stale, as if written when

@@ -346,7 +346,7 @@ fl_status fl_evtx_w_template_for(fl_evtx_writer *w, const fl_evtx_w_event *ev,
   }
   fl_evtx_w_template *t = template_new(w, ev, len, h);
   if (!t || grow((void **)&w->tpls, &w->tpls_cap, w->ntpls + 1,
-                 sizeof *w->tpls)) {
+                 sizeof(fl_evtx_w_template *))) { /* NOLINT(bugprone-sizeof-expression) */
     template_free(t);
     return fl_error_at(err, FL_ENOMEM, w->name, 0,
                        "out of memory building a template");
