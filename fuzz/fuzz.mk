@@ -39,7 +39,7 @@ $(FUZZ_DIR)/libfaultline_fuzz.a: $(FUZZ_LIB_OBJ)
 	@ar rcs $@ $^
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/fuzz_%.o $(FUZZ_DIR)/libfaultline_fuzz.a
-	$(FUZZ_CC) $(FUZZ_SAN) -pthread -o $@ $< $(FUZZ_DIR)/libfaultline_fuzz.a -lm
+	$(FUZZ_CC) $(FUZZ_SAN) -pthread -o $@ $< $(FUZZ_DIR)/libfaultline_fuzz.a $(LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

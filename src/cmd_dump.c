@@ -1,7 +1,9 @@
 /*
-** faultline dump: render EVTX files as XML or JSON lines, optionally only
-** the events matching --id/--provider/--channel (tested before rendering).
-** Problems go to stderr as "file: chunk N offset 0x..: record R: message".
+** faultline dump: render EVTX files (and, through fl_input_read, event XML,
+** netsh wfp XML and JSON exports, found by content) as XML or JSON lines,
+** optionally only the events matching --id/--provider/--channel (tested
+** before rendering). Problems go to stderr as "file: chunk N offset 0x..:
+** record R: message" ("file:line:col: ..." for text inputs).
 **
 ** Must never: print anything but rendered events on stdout, decide what a
 ** record means (that is lib/evtx), or exit 0 when something was skipped.
@@ -26,7 +28,9 @@ typedef struct dump_opts {
 static void dump_help(void) {
   printf(
       "usage: faultline dump [options] FILE...\n\n"
-      "Render Windows EVTX files. FILE '-' reads standard input.\n\n"
+      "Render Windows EVTX files, event XML, netsh wfp XML or JSON exports\n"
+      "(found by content, gzip or not). FILE '-' reads standard input; a\n"
+      "directory is read recursively (docs/inputs.md).\n\n"
       "options:\n"
       "  --format xml|jsonl   output form (default xml: one <Event> per line)\n"
       "  --id LIST            only these event ids (comma-separated, e.g. "
@@ -81,71 +85,32 @@ static int dump_write(const char *buf, size_t len, void *user) {
 
 static void dump_diag(const fl_evtx_diag *d, void *user) {
   (void)user;
-  fprintf(stderr, "%s: ", d->file);
-  if (d->chunk < 0) fprintf(stderr, "header ");
-  else fprintf(stderr, "chunk %lld ", (long long)d->chunk);
-  fprintf(stderr, "offset 0x%llx: ", (unsigned long long)d->offset);
+  const fl_input_diag *x = fl_input_diag_from(d); /* text input */
+  if (x) {
+    fprintf(stderr, "%s:%u:%u: ", d->file, x->line, x->column);
+  } else {
+    fprintf(stderr, "%s: ", d->file);
+    if (d->chunk < 0) fprintf(stderr, "header ");
+    else fprintf(stderr, "chunk %lld ", (long long)d->chunk);
+    fprintf(stderr, "offset 0x%llx: ", (unsigned long long)d->offset);
+  }
   if (d->has_record) fprintf(stderr, "record %llu: ", (unsigned long long)d->record_id);
   fprintf(stderr, "%s: ", d->severity == FL_EVTX_ERROR ? "error" : "warning");
   cli_term_string(stderr, d->message);
   fputc('\n', stderr);
 }
 
-/* Reads all of stdin into memory. */
-static char *dump_slurp_stdin(size_t *len) {
-  size_t cap = 1 << 20, n = 0;
-  char *buf = malloc(cap);
-  if (!buf) return NULL;
-  for (;;) {
-    if (n == cap) {
-      char *b = realloc(buf, cap * 2);
-      if (!b) {
-        free(buf);
-        return NULL;
-      }
-      buf = b;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n, stdin);
-    n += got;
-    if (got == 0) break;
-  }
-  if (ferror(stdin)) {
-    free(buf);
-    return NULL;
-  }
-  *len = n;
-  return buf;
-}
-
 static int dump_one(const char *path, dump_opts *o) {
   fl_error err;
   fl_error_clear(&err);
-  fl_evtx_file *f = NULL;
-  char *mem = NULL;
-  fl_status st;
-  if (strcmp(path, "-") == 0) {
-    size_t len = 0;
-    mem = dump_slurp_stdin(&len);
-    if (!mem) {
-      fprintf(stderr, "faultline dump: -: cannot read standard input\n");
-      return FL_EXIT_INPUT;
-    }
-    st = fl_evtx_open_memory(mem, len, "-", &f, &err);
-  } else {
-    st = fl_evtx_open(path, &f, &err);
-  }
-  if (st != FL_OK) {
+  fl_evtx_stats stats;
+  fl_status st = fl_input_read(path, &o->ev, &stats, &err);
+  if (st != FL_OK && st != FL_EPARTIAL && st != FL_ENOMEM) {
     char msg[600];
     fl_error_format(&err, msg, sizeof msg);
     fprintf(stderr, "faultline dump: %s\n", msg);
-    free(mem);
     return FL_EXIT_INPUT;
   }
-  fl_evtx_stats stats;
-  st = fl_evtx_read(f, &o->ev, &stats, &err);
-  fl_evtx_close(f);
-  free(mem);
   if (st == FL_ENOMEM) {
     fprintf(stderr, "faultline dump: %s: out of memory\n", path);
     return FL_EXIT_INPUT;

@@ -72,18 +72,58 @@ static int in_list(int list, uint32_t v) {
 /* What the other events say about each host, indexed by string id. */
 typedef struct context {
   uint32_t *addr_owner;     /* address string id -> host id (0 = unknown) */
+  uint8_t *addr_inferred;   /* the owner above was inferred from timing */
   uint8_t *policy_failed;   /* host had 5457/5459/5461/5462/5466/... */
   uint8_t *ikeext_stopped;  /* host logged 5453 */
   uint8_t *chap_error;      /* host logged an iScsiPrt CHAP error */
 } context;
 
+/* A host that logged 5453 logs nothing with its own address, so when no
+** event says which address it has, the unowned address whose timeouts
+** begin closest after (or up to an hour before) its first 5453 is taken to
+** be its address. Only addresses that time out are considered. */
+static void infer_stopped_addresses(const struct fl_diag *d, context *c, size_t n) {
+  uint64_t *first_stop = calloc(n, sizeof *first_stop);
+  uint8_t *has_addr = calloc(n, 1);
+  if (!first_stop || !has_addr) goto done;
+  for (size_t i = 0; i < n; i++)
+    if (c->addr_owner[i]) has_addr[c->addr_owner[i]] = 1;
+  for (size_t i = 0; i < d->ev_count; i++) {
+    const diag_event *e = &d->ev[i];
+    if (e->kind == FL_KIND_IKEEXT_NOT_STARTED && !first_stop[e->host]) first_stop[e->host] = e->time;
+  }
+  for (size_t i = 0; i < d->ev_count; i++) {
+    const diag_event *e = &d->ev[i];
+    if (!e->peer || c->addr_owner[e->peer] || !e->has_error || !in_list(C_TIMEOUT, e->error_code))
+      continue;
+    uint32_t best = 0;
+    uint64_t best_gap = UINT64_MAX;
+    for (size_t h = 1; h < n; h++) {
+      if (!first_stop[h] || has_addr[h] || h == e->host) continue;
+      if (e->time + 36000000000ull < first_stop[h]) continue;
+      uint64_t gap = e->time > first_stop[h] ? e->time - first_stop[h] : first_stop[h] - e->time;
+      if (gap < best_gap) best_gap = gap, best = (uint32_t)h;
+    }
+    if (best) {
+      c->addr_owner[e->peer] = best;
+      c->addr_inferred[e->peer] = 1;
+    }
+  }
+done:
+  free(first_stop);
+  free(has_addr);
+}
+
 static int build_context(const struct fl_diag *d, context *c) {
   size_t n = d->strings.count + 1;
   c->addr_owner = calloc(n, sizeof *c->addr_owner);
+  c->addr_inferred = calloc(n, 1);
   c->policy_failed = calloc(n, 1);
   c->ikeext_stopped = calloc(n, 1);
   c->chap_error = calloc(n, 1);
-  if (!c->addr_owner || !c->policy_failed || !c->ikeext_stopped || !c->chap_error) return -1;
+  if (!c->addr_owner || !c->addr_inferred || !c->policy_failed || !c->ikeext_stopped ||
+      !c->chap_error)
+    return -1;
   for (size_t i = 0; i < d->ev_count; i++) {
     const diag_event *e = &d->ev[i];
     if (e->local_addr && !c->addr_owner[e->local_addr]) c->addr_owner[e->local_addr] = e->host;
@@ -92,11 +132,13 @@ static int build_context(const struct fl_diag *d, context *c) {
     if (k & K(IKEEXT_NOT_STARTED)) c->ikeext_stopped[e->host] = 1;
     if ((k & K(ISCSI_ERROR)) && in_list(I_ISCSI_CHAP, e->event_id)) c->chap_error[e->host] = 1;
   }
+  infer_stopped_addresses(d, c, n);
   return 0;
 }
 
 static void free_context(context *c) {
   free(c->addr_owner);
+  free(c->addr_inferred);
   free(c->policy_failed);
   free(c->ikeext_stopped);
   free(c->chap_error);

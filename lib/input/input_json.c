@@ -26,6 +26,7 @@ typedef struct fl_json {
   unsigned rec_depth;  /* depth of record objects (1 or 2), 0 = undecided */
   int in_rec;
   size_t line_off;     /* offset of the line being fed */
+  size_t rec_off;      /* offset of the line the open record began on */
   const char *abort_msg;
   fl_input_buf path;
   fl_json_leaves lv;
@@ -81,6 +82,7 @@ static int fl_json_open(fl_json *j, int is_map) {
     j->path.len = 0;
     j->lv.n = 0;
     j->lv.text.len = j->lv.idx.len = 0;
+    j->rec_off = j->line_off;
     fl_input_rec_begin(j->c, j->line_off);
   } else if (!is_map && j->depth == j->rec_depth && !j->in_rec) {
     fl_input_diag_emit(j->c, FL_EVTX_WARNING, j->line_off,
@@ -143,8 +145,17 @@ static int fl_json_error(fl_json *j, const char *line, size_t len) {
     if (nl) *nl = 0;
   }
   size_t off = j->line_off + (at < len ? at : len);
-  if (j->in_rec) fl_input_rec_skip(c, off, msg);
-  else fl_input_diag_emit(c, FL_EVTX_ERROR, off, "%s", msg);
+  if (j->in_rec && j->rec_off < j->line_off) {
+    unsigned ln, col;
+    fl_input_locate(c, j->rec_off, &ln, &col);
+    char m2[200];
+    snprintf(m2, sizeof m2, "the event from line %u: %s", ln, msg);
+    fl_input_rec_skip(c, off, m2);
+  } else if (j->in_rec) {
+    fl_input_rec_skip(c, off, msg);
+  } else {
+    fl_input_diag_emit(c, FL_EVTX_ERROR, off, "%s", msg);
+  }
   unsigned rd = j->rec_depth;
   j->abort_msg = NULL;
   if (fl_json_new_handle(j)) {
@@ -192,7 +203,14 @@ static void fl_json_feed(fl_json *j) {
     yajl_status st = yajl_parse(j->h, (const unsigned char *)line, len);
     if (st != yajl_status_ok) {
       if (c->stop || c->not_events) break;
+      /* an unfinished record, then a line opening the next one (JSON
+      ** lines): the next one is read again from a fresh parser */
+      int again = j->in_rec && j->rec_off < j->line_off && tn && t[0] == '{';
       resync = fl_json_error(j, line, len);
+      if (again) {
+        pos = j->line_off;
+        resync = 0;
+      }
     }
   }
 }
@@ -208,12 +226,12 @@ void fl_input_json_read(fl_input_ctx *c) {
   fl_json_feed(&j);
   if (!c->stop && !c->nomem && !c->not_events) {
     j.line_off = c->text_len;
-    if (yajl_complete_parse(j.h) != yajl_status_ok || j.depth) {
-      if (j.in_rec) fl_input_rec_skip(c, c->text_len, "truncated JSON");
-      else
-        fl_input_diag_emit(c, FL_EVTX_ERROR, c->text_len,
-                           "truncated JSON: %u containers not closed", j.depth);
-    }
+    yajl_complete_parse(j.h); /* what matters is what is still open */
+    if (j.in_rec) fl_input_rec_skip(c, c->text_len, "truncated JSON");
+    else if (j.depth)
+      fl_input_diag_emit(c, FL_EVTX_ERROR, c->text_len,
+                         "truncated JSON: %u arrays/objects not closed",
+                         j.depth);
   }
   c->in_record = 0;
   yajl_free(j.h);

@@ -92,8 +92,8 @@ static fl_status fl_input_read_src(fl_input_src *src, const char *name,
   fl_input_format fmt = fl_input_detect_text(src->data, src->len);
   if (fmt == FL_INPUT_UNKNOWN)
     return fl_error_at(err, FL_EINPUT, name, 0,
-                       "not a recognised event file (EVTX, event XML, netsh "
-                       "wfp XML or JSON)");
+                       "not an EVTX file, Windows event XML, netsh wfp XML "
+                       "or JSON of events");
   return fl_input_read_text(src, fmt, name, opt, stats, err);
 }
 

@@ -344,10 +344,9 @@ static int fl_wfp_blob(fl_wfp_ctx *w, FWP_BYTE_BLOB *b, int slot,
   return 0;
 }
 
-/* Stores value s (NUL-terminated, length n) into member m of base. */
-static int fl_wfp_set(fl_wfp_ctx *w, void *base, const fl_wfp_member *m,
-                      const char *sub, const char *s, size_t n) {
-  fl_input_wfp_event *o = w->out;
+/* The numeric kinds: integers, error codes, enums, flags, times. */
+static int fl_wfp_set_num(void *base, const fl_wfp_member *m, const char *s,
+                          size_t n) {
   uint64_t u;
   int64_t e;
   switch (m->kind) {
@@ -392,6 +391,18 @@ static int fl_wfp_set(fl_wfp_ctx *w, void *base, const fl_wfp_member *m,
       fl_wfp_put(base, m->off, &ft, sizeof ft);
       return 0;
     }
+    default: return -1;
+  }
+}
+
+/* Stores value s (NUL-terminated, length n) into member m of base. */
+static int fl_wfp_set(fl_wfp_ctx *w, void *base, const fl_wfp_member *m,
+                      const char *sub, const char *s, size_t n) {
+  fl_input_wfp_event *o = w->out;
+  switch (m->kind) {
+    case K_U8: case K_U16: case K_U32: case K_U64: case K_CODE: case K_ENUM:
+    case K_FLAGS: case K_TIME:
+      return fl_wfp_set_num(base, m, s, n);
     case K_IPV4: {
       uint32_t a;
       if (fl_wfp_ipv4(s, &a)) return -1;

@@ -87,6 +87,28 @@ static void ikeext_stopped_on_peer(void) {
   fl_diag_free(d);
 }
 
+/* No event says which address SRV9 has: the timing of its 5453 does. */
+static void ikeext_stopped_address_inferred(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  fl_typed_event stop = ev(FL_KIND_IKEEXT_NOT_STARTED, "SRV9", 2 * HOUR);
+  fl_diag_add(d, &stop, "srv9.evtx", NULL);
+  for (int c = 0; c < 2; c++)
+    for (int i = 0; i < 4; i++) {
+      fl_typed_event e = ev(FL_KIND_MM_FAILURE, c ? "WS02" : "WS01", 2 * HOUR + (uint64_t)(1 + i) * 600000000ull);
+      e.remote_address = STR("10.0.0.9");
+      e.keying_module = IKEEXT_KEY_MODULE_IKE;
+      with_error(&e, 13805);
+      fl_diag_add(d, &e, "ws.evtx", NULL);
+    }
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  CHECK(r->episode_count == 1);
+  const fl_episode *ep = find(r, "ikeext-stopped");
+  CHECK(ep && strcmp(ep->host, "SRV9") == 0 && ep->peer_count == 2 && ep->count == 9);
+  fl_diag_free(d);
+}
+
 static void policy_not_applied_joins(void) {
   fl_diag *d;
   fl_diag_new(NULL, &d, NULL);
@@ -186,6 +208,7 @@ static void iscsi_chap(void) {
 int main(void) {
   RUN(cert_untrusted_recovers);
   RUN(ikeext_stopped_on_peer);
+  RUN(ikeext_stopped_address_inferred);
   RUN(policy_not_applied_joins);
   RUN(benign_never_a_finding);
   RUN(natt_timeout_and_multiple);

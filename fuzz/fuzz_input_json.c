@@ -1,0 +1,120 @@
+/*
+** libFuzzer target for the JSON reader (lib/input: evtx_dump, Winlogbeat and
+** NXLog shapes, one document or JSON lines): every input is read whole through
+** fl_input_read_memory three times — XML render, JSON-lines render, and a
+** filtered read without render — and the JSON lines it rendered are read
+** back, which must give as many records and no error (the renderer promises
+** valid JSON in evtx_dump's shape). Every string handed out is read in full.
+**
+** Must never: write files, read the environment, keep state between inputs,
+** or abort on anything but a broken promise of the reader.
+*/
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "faultline.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static volatile unsigned fuzz_sink;
+
+typedef struct fuzz_in {
+  char *out;
+  size_t len, cap;
+  int failed;
+  unsigned acc;
+  uint64_t wfp_ok;
+} fuzz_in;
+
+static unsigned fuzz_touch(fl_evtx_str s, unsigned acc) {
+  if (s.len && !s.ptr) abort();
+  for (size_t i = 0; i < s.len; i++) acc = acc * 31u + (uint8_t)s.ptr[i];
+  return acc;
+}
+
+static int fuzz_on_record(const fl_evtx_event *ev, void *user) {
+  fuzz_in *f = user;
+  const fl_evtx_str *s[] = {&ev->provider_name, &ev->provider_guid,
+                            &ev->event_source_name, &ev->channel, &ev->computer,
+                            &ev->user_sid, &ev->activity_id,
+                            &ev->related_activity_id, &ev->rendered};
+  for (size_t i = 0; i < sizeof s / sizeof *s; i++) f->acc = fuzz_touch(*s[i], f->acc);
+  if (ev->data_count && !ev->data) abort();
+  for (size_t i = 0; i < ev->data_count; i++) {
+    f->acc = fuzz_touch(ev->data[i].name, f->acc);
+    f->acc = fuzz_touch(ev->data[i].value, f->acc);
+  }
+  static fl_input_wfp_event w; /* large; reused, fully reset by decode */
+  if (fl_input_wfp_decode(ev, &w, NULL) == FL_OK) f->wfp_ok++;
+  return 0;
+}
+
+static int fuzz_on_output(const char *buf, size_t len, void *user) {
+  fuzz_in *f = user;
+  if (f->len + len > f->cap) {
+    size_t cap = (f->len + len) * 2;
+    char *p = realloc(f->out, cap);
+    if (!p) { f->failed = 1; return 1; }
+    f->out = p;
+    f->cap = cap;
+  }
+  memcpy(f->out + f->len, buf, len);
+  f->len += len;
+  return 0;
+}
+
+static void fuzz_on_diag(const fl_evtx_diag *d, void *user) {
+  size_t n = 0;
+  while (n < sizeof d->message && d->message[n]) n++;
+  if (n == sizeof d->message) abort();
+  ((fuzz_in *)user)->acc += (unsigned)n;
+}
+
+static fl_status fuzz_read(const void *data, size_t size, fl_evtx_format fmt,
+                           int filtered, fuzz_in *f, fl_evtx_stats *st) {
+  static const uint32_t ids[] = {4653, 1005, 65283};
+  static const char *const provs[] = {"Microsoft-Windows-WFP", "iScsiPrt"};
+  fl_evtx_options o;
+  memset(&o, 0, sizeof o);
+  o.format = fmt;
+  o.on_record = fuzz_on_record;
+  o.on_output = fuzz_on_output;
+  o.on_diag = fuzz_on_diag;
+  o.user = f;
+  if (filtered) {
+    o.filter.ids = ids;
+    o.filter.id_count = 3;
+    o.filter.providers = provs;
+    o.filter.provider_count = 2;
+  }
+  return fl_input_read_memory(data, size, "fuzz", &o, st, NULL);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  fuzz_in x = {0}, j = {0}, back = {0}, filt = {0};
+  fl_evtx_stats sx, sj, sb, sf;
+  fuzz_read(data, size, FL_EVTX_RENDER_XML, 0, &x, &sx);
+  fl_status rj = fuzz_read(data, size, FL_EVTX_RENDER_JSONL, 0, &j, &sj);
+  fuzz_read(data, size, FL_EVTX_RENDER_NONE, 1, &filt, &sf);
+  if (sf.records_matched > sf.records || sx.records != sj.records) abort();
+  if (rj != FL_ENOMEM && !j.failed && j.len) {
+    fl_status rb = fuzz_read(j.out, j.len, FL_EVTX_RENDER_NONE, 0, &back, &sb);
+    if (rb != FL_ENOMEM &&
+        (rb != FL_OK || sb.records != sj.records_matched || sb.errors)) {
+      fprintf(stderr, "fuzz_input: rendered JSON lines read back as %llu "
+              "records (%llu rendered), status %d\n",
+              (unsigned long long)sb.records,
+              (unsigned long long)sj.records_matched, (int)rb);
+      abort();
+    }
+  }
+  fuzz_sink += x.acc + j.acc + back.acc + filt.acc + (unsigned)x.wfp_ok;
+  free(x.out);
+  free(j.out);
+  free(back.out);
+  free(filt.out);
+  return 0;
+}
