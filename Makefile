@@ -34,7 +34,7 @@ endif
 
 CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(INCS) -fPIC -pthread -DFL_VERSION=\"$(VERSION)\" $(CFLAGS)
 LDFLAGS_ALL = $(OPT) -pthread $(LDFLAGS)
-LIBS        = -lm -lexpat -lyajl -lz
+LIBS        = -lm -lexpat -lyajl -lz -lsqlite3
 
 O := build/$(BUILD)
 

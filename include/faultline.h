@@ -271,6 +271,7 @@ const char *fl_catalog_suggest(const char *word);
 #include "faultline/evtx_writer.h"
 #include "faultline/input.h"
 #include "faultline/typed.h"
+#include "faultline/store.h"
 #include "faultline/gen.h"
 #include "faultline/diag.h"
 #include "faultline/report.h"

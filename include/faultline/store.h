@@ -1,0 +1,164 @@
+/*
+** Store: the embedded SQLite database typed events live in. Ingest is
+** idempotent (an event is stored once, keyed by host + channel + event record
+** id, or by a content hash when it has no record id) and crash-safe (WAL,
+** batched transactions, a source marked complete only when its last batch
+** has committed; a rerun resumes). Query and read-only SQL print rows as an
+** aligned table, JSON lines or CSV. docs/store.md describes the schema.
+**
+** This header must never expose SQLite types or let a caller run SQL that
+** writes through the read-only paths (fl_store_sql refuses anything but a
+** single read-only SELECT, ATTACH included).
+*/
+#ifndef FAULTLINE_STORE_H
+#define FAULTLINE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "faultline.h"
+#include "faultline/evtx.h"
+#include "faultline/typed.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fl_store fl_store;
+
+enum {
+  FL_STORE_READONLY = 1u << 0 /* SQLITE_OPEN_READONLY, no migrations */
+};
+
+/* Opens (creating unless read-only) the database at path and, read-write,
+** applies pending migrations in one transaction each. FL_ENOTFOUND: a
+** read-only open of a missing file; FL_EINPUT: not a faultline database or
+** one newer than this build; FL_EIO: SQLite failed. */
+fl_status fl_store_open(const char *path, unsigned flags, fl_store **out,
+                        fl_error *err);
+void fl_store_close(fl_store *s);
+
+/* The schema version this build writes, and the one the database has. */
+int fl_store_schema_latest(void);
+int fl_store_schema_version(fl_store *s);
+
+/* ---- ingest ---------------------------------------------------------- */
+
+typedef struct fl_store_progress {
+  const char *path;
+  uint64_t bytes_done, bytes_total; /* position in the input, its size */
+  uint64_t records_in_scope;        /* typed and offered to the store */
+  uint64_t inserted;                /* new rows committed so far */
+} fl_store_progress;
+
+/* Called on the ingesting thread at most every few thousand records and at
+** each commit; must be cheap. Returning non-zero stops the ingest. */
+typedef int (*fl_store_progress_fn)(const fl_store_progress *p, void *user);
+
+typedef struct fl_store_ingest_options {
+  uint32_t batch_rows;          /* rows per transaction; 0 = 50000 */
+  unsigned threads;             /* reader threads; 0 or 1 = inline */
+  unsigned reader_flags;        /* FL_EVTX_STRICT | FL_EVTX_RECOVER */
+  fl_store_progress_fn on_progress;
+  fl_evtx_diag_fn on_diag;      /* reader problems, may be NULL */
+  void *user;
+} fl_store_ingest_options;
+
+typedef struct fl_store_ingest_stats {
+  uint64_t records;          /* well-formed records the reader saw */
+  uint64_t records_skipped;  /* lost to damage */
+  uint64_t in_scope;         /* typed as in scope */
+  uint64_t inserted;         /* new rows */
+  uint64_t duplicates;       /* already stored (same key) */
+  uint64_t warnings, errors; /* reader diagnostics */
+  uint64_t bytes;            /* input size */
+  int resumed;               /* an unfinished source row was continued */
+  char sha256[65];           /* of the input, lowercase hex */
+} fl_store_ingest_stats;
+
+/* Ingests one input file (EVTX, event XML, netsh XML, JSON; lib/input
+** detects it). FL_OK: complete; FL_EPARTIAL: the
+** reader skipped something (the rest is stored and the source is complete);
+** FL_EINPUT/FL_EIO: unreadable (nothing stored); FL_EIO also when the
+** database failed. stats may be NULL. */
+fl_status fl_store_ingest_file(fl_store *s, const char *path,
+                               const fl_store_ingest_options *opt,
+                               fl_store_ingest_stats *stats, fl_error *err);
+/* The same over caller-owned bytes (standard input); name labels the source. */
+fl_status fl_store_ingest_memory(fl_store *s, const void *data, size_t len,
+                                 const char *name,
+                                 const fl_store_ingest_options *opt,
+                                 fl_store_ingest_stats *stats, fl_error *err);
+
+/* Low-level ingest, for other readers and tests: open a source row, add
+** records (each typed here; out-of-scope ones are ignored and *added says
+** so), then finish it. Rows commit every batch_rows adds and at finish. */
+fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
+                                uint32_t batch_rows, fl_error *err);
+/* *added: 1 new row, 0 duplicate or out of scope. */
+fl_status fl_store_add(fl_store *s, const fl_evtx_event *rec, int *added,
+                       fl_error *err);
+/* Commits the last batch and marks the source complete with these counts
+** (sha256 may be NULL). */
+fl_status fl_store_source_finish(fl_store *s, const char *sha256_hex,
+                                 const fl_store_ingest_stats *counts,
+                                 fl_error *err);
+
+/* The event ids the store keeps (in-scope ids of every source), derived
+** from the catalog; for the reader's filter. */
+size_t fl_store_scope_ids(const uint32_t **ids);
+/* The providers in scope (event_sources.def). */
+size_t fl_store_scope_providers(const char *const **names);
+
+/* ---- query and SQL ---------------------------------------------------- */
+
+typedef enum fl_store_format {
+  FL_STORE_TEXT = 0, /* aligned table, control characters escaped */
+  FL_STORE_JSONL,    /* one JSON object per row */
+  FL_STORE_CSV       /* RFC 4180, formula cells prefixed with ' */
+} fl_store_format;
+
+#define FL_STORE_MAX_IDS 64
+
+typedef struct fl_store_filter {
+  int has_since, has_until;
+  uint64_t since, until;       /* FILETIME, inclusive / exclusive */
+  const char *host;            /* case-insensitive exact */
+  const char *peer;            /* remote address, exact */
+  uint32_t event_ids[FL_STORE_MAX_IDS];
+  size_t event_id_count;
+  int has_code;
+  uint32_t code;
+  const char *kind;            /* event_kinds.def name, e.g. "mm_failure" */
+  const char *source;          /* event_sources.def name, e.g. "wfp" */
+  int failures_only;
+  uint64_t limit;              /* 0 = no limit */
+} fl_store_filter;
+
+/* Prints the events matching f. *rows gets the row count. */
+fl_status fl_store_query(fl_store *s, const fl_store_filter *f,
+                         fl_store_format fmt, FILE *out, uint64_t *rows,
+                         fl_error *err);
+/* Runs one read-only SELECT and prints its rows. FL_EUSAGE: the statement
+** writes, attaches, is not a single statement or does not compile. */
+fl_status fl_store_sql(fl_store *s, const char *sql, fl_store_format fmt,
+                       uint64_t limit, FILE *out, uint64_t *rows,
+                       fl_error *err);
+
+/* ---- escaping (public so every writer escapes the same way) ----------- */
+
+/* Each writes the escaped form of s[0..len) into out (NUL-terminated when
+** cap > 0, truncated to fit) and returns the full escaped length. */
+size_t fl_store_escape_csv(const char *s, size_t len, char *out, size_t cap);
+size_t fl_store_escape_json(const char *s, size_t len, char *out, size_t cap);
+size_t fl_store_escape_term(const char *s, size_t len, char *out, size_t cap);
+
+/* SHA-256 of a buffer as lowercase hex. */
+void fl_store_sha256_hex(const void *data, size_t len, char hex[65]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

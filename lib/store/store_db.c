@@ -1,0 +1,171 @@
+/*
+** Opening and closing the store: connection settings (WAL, synchronous =
+** NORMAL, defensive mode), schema migration, the SQL functions the views
+** and query use (fl_time, fl_enum, fl_code), and SQLite errors turned into
+** fl_error.
+**
+** Must never: open read-write when asked for read-only, adopt a database
+** that faultline did not create, or build SQL from data (only constants and
+** bound parameters).
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store_internal.h"
+
+fl_status store_db_error(fl_store *s, fl_error *err, fl_status status,
+                         const char *what) {
+  const char *msg = s && s->db ? sqlite3_errmsg(s->db) : "cannot open";
+  return fl_error_at(err, status, s ? s->path : "", 0, "%s: %s", what, msg);
+}
+
+fl_status store_exec(fl_store *s, const char *sql, fl_error *err) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return FL_OK;
+  int code = sqlite3_extended_errcode(s->db);
+  fl_status st = (code & 0xff) == SQLITE_NOTADB ? FL_EINPUT : FL_EIO;
+  fl_error_at(err, st, s->path, 0, "%s", msg ? msg : sqlite3_errstr(code));
+  sqlite3_free(msg);
+  return st;
+}
+
+/* fl_time(filetime) -> "2024-05-01T12:00:00.123Z", NULL for NULL. */
+static void fn_time(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+  int64_t ft = sqlite3_value_int64(argv[0]);
+  int64_t ms = (ft - INT64_C(116444736000000000)) / 10000;
+  time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  struct tm tm;
+  char buf[48];
+  if (!gmtime_r(&secs, &tm)) return;
+  int msec = (int)(ms - (int64_t)secs * 1000);
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+           tm.tm_min, tm.tm_sec, msec);
+  sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* fl_enum(enum_name, value) -> SDK symbol, the number when unknown. */
+static void fn_enum(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  const char *name = (const char *)sqlite3_value_text(argv[0]);
+  if (!name || sqlite3_value_type(argv[1]) == SQLITE_NULL) return;
+  const char *sym = fl_catalog_enum_symbol(name, sqlite3_value_int64(argv[1]));
+  if (sym) sqlite3_result_text(ctx, sym, -1, SQLITE_STATIC);
+  else sqlite3_result_value(ctx, argv[1]);
+}
+
+/* fl_code(value) -> "ERROR_IPSEC_IKE_AUTH_FAIL", or 0x.. when unknown. */
+static void fn_code(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+  uint32_t v = (uint32_t)sqlite3_value_int64(argv[0]);
+  const fl_code_info *c = fl_catalog_code_by_value(v);
+  if (c) {
+    sqlite3_result_text(ctx, c->symbol, -1, SQLITE_STATIC);
+    return;
+  }
+  char buf[16];
+  snprintf(buf, sizeof buf, "0x%08X", (unsigned)v);
+  sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+int store_register_functions(sqlite3 *db) {
+  int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+  if (sqlite3_create_function(db, "fl_time", 1, f, NULL, fn_time, NULL, NULL) ||
+      sqlite3_create_function(db, "fl_enum", 2, f, NULL, fn_enum, NULL, NULL) ||
+      sqlite3_create_function(db, "fl_code", 1, f, NULL, fn_code, NULL, NULL))
+    return -1;
+  return 0;
+}
+
+static const char *const rw_pragmas =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA temp_store=MEMORY;"
+    "PRAGMA cache_size=-65536;"
+    "PRAGMA wal_autocheckpoint=4096;";
+
+/* Refuses a SQLite file with tables but no schema_version. */
+static fl_status check_ours(fl_store *s, fl_error *err) {
+  if (fl_store_schema_version(s) > 0) return FL_OK;
+  sqlite3_stmt *st = NULL;
+  int n = -1;
+  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st,
+                         NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (n < 0) {
+    int code = sqlite3_errcode(s->db);
+    return store_db_error(s, err, code == SQLITE_NOTADB ? FL_EINPUT : FL_EIO,
+                          "reading the database");
+  }
+  if (n > 0 || s->readonly)
+    return fl_error_at(err, FL_EINPUT, s->path, 0,
+                       "not a faultline database (no schema_version table)");
+  return FL_OK;
+}
+
+static fl_status open_db(fl_store *s, const char *path, fl_error *err) {
+  int flags = s->readonly ? SQLITE_OPEN_READONLY
+                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (s->readonly && access(path, F_OK) != 0)
+    return fl_error_at(err, FL_ENOTFOUND, path, 0,
+                       "no database here (run 'faultline ingest' first)");
+  if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+      SQLITE_OK)
+    return store_db_error(s, err, FL_EIO, "opening the database");
+  sqlite3_extended_result_codes(s->db, 1);
+  sqlite3_busy_timeout(s->db, 10000);
+  sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+  if (store_register_functions(s->db))
+    return store_db_error(s, err, FL_EIO, "registering functions");
+  if (s->readonly) {
+    sqlite3_limit(s->db, SQLITE_LIMIT_ATTACHED, 0);
+    return store_exec(s, "PRAGMA query_only=1", err);
+  }
+  return store_exec(s, rw_pragmas, err);
+}
+
+fl_status fl_store_open(const char *path, unsigned flags, fl_store **out,
+                        fl_error *err) {
+  *out = NULL;
+  fl_store *s = calloc(1, sizeof *s);
+  if (!s) return fl_error_at(err, FL_ENOMEM, path, 0, "out of memory");
+  snprintf(s->path, sizeof s->path, "%s", path);
+  s->readonly = (flags & FL_STORE_READONLY) != 0;
+  if (pthread_mutex_init(&s->lock, NULL) != 0) {
+    free(s);
+    return fl_error_at(err, FL_ENOMEM, path, 0, "cannot create a mutex");
+  }
+  fl_status st = open_db(s, path, err);
+  if (st == FL_OK) st = check_ours(s, err);
+  if (st == FL_OK && !s->readonly) st = store_migrate(s, err);
+  if (st == FL_OK && s->readonly &&
+      fl_store_schema_version(s) > fl_store_schema_latest())
+    st = fl_error_at(err, FL_EINPUT, path, 0,
+                     "database schema is newer than this faultline");
+  if (st != FL_OK) {
+    fl_store_close(s);
+    return st;
+  }
+  *out = s;
+  return FL_OK;
+}
+
+void fl_store_close(fl_store *s) {
+  if (!s) return;
+  if (s->in_tx) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  for (int i = 0; i < STMT_COUNT_; i++) sqlite3_finalize(s->stmt[i]);
+  sqlite3_close(s->db);
+  store_buf_free(&s->json);
+  pthread_mutex_destroy(&s->lock);
+  free(s);
+}

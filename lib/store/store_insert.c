@@ -1,0 +1,239 @@
+/*
+** Writing events: a source row per input, one prepared INSERT OR IGNORE per
+** typed record into events, a COMMIT every batch_rows rows that also saves
+** the source's running counts, and the final commit that marks the source
+** complete. Keys: (host, channel, record_id), or content_hash (SHA-256 of
+** the JSON) for records without an EventRecordID.
+**
+** Must never: mark a source complete before its last row has committed,
+** build SQL from data, or allocate per row (the JSON buffer is reused).
+*/
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+static const char insert_sql[] =
+    "INSERT OR IGNORE INTO events (source_id, record_id, file_offset,"
+    " content_hash, time, time_ms, host, channel, provider, event_id, version,"
+    " kind, source, is_failure, keying_module, auth_method, failure_point,"
+    " role, state, state_text, mode, local_address, local_port,"
+    " remote_address, remote_port, local_principal, remote_principal,"
+    " error_code, error_text, error_raw, failure_flags, benign, multiple,"
+    " filter_id, sa_id, spi, protocol, initiator_cookie, responder_cookie,"
+    " cert_hash, policy, dos_started, iscsi_target, iscsi_failure_type, data)"
+    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
+    "?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,"
+    "?37,?38,?39,?40,?41,?42,?43,?44,?45)";
+
+static const char progress_sql[] =
+    "UPDATE sources SET records_in_scope = records_in_scope + ?2,"
+    " inserted = inserted + ?3, duplicates = duplicates + ?4 WHERE id = ?1";
+
+static fl_status prepare(fl_store *s, int which, const char *sql,
+                         fl_error *err) {
+  if (s->stmt[which]) return FL_OK;
+  if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                         &s->stmt[which], NULL) != SQLITE_OK)
+    return store_db_error(s, err, FL_EIO, "preparing a statement");
+  return FL_OK;
+}
+
+static fl_status step_done(fl_store *s, sqlite3_stmt *st, const char *what,
+                           fl_error *err) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW) return FL_OK;
+  return store_db_error(s, err, FL_EIO, what);
+}
+
+/* An unfinished source row for this input (resume), else a new one. */
+fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
+                                uint32_t batch_rows, fl_error *err) {
+  if (s->readonly)
+    return fl_error_at(err, FL_EUSAGE, s->path, 0, "store opened read-only");
+  memset(&s->counts, 0, sizeof s->counts);
+  memset(&s->saved, 0, sizeof s->saved);
+  s->batch_rows = batch_rows ? batch_rows : 50000;
+  s->in_batch = 0;
+  sqlite3_stmt *st = NULL;
+  int64_t id = 0;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT id FROM sources WHERE path = ?1 AND size = ?2"
+                         " AND status = 'ingesting' ORDER BY id DESC LIMIT 1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return store_db_error(s, err, FL_EIO, "looking up the source");
+  sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+  if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  s->counts.resumed = id != 0;
+  if (!id) {
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO sources (path, size, started_at)"
+                           " VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ',"
+                           " 'now'))", -1, &st, NULL) != SQLITE_OK)
+      return store_db_error(s, err, FL_EIO, "adding the source");
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return store_db_error(s, err, FL_EIO, "adding the source");
+    id = sqlite3_last_insert_rowid(s->db);
+  }
+  s->source_id = id;
+  fl_status r = prepare(s, STMT_INSERT, insert_sql, err);
+  if (r == FL_OK) r = prepare(s, STMT_SOURCE_PROGRESS, progress_sql, err);
+  return r;
+}
+
+/* Adds the counts since the last commit to the source row. */
+static fl_status save_progress(fl_store *s, fl_error *err) {
+  fl_store_ingest_stats *c = &s->counts, *o = &s->saved;
+  sqlite3_stmt *st = s->stmt[STMT_SOURCE_PROGRESS];
+  sqlite3_bind_int64(st, 1, s->source_id);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)(c->in_scope - o->in_scope));
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)(c->inserted - o->inserted));
+  sqlite3_bind_int64(st, 4, (sqlite3_int64)(c->duplicates - o->duplicates));
+  return step_done(s, st, "saving source progress", err);
+}
+
+/* Saves the batch's counts in the source row and commits. */
+static fl_status commit_batch(fl_store *s, fl_error *err) {
+  if (!s->in_tx) return FL_OK;
+  fl_status r = save_progress(s, err);
+  if (r == FL_OK) r = store_exec(s, "COMMIT", err);
+  if (r != FL_OK) return r;
+  s->saved = s->counts;
+  s->in_tx = 0;
+  s->in_batch = 0;
+  return FL_OK;
+}
+
+static void bind_str(sqlite3_stmt *st, int i, fl_evtx_str v) {
+  if (!v.ptr || v.len > INT_MAX) sqlite3_bind_null(st, i);
+  else sqlite3_bind_text(st, i, v.ptr, (int)v.len, SQLITE_STATIC);
+}
+
+static void bind_enum(sqlite3_stmt *st, int i, int64_t v) {
+  if (v < 0) sqlite3_bind_null(st, i);
+  else sqlite3_bind_int64(st, i, v);
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, int has, uint64_t v) {
+  if (!has) sqlite3_bind_null(st, i);
+  else sqlite3_bind_int64(st, i, (sqlite3_int64)v); /* bit pattern */
+}
+
+static sqlite3_int64 clamp_i64(uint64_t v) {
+  return v > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)v;
+}
+
+static void bind_system(fl_store *s, sqlite3_stmt *st, const fl_evtx_event *r,
+                        const fl_typed_event *t, const uint8_t *hash) {
+  static const fl_evtx_str empty = {"", 0};
+  sqlite3_int64 ft = clamp_i64(t->time);
+  sqlite3_bind_int64(st, 1, s->source_id);
+  if (hash) {
+    sqlite3_bind_null(st, 2);
+    sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
+  } else {
+    sqlite3_bind_int64(st, 2, clamp_i64(t->record_id));
+    sqlite3_bind_null(st, 4);
+  }
+  sqlite3_bind_int64(st, 3, clamp_i64(r->file_offset));
+  sqlite3_bind_int64(st, 5, ft);
+  sqlite3_bind_int64(st, 6, (ft - INT64_C(116444736000000000)) / 10000);
+  bind_str(st, 7, t->host.ptr ? t->host : empty);
+  bind_str(st, 8, t->channel.ptr ? t->channel : empty);
+  bind_str(st, 9, t->provider.ptr ? t->provider : empty);
+  sqlite3_bind_int64(st, 10, t->event_id);
+  bind_opt(st, 11, (r->present & FL_EVTX_HAS_VERSION) != 0, r->version);
+  sqlite3_bind_text(st, 12, fl_event_kind_name(t->kind), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 13, fl_event_source_name(t->source), -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 14, t->is_failure);
+}
+
+static void bind_typed(sqlite3_stmt *st, const fl_typed_event *t) {
+  unsigned h = t->has;
+  bind_enum(st, 15, t->keying_module);
+  bind_enum(st, 16, t->auth_method);
+  bind_enum(st, 17, t->failure_point);
+  bind_enum(st, 18, t->role);
+  bind_enum(st, 19, t->state);
+  bind_str(st, 20, t->state_text);
+  bind_enum(st, 21, t->mode);
+  bind_str(st, 22, t->local_address);
+  bind_opt(st, 23, (h & FL_TE_LOCAL_PORT) != 0, t->local_port);
+  bind_str(st, 24, t->remote_address);
+  bind_opt(st, 25, (h & FL_TE_REMOTE_PORT) != 0, t->remote_port);
+  bind_str(st, 26, t->local_principal);
+  bind_str(st, 27, t->remote_principal);
+  bind_opt(st, 28, (h & FL_TE_ERROR_CODE) != 0, t->error_code);
+  bind_str(st, 29, t->error_text);
+  bind_str(st, 30, t->error_raw);
+  int ff = (h & FL_TE_FAILURE_FLAGS) != 0;
+  bind_opt(st, 31, ff, t->failure_flags);
+  bind_opt(st, 32, ff, (uint64_t)t->benign);
+  bind_opt(st, 33, ff, (uint64_t)t->multiple);
+  bind_opt(st, 34, (h & FL_TE_FILTER_ID) != 0, t->filter_id);
+  bind_opt(st, 35, (h & FL_TE_SA_ID) != 0, t->sa_id);
+  bind_opt(st, 36, (h & FL_TE_SPI) != 0, t->spi);
+  bind_opt(st, 37, (h & FL_TE_PROTOCOL) != 0, t->protocol);
+  bind_str(st, 38, t->initiator_cookie);
+  bind_str(st, 39, t->responder_cookie);
+  bind_str(st, 40, t->cert_hash);
+  bind_str(st, 41, t->policy);
+  bind_enum(st, 42, t->dos_started);
+  bind_str(st, 43, t->iscsi_target);
+  bind_enum(st, 44, t->iscsi_failure_type);
+}
+
+fl_status store_add_typed(fl_store *s, const fl_evtx_event *r,
+                          const fl_typed_event *t, int *added, fl_error *err) {
+  *added = 0;
+  if (!s->stmt[STMT_INSERT])
+    return fl_error_at(err, FL_EUSAGE, s->path, 0, "no source begun");
+  s->counts.in_scope++;
+  if (!s->in_tx) {
+    fl_status b = store_exec(s, "BEGIN IMMEDIATE", err);
+    if (b != FL_OK) return b;
+    s->in_tx = 1;
+  }
+  s->json.len = 0;
+  store_render_event_json(&s->json, r);
+  if (s->json.oom || s->json.len > INT_MAX)
+    return fl_error_at(err, FL_ENOMEM, s->path, r->file_offset, "out of memory");
+  uint8_t hash[32];
+  int keyless = !(r->present & FL_EVTX_HAS_EVENT_RECORD_ID);
+  if (keyless) {
+    fl_store_sha256 h;
+    fl_store_sha256_init(&h);
+    fl_store_sha256_update(&h, s->json.p, s->json.len);
+    fl_store_sha256_final(&h, hash);
+  }
+  sqlite3_stmt *st = s->stmt[STMT_INSERT];
+  bind_system(s, st, r, t, keyless ? hash : NULL);
+  bind_typed(st, t);
+  sqlite3_bind_text(st, 45, s->json.p, (int)s->json.len, SQLITE_STATIC);
+  fl_status res = step_done(s, st, "inserting an event", err);
+  sqlite3_clear_bindings(st);
+  if (res != FL_OK) return res;
+  if (sqlite3_changes(s->db) > 0) {
+    *added = 1;
+    s->counts.inserted++;
+  } else {
+    s->counts.duplicates++;
+  }
+  if (++s->in_batch >= s->batch_rows) return commit_batch(s, err);
+  return FL_OK;
+}
+
+fl_status fl_store_add(fl_store *s, const fl_evtx_event *rec, int *added,
+                       fl_error *err) {
+  fl_typed_event t;
+  *added = 0;
+  if (fl_catalog_type_event(rec, &t) != 1) return FL_OK;
+  return store_add_typed(s, rec, &t, added, err);
+}

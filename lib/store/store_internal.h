@@ -1,0 +1,82 @@
+/*
+** Internals of lib/store shared by its files: the fl_store handle, the
+** growable output buffer, SHA-256 state, the event JSON renderer and the
+** escaping appenders.
+**
+** Must never be included outside lib/store (the public API is
+** faultline/store.h) and never hold a pointer into a record past the
+** record callback.
+*/
+#ifndef FL_STORE_INTERNAL_H
+#define FL_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "common/fl_error.h"
+#include "faultline/store.h"
+
+/* ---- SHA-256 ---- */
+typedef struct fl_store_sha256 {
+  uint32_t h[8];
+  uint64_t total;
+  uint8_t buf[64];
+  size_t used;
+} fl_store_sha256;
+
+void fl_store_sha256_init(fl_store_sha256 *s);
+void fl_store_sha256_update(fl_store_sha256 *s, const void *data, size_t len);
+void fl_store_sha256_final(fl_store_sha256 *s, uint8_t out[32]);
+void fl_store_hex(const uint8_t *d, size_t n, char *hex);
+
+/* ---- growable buffer: allocation only on growth, reused across rows ---- */
+typedef struct store_buf {
+  char *p;
+  size_t len, cap;
+  int oom; /* a growth failed; content is truncated */
+} store_buf;
+
+void store_buf_free(store_buf *b);
+void store_buf_put(store_buf *b, const char *s, size_t n);
+void store_buf_putc(store_buf *b, char c);
+void store_buf_u64(store_buf *b, uint64_t v);
+/* Escaped forms (appended; no surrounding quotes unless said). */
+void store_buf_json_str(store_buf *b, const char *s, size_t n); /* "..." */
+void store_buf_csv_cell(store_buf *b, const char *s, size_t n);
+void store_buf_term(store_buf *b, const char *s, size_t n);
+
+/* The record as one compact JSON object: System fields + "data" pairs. */
+void store_render_event_json(store_buf *b, const fl_evtx_event *rec);
+
+/* ---- the handle ---- */
+enum { STMT_INSERT, STMT_SOURCE_PROGRESS, STMT_COUNT_ };
+
+struct fl_store {
+  sqlite3 *db;
+  int readonly;
+  sqlite3_stmt *stmt[STMT_COUNT_];
+  pthread_mutex_t lock;   /* reader worker threads add under it */
+  /* the source being ingested */
+  int64_t source_id;
+  uint32_t batch_rows, in_batch;
+  int in_tx;
+  fl_store_ingest_stats counts; /* this run */
+  fl_store_ingest_stats saved;  /* counts at the last commit */
+  store_buf json;
+  char path[256];
+};
+
+/* Fills err from the connection's last error. Returns status. */
+fl_status store_db_error(fl_store *s, fl_error *err, fl_status status,
+                         const char *what);
+fl_status store_add_typed(fl_store *s, const fl_evtx_event *r,
+                          const fl_typed_event *t, int *added, fl_error *err);
+fl_status store_exec(fl_store *s, const char *sql, fl_error *err);
+fl_status store_migrate(fl_store *s, fl_error *err);
+int store_register_functions(sqlite3 *db);
+/* Prints a prepared statement's rows. */
+fl_status store_emit(fl_store *s, sqlite3_stmt *st, fl_store_format fmt,
+                     uint64_t limit, FILE *out, uint64_t *rows, fl_error *err);
+
+#endif

@@ -1,0 +1,245 @@
+/*
+** Printing a statement's rows: an aligned text table (widths from the first
+** rows, cells escaped for the terminal and capped), JSON lines (numbers as
+** numbers, text escaped, blobs as hex) or CSV (RFC 4180, CRLF, formula
+** cells guarded with a leading ').
+**
+** Must never: write a byte of a cell unescaped, hold more than the first
+** TEXT_SAMPLE rows in memory, or stop silently on a write error.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+#define TEXT_SAMPLE 1000 /* rows that decide column widths */
+#define TEXT_CAP 60      /* widest cell in a table; jsonl/csv show all */
+
+static void cell_hex(store_buf *b, sqlite3_stmt *st, int i) {
+  const uint8_t *p = sqlite3_column_blob(st, i);
+  int n = sqlite3_column_bytes(st, i);
+  static const char d[] = "0123456789abcdef";
+  for (int k = 0; p && k < n; k++) {
+    store_buf_putc(b, d[p[k] >> 4]);
+    store_buf_putc(b, d[p[k] & 15]);
+  }
+}
+
+static void cell_number(store_buf *b, sqlite3_stmt *st, int i, int json) {
+  char tmp[40];
+  if (sqlite3_column_type(st, i) == SQLITE_INTEGER) {
+    snprintf(tmp, sizeof tmp, "%lld", (long long)sqlite3_column_int64(st, i));
+  } else {
+    double v = sqlite3_column_double(st, i);
+    if (json && !isfinite(v)) snprintf(tmp, sizeof tmp, "null");
+    else snprintf(tmp, sizeof tmp, "%.17g", v);
+  }
+  store_buf_put(b, tmp, strlen(tmp));
+}
+
+static void row_jsonl(store_buf *b, sqlite3_stmt *st, int n) {
+  store_buf_putc(b, '{');
+  for (int i = 0; i < n; i++) {
+    const char *name = sqlite3_column_name(st, i);
+    if (i) store_buf_putc(b, ',');
+    store_buf_json_str(b, name ? name : "", name ? strlen(name) : 0);
+    store_buf_putc(b, ':');
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_NULL: store_buf_put(b, "null", 4); break;
+      case SQLITE_INTEGER: case SQLITE_FLOAT: cell_number(b, st, i, 1); break;
+      case SQLITE_BLOB:
+        store_buf_putc(b, '"');
+        cell_hex(b, st, i);
+        store_buf_putc(b, '"');
+        break;
+      default: {
+        const char *t = (const char *)sqlite3_column_text(st, i);
+        store_buf_json_str(b, t ? t : "", (size_t)sqlite3_column_bytes(st, i));
+      }
+    }
+  }
+  store_buf_putc(b, '}');
+  store_buf_putc(b, '\n');
+}
+
+static void row_csv(store_buf *b, sqlite3_stmt *st, int n, int header) {
+  for (int i = 0; i < n; i++) {
+    if (i) store_buf_putc(b, ',');
+    if (header) {
+      const char *name = sqlite3_column_name(st, i);
+      store_buf_csv_cell(b, name ? name : "", name ? strlen(name) : 0);
+      continue;
+    }
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_NULL: break;
+      case SQLITE_INTEGER: case SQLITE_FLOAT: cell_number(b, st, i, 0); break;
+      case SQLITE_BLOB: cell_hex(b, st, i); break;
+      default: {
+        const char *t = (const char *)sqlite3_column_text(st, i);
+        store_buf_csv_cell(b, t ? t : "", (size_t)sqlite3_column_bytes(st, i));
+      }
+    }
+  }
+  store_buf_put(b, "\r\n", 2);
+}
+
+/* ---- text table ---- */
+typedef struct table {
+  int cols;
+  store_buf cells;  /* escaped cell text, back to back */
+  size_t *ends;     /* end offset of each cell */
+  size_t count, cap;
+  size_t *width;    /* display width per column */
+} table;
+
+static size_t display_width(const char *s, size_t n) {
+  size_t w = 0;
+  for (size_t i = 0; i < n; i++) w += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return w;
+}
+
+/* Byte length of the first `cols` display columns of s. */
+static size_t clip(const char *s, size_t n, size_t cols) {
+  size_t w = 0, i = 0;
+  for (; i < n; i++) {
+    if (((unsigned char)s[i] & 0xC0) != 0x80 && w++ == cols) break;
+  }
+  return i;
+}
+
+static int table_add(table *t, const char *s, size_t n, int escape) {
+  if (t->count == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 256;
+    size_t *e = realloc(t->ends, cap * sizeof *e);
+    if (!e) return -1;
+    t->ends = e;
+    t->cap = cap;
+  }
+  size_t start = t->cells.len;
+  if (escape) store_buf_term(&t->cells, s, n);
+  else store_buf_put(&t->cells, s, n);
+  if (t->cells.oom) return -1;
+  size_t w = display_width(t->cells.p + start, t->cells.len - start);
+  size_t col = t->count % (size_t)t->cols;
+  if (w > t->width[col]) t->width[col] = w < TEXT_CAP ? w : TEXT_CAP;
+  t->ends[t->count++] = t->cells.len;
+  return 0;
+}
+
+static int table_add_row(table *t, sqlite3_stmt *st) {
+  store_buf tmp = {0};
+  int rc = 0;
+  for (int i = 0; i < t->cols && !rc; i++) {
+    int type = sqlite3_column_type(st, i);
+    tmp.len = 0;
+    if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) cell_number(&tmp, st, i, 0);
+    else if (type == SQLITE_BLOB) cell_hex(&tmp, st, i);
+    else if (type == SQLITE_TEXT)
+      store_buf_term(&tmp, (const char *)sqlite3_column_text(st, i),
+                     (size_t)sqlite3_column_bytes(st, i));
+    rc = tmp.oom ? -1 : table_add(t, tmp.p ? tmp.p : "", tmp.len, 0);
+  }
+  store_buf_free(&tmp);
+  return rc;
+}
+
+static void table_rule(const table *t, FILE *out) {
+  for (int i = 0; i < t->cols; i++) {
+    for (size_t k = 0; k < t->width[i]; k++) fputc('-', out);
+    fputs(i + 1 < t->cols ? "  " : "\n", out);
+  }
+}
+
+/* Prints the buffered cells; the first row is the header when asked. */
+static void table_flush(table *t, FILE *out, int with_header) {
+  for (size_t k = 0; k < t->count; k++) {
+    size_t col = k % (size_t)t->cols;
+    size_t start = k ? t->ends[k - 1] : 0;
+    const char *s = t->cells.p + start;
+    size_t n = t->ends[k] - start, w = display_width(s, n);
+    if (w > TEXT_CAP) {
+      fwrite(s, 1, clip(s, n, TEXT_CAP - 3), out);
+      fputs("...", out);
+      w = TEXT_CAP;
+    } else {
+      fwrite(s, 1, n, out);
+    }
+    if (col + 1 < (size_t)t->cols) {
+      for (size_t p = w; p < t->width[col] + 2; p++) fputc(' ', out);
+      continue;
+    }
+    fputc('\n', out);
+    if (with_header && k + 1 == (size_t)t->cols) table_rule(t, out);
+  }
+  t->count = 0;
+  t->cells.len = 0;
+}
+
+static int table_header(table *t, sqlite3_stmt *st) {
+  for (int i = 0; i < t->cols; i++) {
+    const char *name = sqlite3_column_name(st, i);
+    if (table_add(t, name ? name : "", name ? strlen(name) : 0, 1)) return -1;
+  }
+  return 0;
+}
+
+/* Header + first TEXT_SAMPLE rows decide the widths; then stream. */
+static fl_status emit_text(fl_store *s, sqlite3_stmt *st, uint64_t limit,
+                           FILE *out, uint64_t *rows, fl_error *err) {
+  table t = {0};
+  fl_status res = FL_OK;
+  t.cols = sqlite3_column_count(st);
+  t.width = calloc((size_t)t.cols + 1, sizeof *t.width);
+  if (!t.width || table_header(&t, st)) res = FL_ENOMEM;
+  int rc = SQLITE_DONE, started = 0;
+  while (res == FL_OK && (!limit || *rows < limit) &&
+         (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (table_add_row(&t, st)) res = FL_ENOMEM;
+    if (++*rows % TEXT_SAMPLE == 0) {
+      table_flush(&t, out, !started);
+      started = 1;
+    }
+  }
+  if (res == FL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    res = store_db_error(s, err, FL_EIO, "reading rows");
+  if (res == FL_OK) table_flush(&t, out, !started);
+  if (res == FL_ENOMEM) fl_error_at(err, res, s->path, 0, "out of memory");
+  store_buf_free(&t.cells);
+  free(t.ends);
+  free(t.width);
+  return res;
+}
+
+fl_status store_emit(fl_store *s, sqlite3_stmt *st, fl_store_format fmt,
+                     uint64_t limit, FILE *out, uint64_t *rows, fl_error *err) {
+  uint64_t n = 0;
+  fl_status res = FL_OK;
+  if (!rows) rows = &n;
+  *rows = 0;
+  if (fmt == FL_STORE_TEXT) {
+    res = emit_text(s, st, limit, out, rows, err);
+  } else {
+    store_buf b = {0};
+    int cols = sqlite3_column_count(st), rc = SQLITE_ROW;
+    if (fmt == FL_STORE_CSV) row_csv(&b, st, cols, 1);
+    while ((!limit || *rows < limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+      if (fmt == FL_STORE_CSV) row_csv(&b, st, cols, 0);
+      else row_jsonl(&b, st, cols);
+      ++*rows;
+      if (b.len >= 1 << 16 || b.oom) {
+        if (b.oom) break;
+        fwrite(b.p, 1, b.len, out);
+        b.len = 0;
+      }
+    }
+    if (b.oom) res = fl_error_at(err, FL_ENOMEM, s->path, 0, "out of memory");
+    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      res = store_db_error(s, err, FL_EIO, "reading rows");
+    if (b.len) fwrite(b.p, 1, b.len, out);
+    store_buf_free(&b);
+  }
+  if (res == FL_OK && (fflush(out) != 0 || ferror(out)))
+    res = fl_error_at(err, FL_EIO, "(output)", 0, "writing output failed");
+  return res;
+}

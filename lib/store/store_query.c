@@ -1,0 +1,166 @@
+/*
+** Reading the store: `query` (events filtered by time, host, peer, event
+** id, code, kind, source; SQL assembled from constant fragments, every value
+** bound) and `sql` (one caller-written statement, allowed only when SQLite
+** itself says it is read-only and an authorizer sees nothing but reads).
+**
+** Must never: paste a caller's value into SQL text, run a statement that
+** writes, attaches a database, changes a pragma or opens a transaction, or
+** run more than the first statement of the text.
+*/
+#include <ctype.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+static int is_readonly_pragma(const char *name) {
+  static const char *const ok[] = {"table_info", "table_xinfo", "index_list",
+                                   "index_info", "index_xinfo", "table_list",
+                                   "foreign_key_list", "integrity_check",
+                                   "quick_check"};
+  for (size_t i = 0; name && i < sizeof ok / sizeof *ok; i++)
+    if (sqlite3_stricmp(name, ok[i]) == 0) return 1;
+  return 0;
+}
+
+/* Allows reads only: everything else fails the prepare. */
+static int authorize(void *user, int action, const char *a1, const char *a2,
+                     const char *db, const char *trigger) {
+  (void)user; (void)db; (void)trigger;
+  switch (action) {
+    case SQLITE_FUNCTION: /* disabled anyway; refuse it up front */
+      return a2 && sqlite3_stricmp(a2, "load_extension") == 0 ? SQLITE_DENY
+                                                             : SQLITE_OK;
+    case SQLITE_SELECT: case SQLITE_READ: case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_PRAGMA:
+      return is_readonly_pragma(a1) ? SQLITE_OK : SQLITE_DENY;
+    default:
+      return SQLITE_DENY;
+  }
+}
+
+static int only_space(const char *p) {
+  for (; p && *p; p++)
+    if (!isspace((unsigned char)*p) && *p != ';') return 0;
+  return 1;
+}
+
+fl_status fl_store_sql(fl_store *s, const char *sql, fl_store_format fmt,
+                       uint64_t limit, FILE *out, uint64_t *rows,
+                       fl_error *err) {
+  sqlite3_stmt *st = NULL;
+  const char *tail = NULL;
+  sqlite3_set_authorizer(s->db, authorize, NULL);
+  int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, &tail);
+  sqlite3_set_authorizer(s->db, NULL, NULL);
+  fl_status res = FL_OK;
+  if (rc != SQLITE_OK) {
+    res = fl_error_at(err, FL_EUSAGE, "sql", 0, "%s", sqlite3_errmsg(s->db));
+  } else if (!st) {
+    res = fl_error_at(err, FL_EUSAGE, "sql", 0, "no statement given");
+  } else if (!only_space(tail)) {
+    res = fl_error_at(err, FL_EUSAGE, "sql", 0,
+                      "one statement only (text follows the first ';')");
+  } else if (!sqlite3_stmt_readonly(st)) {
+    res = fl_error_at(err, FL_EUSAGE, "sql", 0,
+                      "only read-only SELECT statements are allowed");
+  }
+  if (res == FL_OK) res = store_emit(s, st, fmt, limit, out, rows, err);
+  sqlite3_finalize(st);
+  return res;
+}
+
+/* Columns for a table a person reads; jsonl/csv get every typed column. */
+static const char text_columns[] =
+    "SELECT fl_time(e.time) AS time, e.host, e.event_id AS event, e.kind,"
+    " e.local_address AS local, e.remote_address AS remote,"
+    " e.remote_port AS port, fl_code(e.error_code) AS error,"
+    " fl_enum('IKEEXT_KEY_MODULE_TYPE', e.keying_module) AS module,"
+    " fl_enum('IPSEC_FAILURE_POINT', e.failure_point) AS point,"
+    " e.remote_principal AS peer_principal, e.iscsi_target,"
+    " s.path || ':' || coalesce(e.record_id, '@' || e.file_offset)"
+    " AS evidence";
+static const char all_columns[] =
+    "SELECT e.id, e.time, e.time_ms, fl_time(e.time) AS time_utc, e.host,"
+    " e.channel, e.provider, e.event_id, e.version, e.kind, e.source,"
+    " e.is_failure, e.keying_module, fl_enum('IKEEXT_KEY_MODULE_TYPE',"
+    " e.keying_module) AS keying_module_name, e.auth_method,"
+    " fl_enum('IKEEXT_AUTHENTICATION_METHOD_TYPE', e.auth_method)"
+    " AS auth_method_name, e.failure_point, fl_enum('IPSEC_FAILURE_POINT',"
+    " e.failure_point) AS failure_point_name, e.role, e.state, e.state_text,"
+    " e.mode, e.local_address, e.local_port, e.remote_address, e.remote_port,"
+    " e.local_principal, e.remote_principal, e.error_code,"
+    " fl_code(e.error_code) AS error, e.error_text, e.error_raw,"
+    " e.failure_flags, e.benign, e.multiple, e.filter_id, e.sa_id, e.spi,"
+    " e.protocol, e.initiator_cookie, e.responder_cookie, e.cert_hash,"
+    " e.policy, e.dos_started, e.iscsi_target, e.iscsi_failure_type,"
+    " s.path AS source_path, e.source_id, e.record_id, e.file_offset";
+static const char from_where[] =
+    " FROM events e JOIN sources s ON s.id = e.source_id WHERE 1";
+
+typedef struct sqlb {
+  char text[4096];
+  size_t len;
+  int overflow;
+} sqlb;
+
+static void sqlb_add(sqlb *q, const char *frag) {
+  size_t n = strlen(frag);
+  if (q->len + n >= sizeof q->text) {
+    q->overflow = 1;
+    return;
+  }
+  memcpy(q->text + q->len, frag, n + 1);
+  q->len += n;
+}
+
+/* Builds the WHERE clause; parameters are bound in the same order. */
+static void build_where(sqlb *q, const fl_store_filter *f) {
+  sqlb_add(q, from_where);
+  if (f->has_since) sqlb_add(q, " AND e.time >= ?");
+  if (f->has_until) sqlb_add(q, " AND e.time < ?");
+  if (f->host) sqlb_add(q, " AND e.host = ? COLLATE NOCASE");
+  if (f->peer) sqlb_add(q, " AND e.remote_address = ?");
+  if (f->event_id_count) {
+    sqlb_add(q, " AND e.event_id IN (?");
+    for (size_t i = 1; i < f->event_id_count; i++) sqlb_add(q, ",?");
+    sqlb_add(q, ")");
+  }
+  if (f->has_code) sqlb_add(q, " AND e.error_code = ?");
+  if (f->kind) sqlb_add(q, " AND e.kind = ?");
+  if (f->source) sqlb_add(q, " AND e.source = ?");
+  if (f->failures_only) sqlb_add(q, " AND e.is_failure = 1");
+  sqlb_add(q, " ORDER BY e.time, e.id");
+}
+
+static void bind_filter(sqlite3_stmt *st, const fl_store_filter *f) {
+  int i = 1;
+  if (f->has_since) sqlite3_bind_int64(st, i++, (sqlite3_int64)f->since);
+  if (f->has_until) sqlite3_bind_int64(st, i++, (sqlite3_int64)f->until);
+  if (f->host) sqlite3_bind_text(st, i++, f->host, -1, SQLITE_STATIC);
+  if (f->peer) sqlite3_bind_text(st, i++, f->peer, -1, SQLITE_STATIC);
+  for (size_t k = 0; k < f->event_id_count; k++)
+    sqlite3_bind_int64(st, i++, f->event_ids[k]);
+  if (f->has_code) sqlite3_bind_int64(st, i++, f->code);
+  if (f->kind) sqlite3_bind_text(st, i++, f->kind, -1, SQLITE_STATIC);
+  if (f->source) sqlite3_bind_text(st, i++, f->source, -1, SQLITE_STATIC);
+}
+
+fl_status fl_store_query(fl_store *s, const fl_store_filter *f,
+                         fl_store_format fmt, FILE *out, uint64_t *rows,
+                         fl_error *err) {
+  sqlb q = {{0}, 0, 0};
+  sqlb_add(&q, fmt == FL_STORE_TEXT ? text_columns : all_columns);
+  if (f->event_id_count > FL_STORE_MAX_IDS)
+    return fl_error_at(err, FL_EUSAGE, "query", 0, "too many event ids");
+  build_where(&q, f);
+  if (q.overflow) return fl_error_at(err, FL_EUSAGE, "query", 0, "filter too long");
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(s->db, q.text, -1, &st, NULL) != SQLITE_OK)
+    return store_db_error(s, err, FL_EIO, "preparing the query");
+  bind_filter(st, f);
+  fl_status res = store_emit(s, st, fmt, f->limit, out, rows, err);
+  sqlite3_finalize(st);
+  return res;
+}

@@ -1,0 +1,160 @@
+/*
+** The store's schema as data: an ordered list of migrations, each an array
+** of SQL steps applied in one transaction together with its schema_version
+** row, so a database is always at exactly one version. docs/store.md
+** explains every column.
+**
+** Must never: edit a migration that has shipped (add a new one), run a step
+** outside its migration's transaction, or touch a database newer than the
+** last migration listed here.
+*/
+#include <string.h>
+
+#include "store/store_internal.h"
+
+/* Version 1: sources, events (typed columns + evidence + full JSON). */
+static const char *const v1_steps[] = {
+    "CREATE TABLE sources ("
+    " id INTEGER PRIMARY KEY,"
+    " path TEXT NOT NULL,"
+    " size INTEGER NOT NULL,"
+    " sha256 TEXT,"                       /* lowercase hex, set when complete */
+    " status TEXT NOT NULL DEFAULT 'ingesting'," /* ingesting|complete|partial */
+    " records_read INTEGER NOT NULL DEFAULT 0,"
+    " records_skipped INTEGER NOT NULL DEFAULT 0,"
+    " records_in_scope INTEGER NOT NULL DEFAULT 0,"
+    " inserted INTEGER NOT NULL DEFAULT 0,"
+    " duplicates INTEGER NOT NULL DEFAULT 0,"
+    " warnings INTEGER NOT NULL DEFAULT 0,"
+    " errors INTEGER NOT NULL DEFAULT 0,"
+    " started_at TEXT NOT NULL,"
+    " ingested_at TEXT)",                 /* UTC ISO 8601 when complete */
+    "CREATE INDEX sources_path ON sources(path, size)",
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY,"
+    " source_id INTEGER NOT NULL REFERENCES sources(id),"
+    " record_id INTEGER,"                 /* EventRecordID; NULL: none */
+    " file_offset INTEGER,"               /* of the record in the source */
+    " content_hash BLOB,"                 /* key when record_id is NULL */
+    " time INTEGER NOT NULL,"             /* FILETIME, 100 ns since 1601 */
+    " time_ms INTEGER NOT NULL,"          /* Unix epoch milliseconds */
+    " host TEXT NOT NULL,"
+    " channel TEXT NOT NULL,"
+    " provider TEXT NOT NULL,"
+    " event_id INTEGER NOT NULL,"
+    " version INTEGER,"
+    " kind TEXT NOT NULL,"                /* event_kinds.def name */
+    " source TEXT NOT NULL,"              /* event_sources.def name */
+    " is_failure INTEGER NOT NULL,"
+    " keying_module INTEGER, auth_method INTEGER, failure_point INTEGER,"
+    " role INTEGER, state INTEGER, state_text TEXT, mode INTEGER,"
+    " local_address TEXT, local_port INTEGER,"
+    " remote_address TEXT, remote_port INTEGER,"
+    " local_principal TEXT, remote_principal TEXT,"
+    " error_code INTEGER, error_text TEXT, error_raw TEXT,"
+    " failure_flags INTEGER, benign INTEGER, multiple INTEGER,"
+    " filter_id INTEGER, sa_id INTEGER, spi INTEGER, protocol INTEGER,"
+    " initiator_cookie TEXT, responder_cookie TEXT, cert_hash TEXT,"
+    " policy TEXT, dos_started INTEGER,"
+    " iscsi_target TEXT, iscsi_failure_type INTEGER,"
+    " data TEXT NOT NULL)",               /* the whole record as JSON */
+    "CREATE UNIQUE INDEX events_key ON events(host, channel, record_id)"
+    " WHERE record_id IS NOT NULL",
+    "CREATE UNIQUE INDEX events_content ON events(content_hash)"
+    " WHERE record_id IS NULL",
+    "CREATE INDEX events_time ON events(time)",
+    "CREATE INDEX events_peer ON events(remote_address, time)",
+    /* readable view: names instead of numbers, the evidence spelled out */
+    "CREATE VIEW events_view AS SELECT e.id, fl_time(e.time) AS time_utc,"
+    " e.host, e.channel, e.provider, e.event_id, e.kind, e.source,"
+    " e.is_failure, fl_enum('IKEEXT_KEY_MODULE_TYPE', e.keying_module)"
+    " AS keying_module, fl_enum('IKEEXT_AUTHENTICATION_METHOD_TYPE',"
+    " e.auth_method) AS auth_method, fl_enum('IPSEC_FAILURE_POINT',"
+    " e.failure_point) AS failure_point, fl_enum('IKEEXT_SA_ROLE', e.role)"
+    " AS role, e.state_text, e.local_address, e.local_port, e.remote_address,"
+    " e.remote_port, e.local_principal, e.remote_principal, e.error_code,"
+    " fl_code(e.error_code) AS error, e.error_text, e.failure_flags,"
+    " e.benign, e.multiple, e.filter_id, e.sa_id, e.initiator_cookie,"
+    " e.responder_cookie, e.policy, e.iscsi_target,"
+    " fl_enum('ISCSI_INITIATOR_FAILURE_TYPE', e.iscsi_failure_type)"
+    " AS iscsi_failure_type, s.path AS source_path, e.record_id,"
+    " e.file_offset FROM events e JOIN sources s ON s.id = e.source_id",
+};
+
+typedef struct migration {
+  int version;
+  const char *description;
+  const char *const *steps;
+  size_t step_count;
+} migration;
+
+#define STEPS(a) a, sizeof(a) / sizeof *(a)
+static const migration migrations[] = {
+    {1, "sources, events with typed columns, evidence and JSON", STEPS(v1_steps)},
+};
+#define MIGRATION_COUNT (sizeof migrations / sizeof *migrations)
+
+int fl_store_schema_latest(void) {
+  return migrations[MIGRATION_COUNT - 1].version;
+}
+
+/* 0 when the schema_version table does not exist yet. */
+static int current_version(fl_store *s) {
+  sqlite3_stmt *st = NULL;
+  int v = 0;
+  if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version", -1,
+                         &st, NULL) != SQLITE_OK) {
+    sqlite3_finalize(st);
+    return 0;
+  }
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+int fl_store_schema_version(fl_store *s) { return current_version(s); }
+
+static fl_status apply(fl_store *s, const migration *m, fl_error *err) {
+  fl_status st = store_exec(s, "BEGIN IMMEDIATE", err);
+  if (st != FL_OK) return st;
+  st = store_exec(s, "CREATE TABLE IF NOT EXISTS schema_version ("
+                     " version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+                     " applied_at TEXT NOT NULL)", err);
+  /* a concurrent ingest may have migrated while we waited for the lock */
+  if (st == FL_OK && current_version(s) >= m->version)
+    return store_exec(s, "COMMIT", err);
+  for (size_t i = 0; st == FL_OK && i < m->step_count; i++)
+    st = store_exec(s, m->steps[i], err);
+  if (st == FL_OK) {
+    sqlite3_stmt *ins = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO schema_version VALUES (?1, ?2,"
+                           " strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                           -1, &ins, NULL) != SQLITE_OK) {
+      st = store_db_error(s, err, FL_EIO, "recording the schema version");
+    } else {
+      sqlite3_bind_int(ins, 1, m->version);
+      sqlite3_bind_text(ins, 2, m->description, -1, SQLITE_STATIC);
+      if (sqlite3_step(ins) != SQLITE_DONE)
+        st = store_db_error(s, err, FL_EIO, "recording the schema version");
+    }
+    sqlite3_finalize(ins);
+  }
+  if (st == FL_OK) return store_exec(s, "COMMIT", err);
+  sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  return st;
+}
+
+fl_status store_migrate(fl_store *s, fl_error *err) {
+  int have = current_version(s);
+  if (have > fl_store_schema_latest())
+    return fl_error_at(err, FL_EINPUT, s->path, 0,
+                       "database schema version %d is newer than this "
+                       "faultline (%d)", have, fl_store_schema_latest());
+  for (size_t i = 0; i < MIGRATION_COUNT; i++) {
+    if (migrations[i].version <= have) continue;
+    fl_status st = apply(s, &migrations[i], err);
+    if (st != FL_OK) return st;
+  }
+  return FL_OK;
+}

@@ -1,0 +1,202 @@
+/*
+** faultline query: print stored events filtered by time, host, peer, event
+** id, error code, kind and source, as a table, JSON lines or CSV.
+**
+** Must never: open the database for writing, put an option's value into
+** SQL text (lib/store binds it), or print event text unescaped.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static void query_help(void) {
+  printf(
+      "usage: faultline query [options]\n\n"
+      "Print events from the store, oldest first.\n\n"
+      "options:\n"
+      "  --db PATH          database (default $FAULTLINE_DB, else "
+      "./faultline.db)\n"
+      "  --since TIME       at or after TIME (UTC: 2024-05-01 or "
+      "2024-05-01T12:30:00Z)\n"
+      "  --until TIME       before TIME\n"
+      "  --host NAME        this computer (case-insensitive)\n"
+      "  --peer ADDRESS     this remote address\n"
+      "  --event LIST       these event ids (e.g. 4653,4654)\n"
+      "  --code CODE        this error code (13801, 0x35E9 or "
+      "ERROR_IPSEC_IKE_AUTH_FAIL)\n"
+      "  --kind KIND        mm_failure, qm_failure, iscsi_error, ... "
+      "(event_kinds.def)\n"
+      "  --type SOURCE      security, iscsiprt, wfp or iscsi_wmi\n"
+      "  --failures         only failure events\n"
+      "  --limit N          at most N rows\n"
+      "  --format F         text (default; long cells cut), jsonl or csv (all "
+      "columns)\n"
+      "  -h, --help         this help\n\n"
+      "exit: 0 ok, 2 usage, 3 no database or it is unusable\n");
+}
+
+/* "YYYY-MM-DD[THH:MM[:SS]][Z]" (UTC) -> FILETIME. */
+static int parse_time(const char *s, uint64_t *ft) {
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3) return -1;
+  const char *p = s + n;
+  if (*p == 'T' || *p == ' ') {
+    int m = 0;
+    if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m) != 2) return -1;
+    p += 1 + m;
+    if (*p == ':') {
+      if (sscanf(p + 1, "%2d%n", &sec, &m) != 1) return -1;
+      p += 1 + m;
+    }
+  }
+  if (*p == 'Z') p++;
+  if (*p || y < 1601 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+      mi > 59 || sec > 60)
+    return -1;
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  int64_t t = (int64_t)timegm(&tm);
+  *ft = (uint64_t)(t * 10000000 + INT64_C(116444736000000000));
+  return 0;
+}
+
+static int parse_code(const char *s, uint32_t *out) {
+  const fl_code_info *c = fl_catalog_code_by_symbol(s);
+  if (c) {
+    *out = c->value;
+    return 0;
+  }
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (errno || end == s || *end || v > 0xffffffffULL || s[0] == '-') return -1;
+  *out = (uint32_t)v;
+  return 0;
+}
+
+static int parse_ids(const char *s, fl_store_filter *f) {
+  const char *p = s;
+  while (*p) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(p, &end, 10);
+    if (end == p || errno || v > 0xffffffffUL || (*end && *end != ',') ||
+        f->event_id_count >= FL_STORE_MAX_IDS || *p == '-')
+      return -1;
+    f->event_ids[f->event_id_count++] = (uint32_t)v;
+    p = *end ? end + 1 : end;
+  }
+  return f->event_id_count ? 0 : -1;
+}
+
+static int known_kind(const char *k) {
+  for (int i = 0; i < FL_KIND_COUNT_; i++)
+    if (!strcmp(k, fl_event_kind_name((fl_event_kind)i))) return 1;
+  return 0;
+}
+
+static int known_source(const char *k) {
+  for (int i = 1; i < FL_SOURCE_COUNT_; i++)
+    if (!strcmp(k, fl_event_source_name((fl_event_source)i))) return 1;
+  return 0;
+}
+
+static int query_value(const char *a, const char *val, fl_store_filter *f,
+                       const char **db, cli_format *fmt) {
+  if (!strcmp(a, "--db")) *db = val;
+  else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
+    int since = !strcmp(a, "--since");
+    if (parse_time(val, since ? &f->since : &f->until))
+      return cli_usage_error("query", "%s wants a UTC date like 2024-05-01 or "
+                             "2024-05-01T12:30:00Z (got '%s')", a, val);
+    *(since ? &f->has_since : &f->has_until) = 1;
+  } else if (!strcmp(a, "--host")) f->host = val;
+  else if (!strcmp(a, "--peer")) f->peer = val;
+  else if (!strcmp(a, "--event")) {
+    if (parse_ids(val, f))
+      return cli_usage_error("query", "--event wants ids like 4653,4654 "
+                             "(got '%s')", val);
+  } else if (!strcmp(a, "--code")) {
+    if (parse_code(val, &f->code))
+      return cli_usage_error("query", "--code wants a number or a symbol "
+                             "(got '%s')", val);
+    f->has_code = 1;
+  } else if (!strcmp(a, "--kind")) {
+    if (!known_kind(val))
+      return cli_usage_error("query", "unknown kind '%s'", val);
+    f->kind = val;
+  } else if (!strcmp(a, "--type")) {
+    if (!known_source(val))
+      return cli_usage_error("query", "--type must be security, iscsiprt, wfp"
+                             " or iscsi_wmi (got '%s')", val);
+    f->source = val;
+  } else if (!strcmp(a, "--limit")) {
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(val, &end, 10);
+    if (errno || end == val || *end || val[0] == '-')
+      return cli_usage_error("query", "--limit wants a number (got '%s')", val);
+    f->limit = n;
+  } else if (!strcmp(a, "--format")) {
+    if (cli_parse_format("query", val, (1u << CLI_FORMAT_TEXT) |
+                         (1u << CLI_FORMAT_JSONL) | (1u << CLI_FORMAT_CSV), fmt))
+      return FL_EXIT_USAGE;
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+int cmd_query(int argc, char **argv) {
+  static fl_store_filter f;
+  memset(&f, 0, sizeof f);
+  const char *db = NULL;
+  cli_format fmt = CLI_FORMAT_TEXT;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (cli_is_help(a)) {
+      query_help();
+      return FL_EXIT_OK;
+    }
+    if (!strcmp(a, "--failures")) {
+      f.failures_only = 1;
+      continue;
+    }
+    if (a[0] != '-') return cli_usage_error("query", "unexpected '%s'", a);
+    if (i + 1 >= argc) return cli_usage_error("query", "%s needs a value "
+                                             "(or is unknown)", a);
+    int r = query_value(a, argv[i + 1], &f, &db, &fmt);
+    if (r == -1) return cli_usage_error("query", "unknown option '%s'", a);
+    if (r) return r;
+    i++;
+  }
+  if (!db) db = getenv("FAULTLINE_DB");
+  if (!db || !*db) db = "faultline.db";
+  fl_error err;
+  fl_error_clear(&err);
+  fl_store *s = NULL;
+  fl_status st = fl_store_open(db, FL_STORE_READONLY, &s, &err);
+  if (st == FL_OK)
+    st = fl_store_query(s, &f, fmt == CLI_FORMAT_CSV ? FL_STORE_CSV
+                               : fmt == CLI_FORMAT_JSONL ? FL_STORE_JSONL
+                                                         : FL_STORE_TEXT,
+                        stdout, NULL, &err);
+  fl_store_close(s);
+  if (st == FL_OK) return FL_EXIT_OK;
+  char msg[700];
+  fl_error_format(&err, msg, sizeof msg);
+  fprintf(stderr, "faultline query: ");
+  cli_term_string(stderr, msg);
+  fputc('\n', stderr);
+  return st == FL_EUSAGE ? FL_EXIT_USAGE : FL_EXIT_INPUT;
+}
