@@ -125,7 +125,7 @@ bench_file() { # KIND FILE
   done
 }
 
-echo "# faultline bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(git rev-parse --short HEAD 2>/dev/null), best of $runs"
+echo "# faultline bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg) at start, $(git rev-parse --short HEAD 2>/dev/null), best of $runs"
 echo
 echo "| command | wall | CPU | MB/s | records/s | peak RSS | vs evtxexport (wall) |"
 echo "|---|---|---|---|---|---|---|"
