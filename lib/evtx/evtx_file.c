@@ -22,7 +22,8 @@
 struct fl_evtx_file {
   const uint8_t *data;
   uint64_t size;
-  int mapped;
+  int mapped;            /* ours: munmap on close */
+  int droppable;         /* a read-only file mapping: pages may be dropped */
   char name[256];
 };
 
@@ -61,6 +62,13 @@ fl_status fl_evtx_open_memory(const void *data, size_t len, const char *name,
   return FL_OK;
 }
 
+fl_status fl_evtx_open_mapped(const void *data, size_t len, const char *name,
+                              fl_evtx_file **out, fl_error *err) {
+  fl_status st = fl_evtx_open_memory(data, len, name, out, err);
+  if (st == FL_OK) (*out)->droppable = 1;
+  return st;
+}
+
 fl_status fl_evtx_open(const char *path, fl_evtx_file **out, fl_error *err) {
   *out = NULL;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -87,6 +95,7 @@ fl_status fl_evtx_open(const char *path, fl_evtx_file **out, fl_error *err) {
     madvise(m, f->size, MADV_SEQUENTIAL);
     f->data = m;
     f->mapped = 1;
+    f->droppable = 1;
   }
   close(fd);
   fl_status s = fl_evtx_check_magic(f, err);
@@ -145,7 +154,34 @@ typedef struct fl_evtx_run {
   const fl_evtx_options *o;
   fl_evtx_stats total;
   int stop, oom;
+  uint64_t released;      /* mapped bytes below this were given back */
+  uint64_t page;          /* page size */
 } fl_evtx_run;
+
+/* Pages of chunks already processed are dropped from the mapping, so RSS
+** is bounded by the chunks in flight, not by the file size (the kernel
+** keeps them in the page cache). The mapping is private and read-only: a
+** later touch faults the same bytes back in, never zeros. Batched so the
+** madvise calls stay few. */
+#define FL_EVTX_RELEASE_BATCH (32u * FL_EVTX_CHUNK_SIZE)
+
+static void fl_evtx_release_init(fl_evtx_run *r) {
+  long pg = sysconf(_SC_PAGESIZE);
+  r->page = pg > 0 ? (uint64_t)pg : 4096u;
+  r->released = (FL_EVTX_FILE_HEADER_BLOCK + r->page - 1) / r->page * r->page;
+}
+
+/* Chunks below next_chunk are done with. */
+static void fl_evtx_release(fl_evtx_run *r, uint64_t next_chunk) {
+  if (!r->f->droppable) return; /* heap bytes: dropping would zero them */
+  uint64_t end = FL_EVTX_FILE_HEADER_BLOCK + next_chunk * FL_EVTX_CHUNK_SIZE;
+  if (end > r->f->size) end = r->f->size;
+  end = end / r->page * r->page;
+  if (end <= r->released || end - r->released < FL_EVTX_RELEASE_BATCH) return;
+  madvise((void *)(r->f->data + r->released), end - r->released,
+          MADV_DONTNEED);
+  r->released = end;
+}
 
 static void fl_evtx_stats_add(fl_evtx_stats *t, const fl_evtx_stats *s) {
   t->chunks += s->chunks;
@@ -231,6 +267,7 @@ static void fl_evtx_pool_consume(fl_evtx_pool *p) {
     while (!p->done[k]) pthread_cond_wait(&p->cv_done, &p->mu);
     pthread_mutex_unlock(&p->mu);
     fl_evtx_deliver(p->r, &p->jobs[k]);
+    fl_evtx_release(p->r, i + 1);
     pthread_mutex_lock(&p->mu);
     p->done[k] = 0;
     p->next_emit++;
@@ -290,8 +327,11 @@ static void fl_evtx_read_inline(fl_evtx_run *r, uint64_t slots) {
   fl_evtx_worker_init(&w, r->f->name, r->o);
   fl_evtx_idset live = {0}, carved = {0};
   if (r->o->flags & FL_EVTX_RECOVER) {
-    for (uint64_t i = 0; i < slots; i++)
+    for (uint64_t i = 0; i < slots; i++) {
       fl_evtx_chunk_live_ids(r->f->data, r->f->size, i, &live);
+      fl_evtx_release(r, i + 1);
+    }
+    fl_evtx_release_init(r); /* the second pass starts over */
     w.live = &live;
     w.carved = &carved;
   }
@@ -300,6 +340,7 @@ static void fl_evtx_read_inline(fl_evtx_run *r, uint64_t slots) {
     fl_evtx_job_reset(&job);
     fl_evtx_chunk_process(&w, r->f->data, r->f->size, i);
     fl_evtx_deliver(r, &job);
+    fl_evtx_release(r, i + 1);
   }
   fl_evtx_idset_free(&live);
   fl_evtx_idset_free(&carved);
@@ -313,6 +354,7 @@ fl_status fl_evtx_read(fl_evtx_file *f, const fl_evtx_options *opt,
   memset(&r, 0, sizeof r);
   r.f = f;
   r.o = opt;
+  fl_evtx_release_init(&r);
   fl_evtx_diaglist hd = {0};
   fl_evtx_header_check(f, &hd);
   fl_evtx_job hj = {0};

@@ -41,7 +41,7 @@ static inline char *fl_evtx_buf_room(fl_evtx_buf *b, size_t n) {
 static inline void fl_evtx_buf_put(fl_evtx_buf *b, const void *s, size_t n) {
   char *d = fl_evtx_buf_room(b, n);
   if (!d) return;
-  memcpy(d, s, n);
+  if (n) memcpy(d, s, n); /* s may be NULL when n is 0 (empty names) */
   b->len += n;
 }
 static inline void fl_evtx_buf_putc(fl_evtx_buf *b, char c) {
@@ -68,6 +68,8 @@ void fl_evtx_utf16_append(fl_evtx_buf *out, const uint8_t *p, size_t nbytes,
                           fl_evtx_esc esc);
 void fl_evtx_utf8_append(fl_evtx_buf *out, const char *s, size_t n,
                          fl_evtx_esc esc);
+/* 1 when fl_evtx_utf8_append(s, n, esc) would copy s unchanged. */
+int fl_evtx_utf8_is_plain(const char *s, size_t n, fl_evtx_esc esc);
 /* Appends v as text (docs/evtx-output.md); arrays are joined with ",". */
 void fl_evtx_value_format(fl_evtx_buf *out, const fl_evtx_val *v,
                           fl_evtx_esc esc);
@@ -118,6 +120,7 @@ enum fl_evtx_opcode {
 };
 #define FL_OPF_OPTIONAL 0x1 /* SUB: optional substitution */
 #define FL_OPF_SOLE_SUB 0x2 /* OPEN/ATTR: value is exactly one SUB */
+#define FL_OPF_XML_PLAIN 0x4 /* OPEN/ATTR/TEXT: a/n needs no XML escaping */
 
 typedef struct fl_evtx_op {
   uint8_t code, flags;
@@ -242,6 +245,13 @@ typedef struct fl_evtx_xml_sink {
   int in_attr, pending;  /* inside an attribute value; start tag open */
 } fl_evtx_xml_sink;
 void fl_evtx_xml_sink_init(fl_evtx_xml_sink *s, fl_evtx_buf *out);
+/* The XML sink's ops: replay calls the _plain entry points below directly
+** when the sink is this one and the op's text needs no escaping
+** (FL_OPF_XML_PLAIN); the output is the same as through ops. */
+extern const fl_evtx_sink_ops fl_evtx_xml_ops;
+void fl_evtx_xml_open_plain(fl_evtx_xml_sink *x, const char *name, size_t n);
+void fl_evtx_xml_attr_plain(fl_evtx_xml_sink *x, const char *name, size_t n);
+void fl_evtx_xml_text_plain(fl_evtx_xml_sink *x, const char *s, size_t n);
 void fl_evtx_xml_sink_reset(fl_evtx_xml_sink *s);
 void fl_evtx_xml_sink_free(fl_evtx_xml_sink *s);
 

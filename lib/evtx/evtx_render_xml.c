@@ -21,11 +21,27 @@ static void fl_evtx_xml_end_start_tag(fl_evtx_xml_sink *x) {
   }
 }
 
+/* The stack keeps each open element's name as written (escaped), so the
+** end tag is a copy, not a second escape. */
+static void fl_evtx_xml_push(fl_evtx_xml_sink *x, size_t start) {
+  uint32_t len = (uint32_t)(x->out->len - start);
+  if (len) fl_evtx_buf_put(&x->stack, x->out->p + start, len);
+  fl_evtx_buf_put(&x->stack, &len, 4);
+}
+
 static void fl_evtx_xml_open(fl_evtx_sink *s, const char *name, size_t n) {
   fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
   fl_evtx_xml_end_start_tag(x);
   fl_evtx_buf_putc(x->out, '<');
+  size_t start = x->out->len;
   fl_evtx_utf8_append(x->out, name, n, FL_ESC_XML);
+  fl_evtx_xml_push(x, start);
+}
+
+void fl_evtx_xml_open_plain(fl_evtx_xml_sink *x, const char *name, size_t n) {
+  fl_evtx_xml_end_start_tag(x);
+  fl_evtx_buf_putc(x->out, '<');
+  fl_evtx_buf_put(x->out, name, n);
   uint32_t len = (uint32_t)n;
   fl_evtx_buf_put(&x->stack, name, n);
   fl_evtx_buf_put(&x->stack, &len, 4);
@@ -37,6 +53,17 @@ static void fl_evtx_xml_attr(fl_evtx_sink *s, const char *name, size_t n) {
   fl_evtx_buf_putc(x->out, ' ');
   fl_evtx_utf8_append(x->out, name, n, FL_ESC_XML);
   FL_EVTX_PUTS(x->out, "=\"");
+  x->in_attr = 1;
+}
+
+void fl_evtx_xml_attr_plain(fl_evtx_xml_sink *x, const char *name, size_t n) {
+  char *d = fl_evtx_buf_room(x->out, n + 4); /* "  name=" */
+  if (!d) return;
+  if (x->in_attr) *d++ = '"';
+  *d++ = ' ';
+  memcpy(d, name, n);
+  memcpy(d + n, "=\"", 2);
+  x->out->len = (size_t)(d + n + 2 - x->out->p);
   x->in_attr = 1;
 }
 
@@ -62,10 +89,14 @@ static void fl_evtx_xml_close(fl_evtx_sink *s) {
     FL_EVTX_PUTS(x->out, "/>");
     x->pending = 0;
   } else {
-    FL_EVTX_PUTS(x->out, "</");
-    fl_evtx_utf8_append(x->out, x->stack.p + x->stack.len - 4 - len, len,
-                        FL_ESC_XML);
-    fl_evtx_buf_putc(x->out, '>');
+    char *d = fl_evtx_buf_room(x->out, len + 3);
+    if (d) {
+      d[0] = '<';
+      d[1] = '/';
+      if (len) memcpy(d + 2, x->stack.p + x->stack.len - 4 - len, len);
+      d[len + 2] = '>';
+      x->out->len += len + 3;
+    }
   }
   if (x->stack.len >= 4) x->stack.len -= 4 + len;
 }
@@ -77,6 +108,14 @@ static void fl_evtx_xml_value(fl_evtx_sink *s, const fl_evtx_val *v) {
     x->pending = 0;
   }
   fl_evtx_value_format(x->out, v, FL_ESC_XML);
+}
+
+void fl_evtx_xml_text_plain(fl_evtx_xml_sink *x, const char *s, size_t n) {
+  if (!x->in_attr && x->pending) {
+    fl_evtx_buf_putc(x->out, '>');
+    x->pending = 0;
+  }
+  fl_evtx_buf_put(x->out, s, n);
 }
 
 static void fl_evtx_xml_cdata(fl_evtx_sink *s, const fl_evtx_val *v) {
@@ -128,7 +167,7 @@ static void fl_evtx_xml_pi(fl_evtx_sink *s, const char *t, size_t tn,
   FL_EVTX_PUTS(x->out, "?>");
 }
 
-static const fl_evtx_sink_ops fl_evtx_xml_ops = {
+const fl_evtx_sink_ops fl_evtx_xml_ops = {
     fl_evtx_xml_open,  fl_evtx_xml_attr,    fl_evtx_xml_attrs_end,
     fl_evtx_xml_close, fl_evtx_xml_value,   fl_evtx_xml_cdata,
     fl_evtx_xml_charref, fl_evtx_xml_entref, fl_evtx_xml_pi,

@@ -33,6 +33,7 @@ typedef struct fl_evtx_play {
   size_t vbase;            /* value offsets in c->vstack */
   const fl_evtx_tmpl *t;
   fl_evtx_sink *sink;
+  fl_evtx_xml_sink *xml;   /* sink, when it is the XML renderer */
 } fl_evtx_play;
 
 static void fl_evtx_play_value(const fl_evtx_play *pl, uint32_t i,
@@ -98,7 +99,10 @@ static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
             break;
           }
         }
-        s->ops->open(s, pool + op->a, op->n);
+        if (pl->xml && (op->flags & FL_OPF_XML_PLAIN))
+          fl_evtx_xml_open_plain(pl->xml, pool + op->a, op->n);
+        else
+          s->ops->open(s, pool + op->a, op->n);
         break;
       case FL_OP_ATTR:
         if ((op->flags & FL_OPF_SOLE_SUB) && op->jump > i &&
@@ -110,11 +114,18 @@ static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
             break;
           }
         }
-        s->ops->attr(s, pool + op->a, op->n);
+        if (pl->xml && (op->flags & FL_OPF_XML_PLAIN))
+          fl_evtx_xml_attr_plain(pl->xml, pool + op->a, op->n);
+        else
+          s->ops->attr(s, pool + op->a, op->n);
         break;
       case FL_OP_ATTRS_END: s->ops->attrs_end(s); break;
       case FL_OP_CLOSE: s->ops->close(s); break;
       case FL_OP_TEXT: {
+        if (pl->xml && (op->flags & FL_OPF_XML_PLAIN)) {
+          fl_evtx_xml_text_plain(pl->xml, pool + op->a, op->n);
+          break;
+        }
         fl_evtx_val v = {FL_VT_UTF8, op->n, (const uint8_t *)pool + op->a};
         s->ops->value(s, &v);
         break;
@@ -162,7 +173,9 @@ int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
     at += fl_le16(inst->desc + 4 * i);
   }
   c->vstack.len += 4u * inst->nvalues;
-  fl_evtx_play pl = {c, inst, vbase, inst->tmpl, sink};
+  fl_evtx_xml_sink *xml =
+      sink->ops == &fl_evtx_xml_ops ? (fl_evtx_xml_sink *)sink : NULL;
+  fl_evtx_play pl = {c, inst, vbase, inst->tmpl, sink, xml};
   int r = fl_evtx_play_range(&pl, 0, inst->tmpl->nops, NULL);
   c->vstack.len = vbase;
   return r;

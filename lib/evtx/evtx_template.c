@@ -218,6 +218,14 @@ static fl_evtx_tmpl *fl_evtx_template_build(fl_evtx_ctx *c, fl_evtx_rec *r,
   t->n_ext = (uint32_t)c->cext.len;
   t->nops = (uint32_t)c->cops_len;
   t->pool_len = (uint32_t)pool;
+  /* names and literals that XML would copy unchanged skip the escaper */
+  for (uint32_t i = 0; i < t->nops; i++) {
+    fl_evtx_op *op = &t->ops[i];
+    if ((op->code == FL_OP_OPEN || op->code == FL_OP_ATTR ||
+         op->code == FL_OP_TEXT) &&
+        fl_evtx_utf8_is_plain(t->pool + op->a, op->n, FL_ESC_XML))
+      op->flags |= FL_OPF_XML_PLAIN;
+  }
   memcpy(t->guid, c->chunk + def_off + 4, 16);
   t->def_size = size;
   t->hash = hash;

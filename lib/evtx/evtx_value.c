@@ -9,6 +9,9 @@
 */
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "evtx/evtx_internal.h"
 
@@ -80,11 +83,30 @@ static int fl_evtx_escape_ascii(fl_evtx_buf *out, unsigned c,
   return 0;
 }
 
+/* Bit 1: XML must escape the byte, bit 2: JSON must (ASCII only; bytes
+** from 0x80 pass through). A table keeps the per-character test one load. */
+static const uint8_t fl_evtx_esc_tab[128] = {
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 3, 3, 2, 3, 3, /* \t \n \r: JSON only */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* " & */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, /* < > */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, /* \\ */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+/* The table bit for esc (FL_ESC_NONE: 0, nothing escapes). */
+static inline unsigned fl_evtx_esc_bit(fl_evtx_esc esc) {
+  return esc == FL_ESC_XML ? 1u : esc == FL_ESC_JSON ? 2u : 0u;
+}
+
+/* 1 when ASCII c needs escaping; the tab, newline and CR that XML keeps
+** are "needs escape" for the caller too, which then writes them as is
+** (fl_evtx_escape_ascii returns 0), exactly as before the table. */
 static inline int fl_evtx_needs_escape(unsigned c, fl_evtx_esc esc) {
   if (esc == FL_ESC_NONE) return 0;
   if (c < 0x20) return 1;
-  if (esc == FL_ESC_XML) return c == '&' || c == '<' || c == '>' || c == '"';
-  return c == '"' || c == '\\';
+  return (fl_evtx_esc_tab[c & 0x7f] & fl_evtx_esc_bit(esc)) != 0;
 }
 
 static void fl_evtx_put_cp(fl_evtx_buf *out, uint32_t cp) {
@@ -108,46 +130,128 @@ static void fl_evtx_put_cp(fl_evtx_buf *out, uint32_t cp) {
   }
 }
 
+/* One UTF-16 unit at p[2i] that the ASCII fast path did not take:
+** escapes, multi-byte UTF-8, surrogate pairs, U+FFFD for lone surrogates.
+** Returns how many units it used. */
+static size_t fl_evtx_utf16_slow(fl_evtx_buf *out, const uint8_t *p, size_t i,
+                                 size_t n, fl_evtx_esc esc) {
+  unsigned c = fl_le16(p + 2 * i);
+  if (c < 0x80) {
+    if (!fl_evtx_needs_escape(c, esc) || !fl_evtx_escape_ascii(out, c, esc))
+      fl_evtx_buf_putc(out, (char)c);
+    return 1;
+  }
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < n &&
+      fl_le16(p + 2 * i + 2) >= 0xdc00 && fl_le16(p + 2 * i + 2) <= 0xdfff) {
+    unsigned lo = fl_le16(p + 2 * i + 2);
+    fl_evtx_put_cp(out, 0x10000u + ((c - 0xd800u) << 10) + (lo - 0xdc00u));
+    return 2;
+  }
+  fl_evtx_put_cp(out, c >= 0xd800 && c <= 0xdfff ? 0xfffd : c);
+  return 1;
+}
+
+#define FL_EVTX_LANES16(x) (0x0001000100010001ull * (uint64_t)(x))
+
+/* 1 when 4 UTF-16 units, all ASCII, hold one that esc must escape: a
+** control character or one of the escape's specials (per 16-bit lane
+** "has zero" tests; a lane below 0x80 cannot borrow into its neighbour's
+** verdict except when a lane before it already matched). */
+static inline int fl_evtx_lanes_need_escape(uint64_t x, unsigned bit) {
+  const uint64_t hi = FL_EVTX_LANES16(0x8000), one = FL_EVTX_LANES16(1);
+#define FL_EVTX_HASZERO(v) (((v) - one) & ~(v) & hi)
+  uint64_t m = (x - FL_EVTX_LANES16(0x20)) & ~x & hi; /* < 0x20 */
+  if (bit == 1) {
+    m |= FL_EVTX_HASZERO(x ^ FL_EVTX_LANES16('&')) |
+         FL_EVTX_HASZERO(x ^ FL_EVTX_LANES16('<')) |
+         FL_EVTX_HASZERO(x ^ FL_EVTX_LANES16('>')) |
+         FL_EVTX_HASZERO(x ^ FL_EVTX_LANES16('"'));
+  } else {
+    m |= FL_EVTX_HASZERO(x ^ FL_EVTX_LANES16('"')) |
+         FL_EVTX_HASZERO(x ^ FL_EVTX_LANES16('\\'));
+  }
+#undef FL_EVTX_HASZERO
+  return m != 0;
+}
+
+#if defined(__SSE2__)
+/* 8 UTF-16 units at p narrowed to bytes at d (8 bytes written, room is the
+** caller's); returns how many leading ones are ASCII that esc leaves as is.
+** ASCII is tested on the 16-bit units (narrowing saturates, and treats
+** units from 0x8000 as negative: they would become 0x00). */
+static inline unsigned fl_evtx_ascii8(const uint8_t *p, unsigned bit,
+                                      char *d) {
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+  __m128i ascii = _mm_cmpeq_epi16(
+      _mm_and_si128(v, _mm_set1_epi16((short)0xff80)), _mm_setzero_si128());
+  __m128i b = _mm_packus_epi16(v, v);
+  _mm_storel_epi64((__m128i *)(void *)d, b);
+  unsigned m = ~(unsigned)_mm_movemask_epi8(_mm_packs_epi16(ascii, ascii));
+  __m128i bad = _mm_setzero_si128();
+  if (bit == 1)
+    bad = _mm_or_si128(
+        _mm_or_si128(_mm_cmplt_epi8(b, _mm_set1_epi8(0x20)),
+                     _mm_cmpeq_epi8(b, _mm_set1_epi8('&'))),
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('<')),
+                                  _mm_cmpeq_epi8(b, _mm_set1_epi8('>'))),
+                     _mm_cmpeq_epi8(b, _mm_set1_epi8('"'))));
+  else if (bit == 2)
+    bad = _mm_or_si128(_mm_cmplt_epi8(b, _mm_set1_epi8(0x20)),
+                       _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
+                                    _mm_cmpeq_epi8(b, _mm_set1_epi8('\\'))));
+  m = (m | (unsigned)_mm_movemask_epi8(bad)) & 0xffu;
+  return m ? (unsigned)__builtin_ctz(m) : 8u;
+}
+#endif
+
 void fl_evtx_utf16_append(fl_evtx_buf *out, const uint8_t *p, size_t nbytes,
                           fl_evtx_esc esc) {
   size_t n = nbytes / 2;
   while (n && p[2 * n - 2] == 0 && p[2 * n - 1] == 0) n--; /* trailing NULs */
-  char *d = fl_evtx_buf_room(out, n);
-  if (!d) return;
+  /* room even for n == 0: callers rely on out->p being allocated after a
+  ** successful append (an empty name is passed on as a pointer) */
+  if (!fl_evtx_buf_room(out, n)) return;
+  unsigned bit = fl_evtx_esc_bit(esc);
   size_t i = 0;
   while (i < n) {
-    /* ASCII run copied without per-char room checks */
-    size_t room = out->cap - out->len;
-    d = out->p + out->len;
+    /* ASCII run written straight into reserved room: 4 units per step
+    ** while they are plain, then one at a time */
+    char *d = fl_evtx_buf_room(out, n - i);
+    if (!d) return;
     size_t k = 0;
-    while (i < n && k < room) {
+#if defined(__SSE2__)
+    while (n - i >= 8) {
+      unsigned good = fl_evtx_ascii8(p + 2 * i, bit, d + k);
+      k += good;
+      i += good;
+      if (good < 8) break;
+    }
+#endif
+    while (n - i >= 4) {
+      uint64_t x;
+      memcpy(&x, p + 2 * i, 8);
+      x = fl_le64((const uint8_t *)&x);
+      if ((x & FL_EVTX_LANES16(0xff80)) ||
+          (bit && fl_evtx_lanes_need_escape(x, bit)))
+        break;
+      d[k] = (char)x;
+      d[k + 1] = (char)(x >> 16);
+      d[k + 2] = (char)(x >> 32);
+      d[k + 3] = (char)(x >> 48);
+      k += 4;
+      i += 4;
+    }
+    while (i < n) {
       unsigned c = fl_le16(p + 2 * i);
-      if (c >= 0x80 || fl_evtx_needs_escape(c, esc)) break;
+      if (c >= 0x80 || (bit && (c < 0x20 || (fl_evtx_esc_tab[c] & bit))))
+        break;
       d[k++] = (char)c;
       i++;
     }
     out->len += k;
     if (i >= n) break;
-    unsigned c = fl_le16(p + 2 * i);
-    if (c < 0x80) {
-      if (!fl_evtx_needs_escape(c, esc) || !fl_evtx_escape_ascii(out, c, esc))
-        fl_evtx_buf_putc(out, (char)c);
-      i++;
-    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n &&
-               fl_le16(p + 2 * i + 2) >= 0xdc00 &&
-               fl_le16(p + 2 * i + 2) <= 0xdfff) {
-      unsigned lo = fl_le16(p + 2 * i + 2);
-      fl_evtx_put_cp(out, 0x10000u + ((c - 0xd800u) << 10) + (lo - 0xdc00u));
-      i += 2;
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      fl_evtx_put_cp(out, 0xfffd); /* lone surrogate */
-      i++;
-    } else {
-      fl_evtx_put_cp(out, c);
-      i++;
-    }
+    i += fl_evtx_utf16_slow(out, p, i, n, esc);
     if (out->failed) return;
-    if (out->cap - out->len < n - i) fl_evtx_buf_room(out, n - i);
   }
 }
 
@@ -174,20 +278,27 @@ static void fl_evtx_ansi_append(fl_evtx_buf *out, const uint8_t *p, size_t n,
 
 void fl_evtx_utf8_append(fl_evtx_buf *out, const char *s, size_t n,
                          fl_evtx_esc esc) {
-  if (esc == FL_ESC_NONE) {
-    fl_evtx_buf_put(out, s, n);
-    return;
-  }
+  if (!n) return; /* s may be NULL: no arithmetic on it */
+  unsigned bit = fl_evtx_esc_bit(esc);
   size_t start = 0;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; bit && i < n; i++) {
     unsigned c = (unsigned char)s[i];
-    if (c < 0x80 && fl_evtx_needs_escape(c, esc)) {
+    if (c < 0x80 && (c < 0x20 || (fl_evtx_esc_tab[c] & bit))) {
       fl_evtx_buf_put(out, s + start, i - start);
       if (!fl_evtx_escape_ascii(out, c, esc)) fl_evtx_buf_putc(out, (char)c);
       start = i + 1;
     }
   }
   fl_evtx_buf_put(out, s + start, n - start);
+}
+
+int fl_evtx_utf8_is_plain(const char *s, size_t n, fl_evtx_esc esc) {
+  unsigned bit = fl_evtx_esc_bit(esc);
+  for (size_t i = 0; bit && i < n; i++) {
+    unsigned c = (unsigned char)s[i];
+    if (c < 0x80 && (c < 0x20 || (fl_evtx_esc_tab[c] & bit))) return 0;
+  }
+  return 1;
 }
 
 static void fl_evtx_put_u64(fl_evtx_buf *out, uint64_t v) {
