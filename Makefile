@@ -9,7 +9,7 @@
 #   make BUILD=asan      the sanitizer build alone
 #   make install PREFIX=/usr/local [DESTDIR=...]
 #   make fuzz            libFuzzer targets (clang), see fuzz/README.md
-#   make samples         regenerate samples/ with faultline gen
+#   make samples         the demo set in samples/ (faultline gen)
 
 BUILD   ?= release
 PREFIX  ?= /usr/local
@@ -34,7 +34,7 @@ endif
 
 CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(INCS) -fPIC -pthread -DFL_VERSION=\"$(VERSION)\" $(CFLAGS)
 LDFLAGS_ALL = $(OPT) -pthread $(LDFLAGS)
-LIBS        = -lm -lexpat -lyajl -lz -lsqlite3
+LIBS        = -lm -lsqlite3 -lexpat -lyajl -lz
 
 O := build/$(BUILD)
 
@@ -71,6 +71,9 @@ $(O)/faultline.pc: faultline.pc.in Makefile
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
+samples: $(O)/faultline scripts/samples
+	scripts/samples $(O)/faultline samples
+
 test:
 	$(MAKE) BUILD=asan all
 	$(MAKE) BUILD=release all
@@ -95,7 +98,7 @@ clean:
 tidy:
 	clang-tidy --quiet $(LIB_SRC) $(CLI_SRC) -- $(CSTD) $(INCS) -pthread -DFL_VERSION=\"$(VERSION)\"
 
-.PHONY: all test install clean tidy
+.PHONY: all test install clean tidy samples
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(O)/tests/unit/%.d)

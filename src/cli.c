@@ -104,3 +104,27 @@ void cli_term_string(FILE *out, const char *s) {
     }
   }
 }
+
+void cli_print_diag(const fl_evtx_diag *d) {
+  const fl_input_diag *x = fl_input_diag_from(d); /* text input */
+  if (x) {
+    fprintf(stderr, "%s:%u:%u: ", d->file, x->line, x->column);
+  } else {
+    fprintf(stderr, "%s: ", d->file);
+    if (d->chunk < 0) fprintf(stderr, "header ");
+    else fprintf(stderr, "chunk %lld ", (long long)d->chunk);
+    fprintf(stderr, "offset 0x%llx: ", (unsigned long long)d->offset);
+  }
+  if (d->has_record) fprintf(stderr, "record %llu: ", (unsigned long long)d->record_id);
+  fprintf(stderr, "%s: ", d->severity == FL_EVTX_ERROR ? "error" : "warning");
+  cli_term_string(stderr, d->message);
+  fputc('\n', stderr);
+}
+
+void cli_print_error(const char *cmd, const fl_error *err) {
+  char msg[700];
+  fl_error_format(err, msg, sizeof msg);
+  fprintf(stderr, "faultline %s: ", cmd);
+  cli_term_string(stderr, msg);
+  fputc('\n', stderr);
+}

@@ -52,6 +52,20 @@ void cli_json_string(FILE *out, const char *s);
 ** attacker-controlled text cannot move the cursor or recolour the screen. */
 void cli_term_string(FILE *out, const char *s);
 
+/* Prints "faultline CMD: file: offset ..: kind: message" to stderr. */
+void cli_print_error(const char *cmd, const fl_error *err);
+
+/* Prints a reader diagnostic to stderr as "file: chunk N offset 0x..:
+** record R: warning: message" or "file:line:col: ..." for text inputs. */
+void cli_print_diag(const fl_evtx_diag *d);
+
+/* Expands the command line's inputs: files stay, "-" stays, directories
+** are walked (regular files, sorted by name, recursively). Returns a
+** malloc'd NULL-terminated array of malloc'd strings in *out, or -1 with a
+** message on stderr. cli_free_paths() releases it. */
+int cli_expand_paths(const char *cmd, char *const *args, int count, char ***out);
+void cli_free_paths(char **paths);
+
 #define FL_COMMAND(name, fn, summary) int fn(int argc, char **argv);
 #include "commands.def"
 #undef FL_COMMAND

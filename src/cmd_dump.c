@@ -85,19 +85,7 @@ static int dump_write(const char *buf, size_t len, void *user) {
 
 static void dump_diag(const fl_evtx_diag *d, void *user) {
   (void)user;
-  const fl_input_diag *x = fl_input_diag_from(d); /* text input */
-  if (x) {
-    fprintf(stderr, "%s:%u:%u: ", d->file, x->line, x->column);
-  } else {
-    fprintf(stderr, "%s: ", d->file);
-    if (d->chunk < 0) fprintf(stderr, "header ");
-    else fprintf(stderr, "chunk %lld ", (long long)d->chunk);
-    fprintf(stderr, "offset 0x%llx: ", (unsigned long long)d->offset);
-  }
-  if (d->has_record) fprintf(stderr, "record %llu: ", (unsigned long long)d->record_id);
-  fprintf(stderr, "%s: ", d->severity == FL_EVTX_ERROR ? "error" : "warning");
-  cli_term_string(stderr, d->message);
-  fputc('\n', stderr);
+  cli_print_diag(d);
 }
 
 static int dump_one(const char *path, dump_opts *o) {

@@ -14,7 +14,7 @@
 #ifndef FAULTLINE_DIAG_H
 #define FAULTLINE_DIAG_H
 
-#include "faultline.h"
+#include "faultline/base.h"
 #include "faultline/typed.h"
 
 #ifdef __cplusplus
@@ -65,7 +65,8 @@ typedef struct fl_episode {
   const fl_evidence *evidence;
   size_t time_count;          /* failure times for a timeline (capped) */
   const uint64_t *times;
-  double impact;              /* sort key: findings first, by impact */
+  double impact;              /* confidence x count x spread, x2 ongoing;
+                                 findings sort first, then by impact */
 } fl_episode;
 
 typedef struct fl_coverage_note {

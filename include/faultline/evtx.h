@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "faultline.h" /* fl_status, fl_error */
+#include "faultline/base.h" /* fl_status, fl_error */
 
 #ifdef __cplusplus
 extern "C" {
@@ -153,13 +153,6 @@ typedef struct fl_evtx_stats {
 fl_status fl_evtx_open(const char *path, fl_evtx_file **out, fl_error *err);
 /* The same over caller-owned bytes that must outlive the handle. */
 fl_status fl_evtx_open_memory(const void *data, size_t len, const char *name,
-                              fl_evtx_file **out, fl_error *err);
-/* As fl_evtx_open_memory, for bytes that are a read-only MAP_PRIVATE
-** mapping of a file, kept and unmapped by the caller: the reader drops the
-** pages of chunks it is done with (madvise MADV_DONTNEED; they fault back
-** in from the file if touched), so RSS stays bounded on large files.
-** Never for heap memory. fl_evtx_open does this for its own mapping. */
-fl_status fl_evtx_open_mapped(const void *data, size_t len, const char *name,
                               fl_evtx_file **out, fl_error *err);
 void fl_evtx_close(fl_evtx_file *f);
 

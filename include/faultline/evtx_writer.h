@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "faultline.h" /* fl_status, fl_error */
+#include "faultline/base.h" /* fl_status, fl_error */
 
 #ifdef __cplusplus
 extern "C" {

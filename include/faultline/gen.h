@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "faultline.h" /* fl_status, fl_error */
+#include "faultline/base.h" /* fl_status, fl_error */
 
 #ifdef __cplusplus
 extern "C" {

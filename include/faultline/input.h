@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "faultline.h"
+#include "faultline/base.h"
 #include "faultline/evtx.h"
 
 #ifdef __cplusplus

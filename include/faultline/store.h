@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "faultline.h"
+#include "faultline/base.h"
 #include "faultline/evtx.h"
 #include "faultline/typed.h"
 
@@ -145,6 +145,25 @@ fl_status fl_store_query(fl_store *s, const fl_store_filter *f,
 fl_status fl_store_sql(fl_store *s, const char *sql, fl_store_format fmt,
                        uint64_t limit, FILE *out, uint64_t *rows,
                        fl_error *err);
+
+/* ---- reading back, for diagnosis --------------------------------------- */
+
+/* Called once per stored event, in time order; t's strings live for the
+** call. file is the source path. Return non-zero to stop. */
+typedef int (*fl_store_typed_fn)(const fl_typed_event *t, const char *file,
+                                 void *user);
+/* Every stored event (within f's since/until/host, when given) as the typed
+** event it was made from. *rows gets the count. */
+fl_status fl_store_each_typed(fl_store *s, const fl_store_filter *f,
+                              fl_store_typed_fn fn, void *user,
+                              uint64_t *rows, fl_error *err);
+
+typedef int (*fl_store_source_fn)(const char *path, uint64_t records,
+                                  uint64_t skipped, uint64_t in_scope,
+                                  void *user);
+/* Every ingested source (the latest run of each path), oldest first. */
+fl_status fl_store_each_source(fl_store *s, fl_store_source_fn fn, void *user,
+                               fl_error *err);
 
 /* ---- escaping (public so every writer escapes the same way) ----------- */
 

@@ -14,7 +14,7 @@
 #ifndef FAULTLINE_TYPED_H
 #define FAULTLINE_TYPED_H
 
-#include "faultline.h"
+#include "faultline/base.h"
 #include "faultline/evtx.h"
 
 #ifdef __cplusplus

@@ -110,7 +110,9 @@ fl_status fl_diag_add(fl_diag *d, const fl_typed_event *t, const char *file,
   memset(e, 0, sizeof *e);
   e->time = t->time;
   e->record_id = t->record_id;
-  e->host = diag_intern(&d->strings, t->host.ptr, t->host.len);
+  /* netsh wfp records name no computer: their local address stands in. */
+  fl_evtx_str host = t->host.len ? t->host : t->local_address;
+  e->host = diag_intern(&d->strings, host.ptr, host.len);
   fl_evtx_str peer = t->remote_address.len ? t->remote_address : t->iscsi_target;
   e->peer = diag_intern(&d->strings, peer.ptr, peer.len);
   e->local_addr = diag_intern(&d->strings, t->local_address.ptr, t->local_address.len);

@@ -168,6 +168,11 @@ static int ctx_ok(int ctx, const diag_event *e, const context *c) {
   }
 }
 
+/* The host an endpoint string stands for: an address's owner, or itself. */
+static uint32_t node_of(const context *c, uint32_t id) {
+  return c->addr_owner[id] ? c->addr_owner[id] : id;
+}
+
 static int match_rule(const diag_event *e, const context *c) {
   for (size_t r = 0; r < COUNT(rules); r++) {
     const rule *ru = &rules[r];
@@ -191,6 +196,8 @@ struct diag_episode_build {
   uint32_t a, b;
   int8_t keymod;
   uint8_t benign;
+  uint8_t merged;       /* pair episodes joined around a hub host (a) */
+  uint8_t dead;         /* merged into another build */
   size_t *members;      /* event indices, in time order */
   size_t n, cap;
   uint32_t *others;     /* distinct peers (or failing hosts) */
@@ -286,7 +293,8 @@ static int assign(builder *bd, size_t idx) {
   int r = match_rule(e, &bd->ctx);
   if (r < 0) return 0;
   int canon = canonical_rule(r);
-  uint32_t a = e->host, b = 0, other = e->peer;
+  /* Peers are named by host when an event tells which host an address is. */
+  uint32_t a = e->host, b = 0, other = node_of(&bd->ctx, e->peer);
   int8_t km = e->keymod;
   switch (rules[r].key) {
     case KEY_PAIR: b = e->peer; break;
@@ -317,7 +325,7 @@ static void episode_state(const builder *bd, const diag_episode_build *eb, fl_ep
     if (s->is_failure || !(ru->recover & (1ull << s->kind))) continue;
     /* A pair recovers by a success between the same two ends; a host by a
     ** success on it, or towards one of its addresses. */
-    int match = ru->key == KEY_PAIR
+    int match = ru->key == KEY_PAIR && !eb->merged
                     ? s->host == eb->a && s->peer == eb->b
                     : s->host == eb->a || (s->peer && bd->ctx.addr_owner[s->peer] == eb->a);
     if (!match) continue;
@@ -410,8 +418,8 @@ static int fill_episode(builder *bd, diag_episode_build *eb, fl_episode *out) {
   const fl_code_info *c = out->error_code ? fl_catalog_code_by_value(out->error_code) : NULL;
   out->error_symbol = c ? c->symbol : "";
   out->host = diag_str(&d->strings, eb->a);
-  out->peer = rules[eb->rule].key == KEY_PAIR ? diag_str(&d->strings, eb->b)
-              : eb->no == 1 ? diag_str(&d->strings, eb->others[0]) : "";
+  out->peer = rules[eb->rule].key == KEY_PAIR && !eb->merged ? diag_str(&d->strings, eb->b)
+              : eb->no ? diag_str(&d->strings, eb->others[0]) : "";
   uint32_t ins = eb->keymod >= 0 ? fl_catalog_insert_for_enum("IKEEXT_KEY_MODULE_TYPE", eb->keymod) : 0;
   const fl_insert_info *in = ins ? fl_catalog_insert(ins) : NULL;
   out->keying_module = in ? in->text : "";
@@ -423,9 +431,8 @@ static int fill_episode(builder *bd, diag_episode_build *eb, fl_episode *out) {
   if (out->count >= 5 && conf < 0.95) conf += 0.04;
   out->confidence = conf > 0.99 ? 0.99 : conf;
   double spread = 1.0 + (double)eb->no;
-  out->impact = (out->finding ? 1e15 : 0) +
-                out->confidence * (double)out->count * spread *
-                    (out->state == FL_EPISODE_ONGOING ? 2.0 : 1.0);
+  out->impact = out->confidence * (double)out->count * spread *
+                (out->state == FL_EPISODE_ONGOING ? 2.0 : 1.0);
   return episode_lists(d, eb, out);
 }
 
@@ -469,8 +476,89 @@ static void coverage_notes(struct fl_diag *d) {
              "Part of the input could not be read (see the warnings): findings may be incomplete.", "");
 }
 
+
+static int compare_size(const void *x, const void *y) {
+  size_t a = *(const size_t *)x, b = *(const size_t *)y;
+  return (a > b) - (a < b);
+}
+
+/* Moves every member of src into dst (kept in time order: event indices
+** follow time) and records src's far end as one of dst's peers. */
+static int absorb(diag_episode_build *dst, diag_episode_build *src, uint32_t far) {
+  for (size_t i = 0; i < src->n; i++)
+    if (push((void **)&dst->members, &dst->n, &dst->cap, sizeof *src->members, &src->members[i]) != 0)
+      return -1;
+  if (dst->keymod != src->keymod) dst->keymod = -1;
+  src->dead = 1;
+  return add_other(dst, far);
+}
+
+/* Both ends of a failing negotiation log it (4652 on one, 4653 on the
+** other), and one broken host fails with many peers: pair episodes of one
+** cause that share a host are one story. For each cause, the host in most
+** pair episodes becomes the hub and absorbs them; repeated while a host is
+** in two or more. */
+static int merge_pairs(builder *bd) {
+  size_t n0 = bd->n;
+  uint32_t *ends = calloc(2 * (n0 ? n0 : 1), sizeof *ends);
+  if (!ends) return -1;
+  for (size_t i = 0; i < n0; i++) {
+    ends[2 * i] = node_of(&bd->ctx, bd->eps[i].a);
+    ends[2 * i + 1] = node_of(&bd->ctx, bd->eps[i].b);
+  }
+  for (;;) {
+    /* the (cause, node, benign) in the most live unmerged pair episodes */
+    size_t best_count = 1, best_i = 0, best_side = 0;
+    for (size_t i = 0; i < n0; i++) {
+      const diag_episode_build *e = &bd->eps[i];
+      if (e->dead || e->merged || rules[e->rule].key != KEY_PAIR || !e->b) continue;
+      for (size_t side = 0; side < 2; side++) {
+        uint32_t node = ends[2 * i + side];
+        size_t count = 0;
+        for (size_t j = 0; j < n0; j++) {
+          const diag_episode_build *f = &bd->eps[j];
+          if (f->dead || f->merged || f->rule != e->rule || f->benign != e->benign ||
+              rules[f->rule].key != KEY_PAIR || !f->b)
+            continue;
+          count += ends[2 * j] == node || ends[2 * j + 1] == node;
+        }
+        if (count > best_count) best_count = count, best_i = i, best_side = side;
+      }
+    }
+    if (best_count < 2) break;
+    const diag_episode_build proto = bd->eps[best_i];
+    uint32_t hub = ends[2 * best_i + best_side];
+    diag_episode_build hubb;
+    memset(&hubb, 0, sizeof hubb);
+    hubb.rule = proto.rule;
+    hubb.first_rule = proto.first_rule;
+    hubb.a = hub;
+    hubb.keymod = proto.keymod;
+    hubb.benign = proto.benign;
+    hubb.merged = 1;
+    if (push((void **)&bd->eps, &bd->n, &bd->cap, sizeof hubb, &hubb) != 0) goto fail;
+    diag_episode_build *h = &bd->eps[bd->n - 1];
+    for (size_t j = 0; j < n0; j++) {
+      diag_episode_build *f = &bd->eps[j];
+      if (f->dead || f->merged || f->rule != proto.rule || f->benign != proto.benign ||
+          rules[f->rule].key != KEY_PAIR || !f->b)
+        continue;
+      if (ends[2 * j] != hub && ends[2 * j + 1] != hub) continue;
+      uint32_t far = ends[2 * j] == hub ? ends[2 * j + 1] : ends[2 * j];
+      if (absorb(h, f, far) != 0) goto fail;
+    }
+    if (h->n > 1) qsort(h->members, h->n, sizeof *h->members, compare_size);
+  }
+  free(ends);
+  return 0;
+fail:
+  free(ends);
+  return -1;
+}
+
 static int compare_episodes(const void *x, const void *y) {
   const fl_episode *a = x, *b = y;
+  if (a->finding != b->finding) return b->finding - a->finding;
   if (a->impact != b->impact) return a->impact < b->impact ? 1 : -1;
   return (a->first_seen > b->first_seen) - (a->first_seen < b->first_seen);
 }
@@ -504,16 +592,19 @@ fl_status diag_build_result(struct fl_diag *d, fl_error *err) {
     if (!e->benign) r->failures++;
     if (assign(&bd, i) != 0) goto oom;
   }
+  if (merge_pairs(&bd) != 0) goto oom;
   d->episodes = calloc(bd.n ? bd.n : 1, sizeof *d->episodes);
   if (!d->episodes) goto oom;
   d->builds = bd.eps;
-  d->episode_count = bd.n;
+  d->build_count = bd.n;
+  size_t live = 0;
   for (size_t i = 0; i < bd.n; i++)
-    if (fill_episode(&bd, &bd.eps[i], &d->episodes[i]) != 0) goto oom;
-  qsort(d->episodes, bd.n, sizeof *d->episodes, compare_episodes);
-  for (size_t i = 0; i < bd.n; i++) r->finding_count += d->episodes[i].finding ? 1 : 0;
+    if (!bd.eps[i].dead && fill_episode(&bd, &bd.eps[i], &d->episodes[live++]) != 0) goto oom;
+  d->episode_count = live;
+  qsort(d->episodes, live, sizeof *d->episodes, compare_episodes);
+  for (size_t i = 0; i < live; i++) r->finding_count += d->episodes[i].finding ? 1 : 0;
   coverage_notes(d);
-  r->episode_count = bd.n;
+  r->episode_count = live;
   r->episodes = d->episodes;
   r->note_count = d->note_count;
   r->notes = d->notes;
@@ -531,7 +622,7 @@ oom:
 }
 
 void diag_free_result(struct fl_diag *d) {
-  free_builds(d->builds, d->episode_count);
+  free_builds(d->builds, d->build_count);
   d->builds = NULL;
   free(d->episodes);
   d->episodes = NULL;

@@ -50,7 +50,8 @@ struct fl_diag {
   fl_diag_result result;
   fl_episode *episodes;
   diag_episode_build *builds;
-  size_t episode_count;
+  size_t build_count;      /* builds, incl. those merged into others */
+  size_t episode_count;    /* live episodes in episodes[] */
   fl_coverage_note notes[8];
   size_t note_count;
 };

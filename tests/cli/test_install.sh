@@ -20,5 +20,13 @@ else echo "FAIL sdk-compat static: $(head -c 600 "$TMP/cc.log")"; fi
 if cc -std=c11 -Wall -Wextra -Werror tests/sdk/sdk_compat.c $(pkg-config --cflags --libs faultline) -o "$TMP/compat_so" 2>"$TMP/cc2.log" &&
    LD_LIBRARY_PATH="$TMP/stage/opt/faultline/lib" "$TMP/compat_so" >/dev/null; then echo "PASS sdk-compat shared"; else
   echo "FAIL sdk-compat shared: $(head -c 600 "$TMP/cc2.log")"; fi
+# every public header compiles on its own, included first
+for h in "$TMP"/stage/opt/faultline/include/faultline/*.h; do
+  name=faultline/$(basename "$h")
+  if printf '#include <%s>\nint main(void) { return 0; }\n' "$name" |
+     cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -I"$TMP/stage/opt/faultline/include" -x c - 2>"$TMP/h.log"; then
+    echo "PASS header $name stands alone"
+  else echo "FAIL header $name stands alone: $(head -c 300 "$TMP/h.log")"; fi
+done
 "$TMP/stage/opt/faultline/bin/faultline" --version >"$TMP/out" 2>&1
 expect_out "installed binary runs" '^faultline [0-9]'

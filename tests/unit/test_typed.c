@@ -109,7 +109,7 @@ static void iscsiprt_by_severity(void) {
 
 static void wfp_flags_and_swap(void) {
   static const fl_evtx_pair mm[] = {
-      PAIR("failureErrorCode", "13801"), PAIR("failureFlags", "FWPM_NET_EVENT_IKEEXT_MM_FAILURE_FLAG_BENIGN"),
+      PAIR("failureErrorCode", "13801"), PAIR("flags", "FWPM_NET_EVENT_IKEEXT_MM_FAILURE_FLAG_BENIGN"),
       PAIR("keyingModuleType", "IKEEXT_KEY_MODULE_IKEV2"), PAIR("mmState", "IKEEXT_MM_SA_STATE_FINAL"),
       PAIR("remoteAddrV4", "192.0.2.9")};
   fl_evtx_event r = base("Microsoft-Windows-WFP", 1005);
@@ -120,7 +120,7 @@ static void wfp_flags_and_swap(void) {
   CHECK(t.benign && !t.multiple && !t.is_failure);
   CHECK(t.error_code == 13801 && t.keying_module == IKEEXT_KEY_MODULE_IKEV2);
   CHECK(t.state == IKEEXT_MM_SA_STATE_FINAL);
-  static const fl_evtx_pair em[] = {PAIR("failureFlags", "1")}; /* EM: 1 = MULTIPLE */
+  static const fl_evtx_pair em[] = {PAIR("flags", "1")}; /* EM: 1 = MULTIPLE */
   r.event_id = 1009;
   r.data = em;
   r.data_count = 1;

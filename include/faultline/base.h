@@ -1,0 +1,263 @@
+/*
+** The base of the public interface: status and errors, and the catalog
+** (codes, events, inserts, enums, iSCSI). Stage headers include this, not
+** faultline.h, so any of them can be included first; faultline.h gathers
+** them all. Must never include a stage header.
+*/
+#ifndef FAULTLINE_BASE_H
+#define FAULTLINE_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "faultline/wfp_types.h"
+#include "faultline/iscsi_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+const char *fl_version(void);
+
+/* ------------------------------------------------------------------------
+** Status and errors
+*/
+typedef enum fl_status {
+#define FL_STATUS(sym, name, text) sym,
+#include "faultline/status.def"
+#undef FL_STATUS
+  FL_STATUS_COUNT_
+} fl_status;
+
+/* Where and why something failed. file is the input's name, offset a byte
+** offset into it (binary inputs, has_offset set), line/column 1-based
+** (text inputs, line != 0). */
+typedef struct fl_error {
+  fl_status status;
+  char file[256];
+  uint64_t offset;
+  int has_offset;
+  unsigned line;
+  unsigned column;
+  char message[256];
+} fl_error;
+
+void fl_error_clear(fl_error *err);
+const char *fl_status_name(fl_status status);
+/* "file:line:col: kind: message" or "file: offset 0x..: kind: message";
+** returns what snprintf returns. */
+int fl_error_format(const fl_error *err, char *buf, size_t cap);
+
+/* ------------------------------------------------------------------------
+** Catalog: error codes
+**
+** Families are distinct number spaces; the same integer can mean different
+** things in each (13801 is a Win32 code, 0xC0360001 an NTSTATUS).
+*/
+typedef enum fl_code_family {
+  FL_CODE_WIN32 = 0,  /* plain Win32 error (IPsec 13000-13932) */
+  FL_CODE_HRESULT,    /* certificate / SSPI / CAPI HRESULTs */
+  FL_CODE_NTSTATUS,   /* IPsec kernel / DoS-protection drop status */
+  FL_CODE_ISCSI,      /* iSCSI discovery/login status (iscsierr.h) */
+  FL_CODE_FAMILY_COUNT
+} fl_code_family;
+
+typedef struct fl_code_info {
+  fl_code_family family;
+  uint32_t value;
+  const char *symbol;  /* e.g. "ERROR_IPSEC_IKE_AUTH_FAIL" */
+  const char *message; /* exact system message text, no added period */
+  const char *note;    /* provenance or caveat; "" when none */
+} fl_code_info;
+
+const char *fl_code_family_name(fl_code_family family);
+size_t fl_catalog_code_count(void);
+const fl_code_info *fl_catalog_code_at(size_t index);
+/* Finds a code by value. A Win32 code is also found through its
+** HRESULT_FROM_WIN32 form (0x8007xxxx). */
+const fl_code_info *fl_catalog_code_by_value(uint32_t value);
+const fl_code_info *fl_catalog_code_by_symbol(const char *symbol);
+/* Finds a code by its message text, as events put it in FailureReason; a
+** trailing period, space or CR/LF is ignored. Several codes share a text
+** (13809-13812): the lowest is returned. */
+const fl_code_info *fl_catalog_code_by_message(const char *message);
+
+/* What is known about why something fails and what to check. */
+typedef enum fl_knowledge_kind {
+  FL_KNOW_CODE = 0,           /* key = an error code value */
+  FL_KNOW_EVENT,              /* key = a Security event id */
+  FL_KNOW_ISCSIPRT,           /* key = an iScsiPrt event id */
+  FL_KNOW_ISCSI_FAILURE_TYPE  /* key = ISCSI_INITIATOR_FAILURE_TYPE value */
+} fl_knowledge_kind;
+
+typedef struct fl_knowledge {
+  fl_knowledge_kind kind;
+  uint32_t key;
+  const char *cause;
+  const char *check;   /* concrete checks and commands */
+  const char *source;  /* where this knowledge comes from */
+  int inferred;        /* 1 when the cause is our inference */
+} fl_knowledge;
+
+/* Fills out[0..cap) with the knowledge rows for (kind, key); returns how
+** many exist (may exceed cap). */
+size_t fl_catalog_knowledge(fl_knowledge_kind kind, uint32_t key,
+                            const fl_knowledge **out, size_t cap);
+size_t fl_catalog_knowledge_count(void);
+const fl_knowledge *fl_catalog_knowledge_at(size_t index);
+
+/* ------------------------------------------------------------------------
+** Catalog: %%NNNN parameter strings (msobjs.dll)
+*/
+typedef struct fl_insert_info {
+  uint32_t id;       /* 8199 for %%8199 */
+  const char *text;  /* "Local computer" */
+  const char *note;
+} fl_insert_info;
+
+size_t fl_catalog_insert_count(void);
+const fl_insert_info *fl_catalog_insert_at(size_t index);
+const fl_insert_info *fl_catalog_insert(uint32_t id);
+
+/* ------------------------------------------------------------------------
+** Catalog: enumerations of the SDK (faultline/wfp_enums.def) and the mapping
+** of enum values to the %%NNNN strings events render.
+*/
+typedef struct fl_enum_value {
+  const char *enum_name; /* "IKEEXT_KEY_MODULE_TYPE" */
+  const char *symbol;    /* "IKEEXT_KEY_MODULE_IKE" */
+  int64_t value;
+} fl_enum_value;
+
+size_t fl_catalog_enum_value_count(void);
+const fl_enum_value *fl_catalog_enum_value_at(size_t index);
+/* The symbol of value in enum_name, or NULL. */
+const char *fl_catalog_enum_symbol(const char *enum_name, int64_t value);
+/* The value of symbol (in any enum); returns 0 and sets *value on success. */
+int fl_catalog_enum_value(const char *symbol, int64_t *value);
+
+typedef struct fl_enum_insert {
+  const char *field_kind;  /* "KeyModName", "FailurePoint", "Role", ... */
+  const char *enum_name;   /* SDK enum whose value is rendered */
+  int64_t value;           /* enum value */
+  uint32_t insert;         /* %%NNNN id */
+  int inferred;            /* mapping inferred, not read from a source */
+} fl_enum_insert;
+
+size_t fl_catalog_enum_insert_count(void);
+const fl_enum_insert *fl_catalog_enum_insert_at(size_t index);
+/* The %%NNNN id events use for value of enum_name, 0 when none. */
+uint32_t fl_catalog_insert_for_enum(const char *enum_name, int64_t value);
+
+/* Flag bits (FWPM_NET_EVENT_FLAG_*, MM/EM failure flags, keywords). */
+typedef struct fl_flag_bit {
+  const char *set;    /* "FWPM_NET_EVENT_FLAG", "MM_FAILURE_FLAG", ... */
+  const char *symbol;
+  uint64_t bit;
+} fl_flag_bit;
+
+size_t fl_catalog_flag_count(void);
+const fl_flag_bit *fl_catalog_flag_at(size_t index);
+/* Writes "A|B|0x40" for the bits of value in set; returns snprintf's count. */
+int fl_catalog_flags_format(const char *set, uint64_t value, char *buf,
+                            size_t cap);
+
+/* ------------------------------------------------------------------------
+** Catalog: Security audit events in scope
+*/
+typedef enum fl_field_type {
+  FL_FIELD_STR = 0,  /* UnicodeString */
+  FL_FIELD_U32,      /* UInt32, rendered decimal */
+  FL_FIELD_U64,      /* UInt64, rendered decimal */
+  FL_FIELD_TYPE_COUNT
+} fl_field_type;
+
+/* What a field means, so later stages can type an event without knowing
+** its id. Kept in faultline/field_roles.def. */
+typedef enum fl_field_role {
+#define FL_ROLE(sym, name, text) sym,
+#include "faultline/field_roles.def"
+#undef FL_ROLE
+  FL_ROLE_COUNT_
+} fl_field_role;
+
+const char *fl_field_role_name(fl_field_role role);
+const char *fl_field_type_name(fl_field_type type);
+
+typedef struct fl_field_def {
+  const char *name;     /* <Data Name='...'> */
+  fl_field_type type;
+  fl_field_role role;
+  const char *section;  /* message section, e.g. "Local Endpoint" */
+  const char *label;    /* message label, e.g. "Network Address" */
+} fl_field_def;
+
+typedef enum fl_outcome {
+  FL_OUTCOME_SUCCESS = 0, /* Audit Success keyword */
+  FL_OUTCOME_FAILURE,     /* Audit Failure keyword */
+  FL_OUTCOME_UNKNOWN      /* docs say one thing, the message another */
+} fl_outcome;
+
+typedef struct fl_subcategory {
+  uint16_t task;            /* <Task> value, e.g. 12547 */
+  const char *name;         /* "IPsec Main Mode" */
+  const char *category;     /* "Logon/Logoff" */
+  const char *guid;         /* auditpol subcategory GUID, "" if unknown */
+} fl_subcategory;
+
+typedef struct fl_event_def {
+  uint16_t id;
+  uint8_t version;
+  fl_outcome outcome;
+  const char *title;               /* adtschema.dll message first line */
+  const fl_subcategory *subcategory;
+  const char *outcome_note;        /* why outcome is uncertain, or "" */
+  size_t field_count;
+  const fl_field_def *fields;
+  const char *note;                /* caveats, "" when none */
+} fl_event_def;
+
+size_t fl_catalog_event_count(void);
+const fl_event_def *fl_catalog_event_at(size_t index);
+/* version < 0: the highest version defined. */
+const fl_event_def *fl_catalog_event(uint16_t id, int version);
+/* The auditpol command that enables auditing for the event, written to buf. */
+int fl_catalog_auditpol_command(const fl_event_def *ev, char *buf, size_t cap);
+/* The IDs that are asked about but do not exist (5469, 5470, ...) and 4964,
+** which is not an IPsec event: a note explaining why, or NULL. */
+const char *fl_catalog_event_not_in_scope(uint16_t id);
+
+/* ------------------------------------------------------------------------
+** Catalog: iSCSI (iScsiPrt System-log events, WMI failure types)
+*/
+typedef enum fl_severity {
+  FL_SEVERITY_SUCCESS = 0,
+  FL_SEVERITY_INFORMATIONAL = 1,
+  FL_SEVERITY_WARNING = 2,
+  FL_SEVERITY_ERROR = 3
+} fl_severity;
+
+const char *fl_severity_name(fl_severity sev);
+
+typedef struct fl_iscsiprt_event {
+  uint16_t id;            /* low 16 bits of the message id */
+  uint32_t message_id;    /* 0xC0000011 */
+  fl_severity severity;   /* top two bits of message_id */
+  const char *text;       /* iscsilog.dll message */
+  const char *note;
+} fl_iscsiprt_event;
+
+size_t fl_catalog_iscsiprt_count(void);
+const fl_iscsiprt_event *fl_catalog_iscsiprt_at(size_t index);
+const fl_iscsiprt_event *fl_catalog_iscsiprt(uint16_t id);
+
+/* ------------------------------------------------------------------------
+** Suggestions for unknown names: the closest known symbol, or NULL.
+*/
+const char *fl_catalog_suggest(const char *word);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FAULTLINE_BASE_H */

@@ -1,0 +1,33 @@
+/*
+** Shared by `diagnose` and `report`: their options (database, output
+** format, HTML page) and the writing of a diagnosis as reports. The two
+** commands differ only in where the events come from.
+*/
+#ifndef FL_DIAG_CLI_H
+#define FL_DIAG_CLI_H
+
+#include "cli.h"
+
+typedef struct diag_cli_opts {
+  const char *db;        /* --db, $FAULTLINE_DB, or ./faultline.db */
+  int no_db;             /* diagnose --no-db: do not store */
+  cli_format format;     /* text | json | csv */
+  const char *html;      /* --html FILE, or NULL */
+  int verbose;
+  unsigned reader_flags; /* FL_EVTX_STRICT | FL_EVTX_RECOVER */
+  char **inputs;         /* positional arguments (argv, reordered) */
+  int input_count;
+} diag_cli_opts;
+
+/* Parses argv, moving the positional arguments to argv[1..]. Returns -1 to
+** go on, or the exit code (help: 0, usage: 2). */
+int diag_cli_parse(const char *cmd, int argc, char **argv, diag_cli_opts *o);
+
+/* "evtx", "xml", "netsh", "json" or "unknown", from the file's first bytes. */
+const char *diag_cli_format_of(const char *path);
+
+/* Finishes the diagnosis and writes the report(s). Returns FL_EXIT_FINDINGS
+** when something was found, FL_EXIT_OK when not, FL_EXIT_INPUT on failure. */
+int diag_cli_report(const char *cmd, fl_diag *d, const diag_cli_opts *o);
+
+#endif
