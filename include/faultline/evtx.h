@@ -154,6 +154,13 @@ fl_status fl_evtx_open(const char *path, fl_evtx_file **out, fl_error *err);
 /* The same over caller-owned bytes that must outlive the handle. */
 fl_status fl_evtx_open_memory(const void *data, size_t len, const char *name,
                               fl_evtx_file **out, fl_error *err);
+/* As fl_evtx_open_memory, for bytes that are a read-only MAP_PRIVATE
+** mapping of a file, kept and unmapped by the caller: the reader drops the
+** pages of chunks it is done with (madvise MADV_DONTNEED; they fault back
+** in from the file if touched), so RSS stays bounded on large files.
+** Never for heap memory. fl_evtx_open does this for its own mapping. */
+fl_status fl_evtx_open_mapped(const void *data, size_t len, const char *name,
+                              fl_evtx_file **out, fl_error *err);
 void fl_evtx_close(fl_evtx_file *f);
 
 /* Chunk slots the file's size holds (the header's count is not trusted). */
