@@ -36,7 +36,8 @@ fl_status fl_store_source_finish(fl_store *s, const char *sha256_hex,
                          " records_read = ?3, records_skipped = ?4,"
                          " warnings = ?5, errors = ?6, records_in_scope ="
                          " records_in_scope + ?7, inserted = inserted + ?8,"
-                         " duplicates = duplicates + ?9, ingested_at ="
+                         " duplicates = duplicates + ?9, reader_flags = ?10,"
+                         " ingested_at ="
                          " strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
                          -1, &st, NULL) != SQLITE_OK)
     return store_db_error(s, err, FL_EIO, "completing the source");
@@ -50,11 +51,15 @@ fl_status fl_store_source_finish(fl_store *s, const char *sha256_hex,
   sqlite3_bind_int64(st, 7, (sqlite3_int64)(c->in_scope - o->in_scope));
   sqlite3_bind_int64(st, 8, (sqlite3_int64)(c->inserted - o->inserted));
   sqlite3_bind_int64(st, 9, (sqlite3_int64)(c->duplicates - o->duplicates));
+  if (s->reader_flags_known) sqlite3_bind_int64(st, 10, s->reader_flags);
   int rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return store_db_error(s, err, FL_EIO, "completing the source");
-  fl_status r = store_exec(s, "COMMIT", err);
+  /* complete implies indexed: a bulk load builds them in this transaction */
+  fl_status r = s->indexes_deferred ? store_ensure_indexes(s, err) : FL_OK;
+  if (r == FL_OK) r = store_exec(s, "COMMIT", err);
   if (r != FL_OK) return r;
+  s->indexes_deferred = 0;
   s->saved = s->counts;
   s->in_tx = 0;
   s->in_batch = 0;
@@ -67,6 +72,7 @@ typedef struct hasher {
   const uint8_t *data;
   size_t len;
   atomic_int cancel;
+  int done;       /* hex is final (hashed before reading) */
   int failed;     /* errno of the failure, or -1 */
   char hex[65];
 } hasher;
@@ -182,21 +188,43 @@ static fl_status read_into(ingest_ctx *c, const hasher *in,
   return st;
 }
 
+/* When a complete source could be this very input, fingerprints it first
+** (then no second hash runs) and, on a match, records it without reading.
+** *reused says whether that happened. */
+static fl_status try_reuse(ingest_ctx *c, hasher *h,
+                           fl_store_ingest_stats *stats, int *reused,
+                           fl_error *err) {
+  fl_store *s = c->s;
+  *reused = 0;
+  if (!store_reuse_candidate(s, c->size, s->reader_flags)) return FL_OK;
+  hash_main(h);
+  h->done = 1;
+  if (h->failed) return FL_OK; /* the read path reports it */
+  fl_status st = store_reuse_source(s, c->label, c->size, h->hex,
+                                    s->reader_flags, stats, reused, err);
+  if (*reused) report(c, c->size);
+  return st;
+}
+
 /* Source row, read, fingerprint, complete. */
 static fl_status ingest_input(fl_store *s, const char *label, uint64_t size, hasher *h,
                                   const fl_store_ingest_options *opt,
                                   fl_store_ingest_stats *stats, fl_error *err) {
   static const fl_store_ingest_options defaults;
   ingest_ctx c = {s, opt ? opt : &defaults, size, label, FL_OK, {0}, 0};
+  s->reader_flags = c.opt->reader_flags & (FL_EVTX_STRICT | FL_EVTX_RECOVER);
+  int reused = 0;
+  fl_status rst = try_reuse(&c, h, stats, &reused, err);
+  if (rst != FL_OK || reused) return rst;
   pthread_t tid;
-  int hashing = pthread_create(&tid, NULL, hash_main, h) == 0;
+  int hashing = !h->done && pthread_create(&tid, NULL, hash_main, h) == 0;
   fl_status st = fl_store_source_begin(s, label, size, c.opt->batch_rows, err);
   fl_evtx_stats rs;
   memset(&rs, 0, sizeof rs);
   if (st == FL_OK) st = read_into(&c, h, &rs, err);
   if (st != FL_OK && st != FL_EPARTIAL) atomic_store(&h->cancel, 1);
   if (hashing) pthread_join(tid, NULL);
-  else hash_main(h);
+  else if (!h->done) hash_main(h);
   fill_stats(stats, s, &rs, size);
   if (st != FL_OK && st != FL_EPARTIAL) {
     /* uncommitted rows go; the source stays 'ingesting' for a rerun */
@@ -248,7 +276,10 @@ fl_status fl_store_ingest_file(fl_store *s, const char *path,
   char full[PATH_MAX];
   const char *label = realpath(path, full) ? full : path;
   hasher h = {.path = path};
-  return ingest_input(s, label, (uint64_t)sb.st_size, &h, opt, stats, err);
+  s->reader_flags_known = 1;
+  st = ingest_input(s, label, (uint64_t)sb.st_size, &h, opt, stats, err);
+  s->reader_flags_known = 0;
+  return st;
 }
 
 fl_status fl_store_ingest_memory(fl_store *s, const void *data, size_t len,
@@ -261,5 +292,8 @@ fl_status fl_store_ingest_memory(fl_store *s, const void *data, size_t len,
   if (fl_input_detect(data, len) == FL_INPUT_UNKNOWN)
     return fl_error_at(err, FL_EINPUT, name, 0, "not a supported input");
   hasher h = {.data = data, .len = len};
-  return ingest_input(s, name, len, &h, opt, stats, err);
+  s->reader_flags_known = 1;
+  fl_status st = ingest_input(s, name, len, &h, opt, stats, err);
+  s->reader_flags_known = 0;
+  return st;
 }

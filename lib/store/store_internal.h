@@ -29,6 +29,9 @@ void fl_store_sha256_init(fl_store_sha256 *s);
 void fl_store_sha256_update(fl_store_sha256 *s, const void *data, size_t len);
 void fl_store_sha256_final(fl_store_sha256 *s, uint8_t out[32]);
 void fl_store_hex(const uint8_t *d, size_t n, char *hex);
+/* Tests: 1 = portable code only, 0 = the fastest the CPU has (the default).
+** Returns 1 when SHA-NI is now in use. */
+int store_sha256_use_portable(int portable);
 
 /* ---- growable buffer: allocation only on growth, reused across rows ---- */
 typedef struct store_buf {
@@ -49,6 +52,15 @@ void store_buf_term(store_buf *b, const char *s, size_t n);
 /* The record as one compact JSON object: System fields + "data" pairs. */
 void store_render_event_json(store_buf *b, const fl_evtx_event *rec);
 
+/* ---- schema pieces used outside the migrations ---- */
+/* The secondary indexes of events, as migration 1 creates them ("CREATE
+** INDEX " + these). A bulk load into an empty events table drops them and
+** builds them in the transaction that completes the source. */
+#define STORE_EVENTS_TIME_INDEX "events_time ON events(time)"
+#define STORE_EVENTS_PEER_INDEX "events_peer ON events(remote_address, time)"
+/* Recreates them when missing (a bulk load that died); no-op otherwise. */
+fl_status store_ensure_indexes(fl_store *s, fl_error *err);
+
 /* ---- the handle ---- */
 enum { STMT_INSERT, STMT_SOURCE_PROGRESS, STMT_COUNT_ };
 
@@ -61,6 +73,9 @@ struct fl_store {
   int64_t source_id;
   uint32_t batch_rows, in_batch;
   int in_tx;
+  int indexes_deferred; /* this source dropped the secondary indexes */
+  int reader_flags_known; /* fl_store_ingest_*: reader_flags is recorded */
+  unsigned reader_flags;  /* FL_EVTX_STRICT | FL_EVTX_RECOVER of this read */
   fl_store_ingest_stats counts; /* this run */
   fl_store_ingest_stats saved;  /* counts at the last commit */
   store_buf json;
@@ -74,6 +89,15 @@ fl_status store_add_typed(fl_store *s, const fl_evtx_event *r,
                           const fl_typed_event *t, int *added, fl_error *err);
 fl_status store_exec(fl_store *s, const char *sql, fl_error *err);
 fl_status store_migrate(fl_store *s, fl_error *err);
+/* store_reuse.c: 1 when a complete source of this size and reader flags
+** exists (worth fingerprinting the input before reading it). */
+int store_reuse_candidate(fl_store *s, uint64_t size, unsigned flags);
+/* *reused = 1 with stats filled and a new complete source row when a
+** complete source has this size, SHA-256 and reader flags. */
+fl_status store_reuse_source(fl_store *s, const char *label, uint64_t size,
+                             const char *sha_hex, unsigned flags,
+                             fl_store_ingest_stats *stats, int *reused,
+                             fl_error *err);
 int store_register_functions(sqlite3 *db);
 /* Prints a prepared statement's rows. */
 fl_status store_emit(fl_store *s, sqlite3_stmt *st, fl_store_format fmt,

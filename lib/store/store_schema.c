@@ -62,8 +62,8 @@ static const char *const v1_steps[] = {
     " WHERE record_id IS NOT NULL",
     "CREATE UNIQUE INDEX events_content ON events(content_hash)"
     " WHERE record_id IS NULL",
-    "CREATE INDEX events_time ON events(time)",
-    "CREATE INDEX events_peer ON events(remote_address, time)",
+    "CREATE INDEX " STORE_EVENTS_TIME_INDEX,
+    "CREATE INDEX " STORE_EVENTS_PEER_INDEX,
     /* readable view: names instead of numbers, the evidence spelled out */
     "CREATE VIEW events_view AS SELECT e.id, fl_time(e.time) AS time_utc,"
     " e.host, e.channel, e.provider, e.event_id, e.kind, e.source,"
@@ -81,6 +81,13 @@ static const char *const v1_steps[] = {
     " e.file_offset FROM events e JOIN sources s ON s.id = e.source_id",
 };
 
+/* Version 2: the reader flags a source was read with, so a complete source
+** can stand for a byte-identical input read the same way (store_reuse.c). */
+static const char *const v2_steps[] = {
+    "ALTER TABLE sources ADD COLUMN reader_flags INTEGER", /* NULL: unknown */
+    "CREATE INDEX sources_size ON sources(size, status)",
+};
+
 typedef struct migration {
   int version;
   const char *description;
@@ -91,6 +98,8 @@ typedef struct migration {
 #define STEPS(a) a, sizeof(a) / sizeof *(a)
 static const migration migrations[] = {
     {1, "sources, events with typed columns, evidence and JSON", STEPS(v1_steps)},
+    {2, "sources.reader_flags: re-ingest of a complete input skips the read",
+     STEPS(v2_steps)},
 };
 #define MIGRATION_COUNT (sizeof migrations / sizeof *migrations)
 
@@ -143,6 +152,12 @@ static fl_status apply(fl_store *s, const migration *m, fl_error *err) {
   if (st == FL_OK) return store_exec(s, "COMMIT", err);
   sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   return st;
+}
+
+fl_status store_ensure_indexes(fl_store *s, fl_error *err) {
+  return store_exec(s, "CREATE INDEX IF NOT EXISTS " STORE_EVENTS_TIME_INDEX ";"
+                       "CREATE INDEX IF NOT EXISTS " STORE_EVENTS_PEER_INDEX,
+                    err);
 }
 
 fl_status store_migrate(fl_store *s, fl_error *err) {

@@ -46,6 +46,13 @@ check ingest_twice_same_count "$(count 'SELECT count(*) FROM events')" 1001
 check ingest_sources_complete "$(count "SELECT count(*) FROM sources WHERE status='complete'")" 4
 check ingest_sha256 "$(count "SELECT DISTINCT sha256 FROM sources WHERE path LIKE '%/a.evtx'")" "$(sha256sum "$TMP/a.evtx" | cut -d' ' -f1)"
 check ingest_integrity "$(count 'PRAGMA integrity_check')" ok
+# a bulk load builds the secondary indexes at the end: they are there
+check ingest_indexes "$(count "SELECT count(*) FROM sqlite_master WHERE name IN ('events_time','events_peer')")" 2
+# the re-ingests above record their reader flags and store nothing new
+check ingest_again_flags_recorded "$(count "SELECT count(*) FROM sources WHERE inserted = 0 AND reader_flags = 0")" 3
+# other reader flags read the file again (and find every event stored)
+expect_exit ingest_recover_rereads 0 -- ingest --db "$DB" --recover "$TMP/a.evtx"
+expect_out ingest_recover_summary '1001 in scope, 0 new, 1001 already stored'
 expect_exit ingest_quiet 0 -- ingest -q --db "$DB" "$TMP/a.evtx"
 check ingest_quiet_silent "$(wc -c <"$TMP/out")$(wc -c <"$TMP/err")" 00
 FAULTLINE_DB=$TMP/env.db "$FL_BIN" ingest -q "$TMP/a.evtx" >/dev/null 2>&1
@@ -141,3 +148,4 @@ expect_exit kill_rerun 0 -- ingest --db "$K" "$TMP/big.evtx"
 check kill_rerun_exact_count "$(count 'SELECT count(*) FROM events' "$K")" $((N + 1))
 check kill_rerun_one_source "$(count "SELECT count(*) || ' ' || status || ' ' || inserted FROM sources" "$K")" "1 complete $((N + 1))"
 check kill_rerun_integrity "$(count 'PRAGMA integrity_check' "$K")" ok
+check kill_rerun_indexes "$(count "SELECT count(*) FROM sqlite_master WHERE name IN ('events_time','events_peer')" "$K")" 2
