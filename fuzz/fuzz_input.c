@@ -1,6 +1,8 @@
 /*
-** libFuzzer target for the netsh wfp XML reader (lib/input: <netEvent> items
-** flattened to records and decoded into the SDK structs): every input is read whole through
+** libFuzzer target for the text readers of lib/input — Windows event XML,
+** netsh wfp XML and JSON (evtx_dump, Winlogbeat, NXLog; one document or
+** lines), gzip or not. The format is found by content, so one target
+** covers them all, seeded with every sample. Every input is read whole through
 ** fl_input_read_memory three times — XML render, JSON-lines render, and a
 ** filtered read without render — and the JSON lines it rendered are read
 ** back, which must give as many records and no error (the renderer promises
