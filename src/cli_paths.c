@@ -5,6 +5,7 @@
 ** followed (no loops); depth is capped.
 */
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,11 +33,28 @@ static int add(path_list *l, const char *p) {
   return 0;
 }
 
+/* A file found in a directory is read only when its content is a format
+** faultline reads; others (a README beside the logs) are skipped with a
+** note. A file named on the command line is always tried, so its error
+** is reported. */
+static int readable_log(const char *cmd, const char *path) {
+  static unsigned char head[65536];
+  FILE *f = fopen(path, "rb");
+  if (!f) return 1; /* the reader reports why it cannot be opened */
+  size_t n = fread(head, 1, sizeof head, f);
+  fclose(f);
+  if (fl_input_detect(head, n) != FL_INPUT_UNKNOWN) return 1;
+  fprintf(stderr, "faultline %s: ", cmd);
+  cli_term_string(stderr, path);
+  fputs(": skipped: not a log format faultline reads\n", stderr);
+  return 0;
+}
+
 static int by_name(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk(path_list *l, const char *dir, int depth) {
+static int walk(const char *cmd, path_list *l, const char *dir, int depth) {
   if (depth > MAX_DEPTH) return 0;
   DIR *d = opendir(dir);
   if (!d) return 0; /* unreadable: the reader reports it when opened */
@@ -44,9 +62,11 @@ static int walk(path_list *l, const char *dir, int depth) {
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
     if (e->d_name[0] == '.') continue;
-    size_t len = strlen(dir) + strlen(e->d_name) + 2;
+    size_t dlen = strlen(dir);
+    while (dlen > 1 && dir[dlen - 1] == '/') dlen--; /* "samples/" + "/x" */
+    size_t len = dlen + strlen(e->d_name) + 2;
     char *p = malloc(len);
-    if (!p || (snprintf(p, len, "%s/%s", dir, e->d_name), add(&names, p) != 0)) {
+    if (!p || (snprintf(p, len, "%.*s/%s", (int)dlen, dir, e->d_name), add(&names, p) != 0)) {
       free(p);
       closedir(d);
       return -1;
@@ -59,8 +79,8 @@ static int walk(path_list *l, const char *dir, int depth) {
   for (size_t i = 0; i < names.n && rc == 0; i++) {
     struct stat st;
     if (lstat(names.items[i], &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) rc = walk(l, names.items[i], depth + 1);
-    else if (S_ISREG(st.st_mode)) rc = add(l, names.items[i]);
+    if (S_ISDIR(st.st_mode)) rc = walk(cmd, l, names.items[i], depth + 1);
+    else if (S_ISREG(st.st_mode) && readable_log(cmd, names.items[i])) rc = add(l, names.items[i]);
   }
   for (size_t i = 0; i < names.n; i++) free(names.items[i]);
   free(names.items);
@@ -72,7 +92,7 @@ int cli_expand_paths(const char *cmd, char *const *args, int count, char ***out)
   for (int i = 0; i < count; i++) {
     struct stat st;
     int rc = (strcmp(args[i], "-") != 0 && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode))
-                 ? walk(&l, args[i], 0)
+                 ? walk(cmd, &l, args[i], 0)
                  : add(&l, args[i]);
     if (rc != 0) {
       fprintf(stderr, "faultline %s: out of memory listing inputs\n", cmd);

@@ -37,6 +37,13 @@ expect_exit "diagnose --html" 1 -- diagnose --no-db --html "$TMP/r.html" "$TMP/c
 if grep -q "<svg" "$TMP/r.html" && ! grep -Eq '<script[^>]+src=|<link[^>]+href=' "$TMP/r.html"; then
   echo "PASS html is self-contained with a timeline"; else echo "FAIL html is self-contained with a timeline"; fi
 
+mkdir -p "$TMP/logs/sub"
+cp "$TMP/c.evtx" "$TMP/logs/sub/"
+printf 'notes about these logs\n' >"$TMP/logs/README.txt"
+expect_exit "a directory is walked" 1 -- diagnose --no-db "$TMP/logs/"
+expect_out "the log below it is read" "logs/sub/c.evtx:[0-9]+ "
+expect_err "other files are skipped with a note" "logs/README.txt: skipped: not a log format"
+
 expect_exit "no input" 2 -- diagnose --no-db
 expect_exit "bad option" 2 -- diagnose --bogus x
 expect_exit "bad format" 2 -- diagnose --format yaml "$TMP/c.evtx"
