@@ -173,14 +173,23 @@ static const char *state_enum(fl_event_kind kind) {
   }
 }
 
-static fl_field_role role_of(const fl_evtx_event *rec, fl_event_source src,
-                             fl_evtx_str name) {
+/* The catalog definition of a Security record, looked up once per record. */
+static const fl_event_def *security_def(const fl_evtx_event *rec) {
+  const fl_event_def *ev = NULL;
+  if (rec->present & FL_EVTX_HAS_VERSION)
+    ev = fl_catalog_event((uint16_t)rec->event_id, (int)rec->version);
+  return ev ? ev : fl_catalog_event((uint16_t)rec->event_id, -1);
+}
+
+/* The role of the index-th data item. Records list their fields in manifest
+** order, so the field at the same position is tried first. */
+static fl_field_role role_of(const fl_event_def *ev, fl_event_source src,
+                             fl_evtx_str name, size_t index) {
   if (src == FL_SOURCE_SECURITY) {
-    const fl_event_def *ev = NULL;
-    if (rec->present & FL_EVTX_HAS_VERSION)
-      ev = fl_catalog_event((uint16_t)rec->event_id, (int)rec->version);
-    if (!ev) ev = fl_catalog_event((uint16_t)rec->event_id, -1);
-    for (size_t i = 0; ev && i < ev->field_count; i++)
+    if (!ev) return FL_ROLE_OTHER;
+    if (index < ev->field_count && str_eq(name, ev->fields[index].name))
+      return ev->fields[index].role;
+    for (size_t i = 0; i < ev->field_count; i++)
       if (str_eq(name, ev->fields[i].name)) return ev->fields[i].role;
     return FL_ROLE_OTHER;
   }
@@ -317,8 +326,9 @@ int fl_catalog_type_event(const fl_evtx_event *rec, fl_typed_event *out) {
   out->provider = rec->provider_name;
   if (out->kind == FL_KIND_OTHER) return 0;
   out->is_failure = fl_event_kind_is_failure(out->kind);
+  const fl_event_def *def = out->source == FL_SOURCE_SECURITY ? security_def(rec) : NULL;
   for (size_t i = 0; i < rec->data_count; i++) {
-    fl_field_role role = role_of(rec, out->source, rec->data[i].name);
+    fl_field_role role = role_of(def, out->source, rec->data[i].name, i);
     apply_role(out, role, rec->data[i].value);
   }
   /* A benign WFP failure is expected: it never counts as a failure. */
