@@ -96,6 +96,60 @@ void fl_evtx_idset_free(fl_evtx_idset *s) {
   memset(s, 0, sizeof *s);
 }
 
+void fl_evtx_idranges_add(fl_evtx_idranges *s, uint64_t lo, uint64_t hi) {
+  if (s->count && s->r[s->count - 1][1] != UINT64_MAX &&
+      s->r[s->count - 1][1] + 1 == lo) {
+    s->r[s->count - 1][1] = hi; /* the usual case: the next chunk's run */
+    return;
+  }
+  if (s->count == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 64;
+    uint64_t(*n)[2] = realloc(s->r, cap * sizeof *n);
+    if (!n) return; /* a carved copy of these ids may then be output */
+    s->r = n;
+    s->cap = cap;
+  }
+  s->r[s->count][0] = lo;
+  s->r[s->count][1] = hi;
+  s->count++;
+}
+
+static int fl_evtx_range_cmp(const void *a, const void *b) {
+  const uint64_t *x = a, *y = b;
+  return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+void fl_evtx_idranges_finish(fl_evtx_idranges *s) {
+  if (s->count < 2) return;
+  qsort(s->r, s->count, sizeof *s->r, fl_evtx_range_cmp);
+  size_t k = 0;
+  for (size_t i = 1; i < s->count; i++) {
+    if (s->r[k][1] == UINT64_MAX || s->r[i][0] <= s->r[k][1] + 1) {
+      if (s->r[i][1] > s->r[k][1]) s->r[k][1] = s->r[i][1];
+    } else {
+      k++;
+      s->r[k][0] = s->r[i][0];
+      s->r[k][1] = s->r[i][1];
+    }
+  }
+  s->count = k + 1;
+}
+
+int fl_evtx_idranges_has(const fl_evtx_idranges *s, uint64_t id) {
+  size_t lo = 0, hi = s->count; /* first run with r[0] > id */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (s->r[mid][0] <= id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && id <= s->r[lo - 1][1];
+}
+
+void fl_evtx_idranges_free(fl_evtx_idranges *s) {
+  free(s->r);
+  memset(s, 0, sizeof *s);
+}
+
 static int fl_evtx_all_zero(const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (p[i]) return 0;
@@ -206,7 +260,7 @@ static void fl_evtx_chunk_carve(fl_evtx_worker *w, uint32_t from,
       continue;
     }
     uint64_t rid = fl_le64(ch + pos + 8);
-    if ((w->live && fl_evtx_idset_has(w->live, rid)) ||
+    if ((w->live && fl_evtx_idranges_has(w->live, rid)) ||
         (w->carved && fl_evtx_idset_add(w->carved, rid) == 0)) {
       pos += 8; /* a copy of a record we already have */
       continue;
@@ -265,7 +319,7 @@ void fl_evtx_chunk_process(fl_evtx_worker *w, const uint8_t *file,
 }
 
 void fl_evtx_chunk_live_ids(const uint8_t *file, uint64_t size, uint64_t idx,
-                            fl_evtx_idset *set) {
+                            fl_evtx_idranges *set) {
   uint64_t at = FL_EVTX_FILE_HEADER_BLOCK + idx * FL_EVTX_CHUNK_SIZE;
   uint32_t len = (uint32_t)(size - at < FL_EVTX_CHUNK_SIZE ? size - at
                                                           : FL_EVTX_CHUNK_SIZE);
@@ -274,11 +328,21 @@ void fl_evtx_chunk_live_ids(const uint8_t *file, uint64_t size, uint64_t idx,
     return;
   uint32_t limit = fl_le32(ch + FL_EVTX_CH_FREE_SPACE_OFFSET);
   if (limit < FL_EVTX_CHUNK_HEADER_SIZE || limit > len) limit = len;
+  uint64_t lo = 0, hi = 0;
+  int run = 0;
   for (uint32_t pos = FL_EVTX_CHUNK_HEADER_SIZE; pos < limit && len - pos >= 24;) {
     uint32_t sz = fl_le32(ch + pos + 4);
     if (fl_le32(ch + pos) != FL_EVTX_RECORD_MAGIC || sz < 28 || sz > len - pos)
       break;
-    fl_evtx_idset_add(set, fl_le64(ch + pos + 8));
+    uint64_t id = fl_le64(ch + pos + 8);
+    if (run && hi != UINT64_MAX && id == hi + 1) {
+      hi = id;
+    } else {
+      if (run) fl_evtx_idranges_add(set, lo, hi);
+      lo = hi = id;
+      run = 1;
+    }
     pos += sz;
   }
+  if (run) fl_evtx_idranges_add(set, lo, hi);
 }

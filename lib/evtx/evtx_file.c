@@ -65,7 +65,10 @@ fl_status fl_evtx_open_memory(const void *data, size_t len, const char *name,
 fl_status fl_evtx_open_mapped(const void *data, size_t len, const char *name,
                               fl_evtx_file **out, fl_error *err) {
   fl_status st = fl_evtx_open_memory(data, len, name, out, err);
-  if (st == FL_OK) (*out)->droppable = 1;
+  long pg = sysconf(_SC_PAGESIZE);
+  /* page-aligned (a mapping's start) or the drops would miss their pages */
+  if (st == FL_OK && pg > 0 && (uintptr_t)data % (uintptr_t)pg == 0)
+    (*out)->droppable = 1;
   return st;
 }
 
@@ -325,12 +328,14 @@ static void fl_evtx_read_inline(fl_evtx_run *r, uint64_t slots) {
   fl_evtx_job job;
   memset(&job, 0, sizeof job);
   fl_evtx_worker_init(&w, r->f->name, r->o);
-  fl_evtx_idset live = {0}, carved = {0};
+  fl_evtx_idranges live = {0};
+  fl_evtx_idset carved = {0};
   if (r->o->flags & FL_EVTX_RECOVER) {
     for (uint64_t i = 0; i < slots; i++) {
       fl_evtx_chunk_live_ids(r->f->data, r->f->size, i, &live);
       fl_evtx_release(r, i + 1);
     }
+    fl_evtx_idranges_finish(&live);
     fl_evtx_release_init(r); /* the second pass starts over */
     w.live = &live;
     w.carved = &carved;
@@ -342,7 +347,7 @@ static void fl_evtx_read_inline(fl_evtx_run *r, uint64_t slots) {
     fl_evtx_deliver(r, &job);
     fl_evtx_release(r, i + 1);
   }
-  fl_evtx_idset_free(&live);
+  fl_evtx_idranges_free(&live);
   fl_evtx_idset_free(&carved);
   fl_evtx_worker_free(&w);
   fl_evtx_job_free(&job);

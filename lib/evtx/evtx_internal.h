@@ -326,6 +326,19 @@ int fl_evtx_idset_add(fl_evtx_idset *s, uint64_t id); /* 1 new, 0 dup, -1 */
 int fl_evtx_idset_has(const fl_evtx_idset *s, uint64_t id);
 void fl_evtx_idset_free(fl_evtx_idset *s);
 
+/* Live record ids for --recover as sorted, merged [lo, hi] runs: ids are
+** sequential in practice, so a 2 GiB file costs a few runs, not a set
+** entry per record (worst case, ids in no order: 16 bytes per record). */
+typedef struct fl_evtx_idranges {
+  uint64_t (*r)[2];
+  size_t count, cap;
+} fl_evtx_idranges;
+void fl_evtx_idranges_add(fl_evtx_idranges *s, uint64_t lo, uint64_t hi);
+/* Sorts and merges once all runs are in; has() needs it. */
+void fl_evtx_idranges_finish(fl_evtx_idranges *s);
+int fl_evtx_idranges_has(const fl_evtx_idranges *s, uint64_t id);
+void fl_evtx_idranges_free(fl_evtx_idranges *s);
+
 typedef struct fl_evtx_job {   /* the result of one chunk */
   fl_evtx_buf out;
   fl_evtx_diaglist diags;
@@ -342,7 +355,8 @@ typedef struct fl_evtx_worker {
   fl_evtx_job *job;            /* where output currently goes */
   fl_evtx_buf dummy;
   const fl_evtx_options *opt;
-  fl_evtx_idset *live, *carved; /* --recover de-duplication (1 thread) */
+  fl_evtx_idranges *live;      /* --recover de-duplication (1 thread) */
+  fl_evtx_idset *carved;
   int crc_pending;             /* records CRC not checked yet (lazy) */
   uint32_t crc_free_off;
 } fl_evtx_worker;
@@ -362,6 +376,6 @@ int fl_evtx_record_process(fl_evtx_worker *w, uint32_t pos, uint32_t size,
 void fl_evtx_chunk_records_crc(fl_evtx_worker *w);
 /* Adds the ids of chunk idx's live records to set (for --recover). */
 void fl_evtx_chunk_live_ids(const uint8_t *file, uint64_t size, uint64_t idx,
-                            fl_evtx_idset *set);
+                            fl_evtx_idranges *set);
 
 #endif

@@ -42,7 +42,13 @@ static fl_status fl_input_read_evtx(fl_input_src *src, const char *name,
                                     const fl_evtx_options *opt,
                                     fl_evtx_stats *stats, fl_error *err) {
   fl_evtx_file *f = NULL;
-  fl_status st = fl_evtx_open_memory(src->data, src->len, name, &f, err);
+  /* Our own read-only file mapping lets the reader drop processed chunks'
+  ** pages (RSS bounded by the chunks in flight); heap bytes (stdin,
+  ** inflated gzip) must stay as they are. */
+  fl_status st =
+      src->map && src->data == src->map
+          ? fl_evtx_open_mapped(src->data, src->len, name, &f, err)
+          : fl_evtx_open_memory(src->data, src->len, name, &f, err);
   if (st != FL_OK) return st;
   fl_evtx_stats s;
   memset(&s, 0, sizeof s);
