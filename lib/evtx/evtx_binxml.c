@@ -32,6 +32,13 @@ void fl_evtx_ctx_fail(fl_evtx_ctx *c, uint32_t off, const char *fmt, ...) {
   va_end(ap);
 }
 
+int fl_evtx_ctx_fail_limit(fl_evtx_ctx *c, uint32_t off) {
+  fl_evtx_ctx_fail(c, off, "record renders to more than %u MiB (values or "
+                   "names referenced over and over); dropped",
+                   FL_EVTX_MAX_RECORD_OUTPUT >> 20);
+  return 1;
+}
+
 static int fl_evtx_bx_need(fl_evtx_bx *x, uint32_t n, const char *what) {
   if (x->pos <= x->end && x->end - x->pos >= n) return 0;
   fl_evtx_ctx_fail(x->c, x->pos, "BinXML %s runs past its end", what);
@@ -180,7 +187,7 @@ static int fl_evtx_bx_content(fl_evtx_bx *x) {
         return -1;
       }
     }
-    if (x->c->failed) return -1;
+    if (x->c->failed || fl_evtx_ctx_over_limit(x->c, x->pos)) return -1;
   }
 }
 

@@ -22,6 +22,10 @@
 #define FL_EVTX_MAX_ELEMENT_DEPTH 256 /* open elements, all levels */
 #define FL_EVTX_MAX_NESTING 64        /* nested BinXML / template instances */
 #define FL_EVTX_MAX_VALUES 4096       /* substitution values per instance */
+/* One record's rendering (output plus a sink's pending text) past this is
+** dropped with an error: templates and names are referenced, not copied,
+** so a crafted record could otherwise render to hundreds of MB. */
+#define FL_EVTX_MAX_RECORD_OUTPUT (16u << 20)
 
 /* ---- growable byte buffer; failed is sticky so callers check once ---- */
 typedef struct fl_evtx_buf {
@@ -121,6 +125,7 @@ enum fl_evtx_opcode {
 #define FL_OPF_OPTIONAL 0x1 /* SUB: optional substitution */
 #define FL_OPF_SOLE_SUB 0x2 /* OPEN/ATTR: value is exactly one SUB */
 #define FL_OPF_XML_PLAIN 0x4 /* OPEN/ATTR/TEXT: a/n needs no XML escaping */
+#define FL_OPF_XLIT 0x8 /* first op of a pre-rendered XML run; sub = index */
 
 typedef struct fl_evtx_op {
   uint8_t code, flags;
@@ -136,6 +141,18 @@ typedef struct fl_evtx_field_src {
   uint32_t a, n; /* literal in pool */
 } fl_evtx_field_src;
 
+/* A run of fixed ops rendered to XML at compile time (evtx_xlit.c): valid
+** when the sink is in the entry state; replay copies a/n (a/tail_n and
+** goes on at tail_end when the optional last attribute's value is empty),
+** pops `pops` stack entries and pushes push_a/push_n. */
+typedef struct fl_evtx_xlit {
+  uint32_t a, n, tail_n, end, tail_end, push_a, push_n;
+  uint16_t pops, chk, tail_slot;
+  uint8_t has_chk, has_tail; /* chk: slot that must not be an array */
+  uint8_t in_attr, pending, out_in_attr, out_pending, tail_in_attr,
+      tail_pending;
+} fl_evtx_xlit;
+
 typedef struct fl_evtx_tmpl {
   struct fl_evtx_tmpl *next_owned;
   uint8_t guid[16];
@@ -146,8 +163,9 @@ typedef struct fl_evtx_tmpl {
   uint32_t n_ext;      /* names outside the definition, checked per chunk */
   int root_is_event;   /* field sources below are meaningful */
   fl_evtx_field_src event_id, provider, channel;
-  uint32_t nops, pool_len;
+  uint32_t nops, pool_len, nlits;
   fl_evtx_op *ops;
+  fl_evtx_xlit *lits;
   char *pool;
 } fl_evtx_tmpl;
 
@@ -188,11 +206,28 @@ typedef struct fl_evtx_ctx {
   size_t cops_len, cops_cap;
   fl_evtx_buf cpool;
   fl_evtx_buf cext;           /* external name refs while compiling */
+  fl_evtx_buf clits;          /* fl_evtx_xlit while compiling */
+  int want_xlit;              /* output is XML: pre-render fixed runs */
   uint32_t def_lo, def_hi;    /* definition being compiled */
   fl_evtx_buf names;          /* decoded names of record-level BinXML */
   fl_evtx_buf vstack;         /* u32 value offsets of active replays */
   fl_evtx_buf scratch;        /* filter comparisons */
+  /* buffers the current record renders into, and their lengths at its
+  ** start (the output cap); unused entries are NULL */
+  fl_evtx_buf *lim[3];         /* lim[2] is set whenever lim[1] is */
+  size_t lim_end;              /* lim[0]'s length at the start + the cap */
 } fl_evtx_ctx;
+
+/* Fails the record (located at off) for rendering past the cap. */
+int fl_evtx_ctx_fail_limit(fl_evtx_ctx *c, uint32_t off);
+/* 1 (and the record failed) when the current record's rendering has grown
+** past FL_EVTX_MAX_RECORD_OUTPUT. */
+static inline int fl_evtx_ctx_over_limit(fl_evtx_ctx *c, uint32_t off) {
+  if (!c->lim[0]) return 0;
+  size_t n = c->lim[0]->len;
+  if (c->lim[1]) n += c->lim[1]->len + c->lim[2]->len;
+  return n > c->lim_end ? fl_evtx_ctx_fail_limit(c, off) : 0;
+}
 
 void fl_evtx_ctx_init(fl_evtx_ctx *c, const char *file_name);
 void fl_evtx_ctx_free(fl_evtx_ctx *c);
@@ -236,6 +271,9 @@ void fl_evtx_instance_value(const fl_evtx_instance *inst, uint32_t i,
 int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
                             fl_evtx_sink *sink);
 void fl_evtx_template_free_all(fl_evtx_ctx *c);
+/* Flags XML-plain names and pre-renders the compile scratch's fixed runs
+** (into cpool and clits); a failed allocation just leaves runs out. */
+void fl_evtx_xlit_plan(fl_evtx_ctx *c);
 
 /* ---- renderers and the field extractor ---- */
 typedef struct fl_evtx_xml_sink {
@@ -252,6 +290,8 @@ extern const fl_evtx_sink_ops fl_evtx_xml_ops;
 void fl_evtx_xml_open_plain(fl_evtx_xml_sink *x, const char *name, size_t n);
 void fl_evtx_xml_attr_plain(fl_evtx_xml_sink *x, const char *name, size_t n);
 void fl_evtx_xml_text_plain(fl_evtx_xml_sink *x, const char *s, size_t n);
+/* Drops the innermost open element name (a pre-rendered end tag). */
+void fl_evtx_xml_pop(fl_evtx_xml_sink *x);
 void fl_evtx_xml_sink_reset(fl_evtx_xml_sink *s);
 void fl_evtx_xml_sink_free(fl_evtx_xml_sink *s);
 

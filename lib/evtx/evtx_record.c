@@ -16,6 +16,7 @@ void fl_evtx_worker_init(fl_evtx_worker *w, const char *name,
                          const fl_evtx_options *opt) {
   memset(w, 0, sizeof *w);
   fl_evtx_ctx_init(&w->ctx, name);
+  w->ctx.want_xlit = opt->format == FL_EVTX_RENDER_XML;
   fl_evtx_xml_sink_init(&w->xml, &w->dummy);
   fl_evtx_json_sink_init(&w->json, &w->dummy);
   fl_evtx_fields_sink_init(&w->fields);
@@ -145,6 +146,17 @@ static void fl_evtx_record_reset(fl_evtx_ctx *c) {
   c->nesting = 0;
   c->elem_depth = 0;
   c->vstack.len = 0;
+  c->lim[0] = c->lim[1] = c->lim[2] = NULL;
+}
+
+/* The output cap counts what these buffers gain from now on. */
+static void fl_evtx_record_limit(fl_evtx_ctx *c, fl_evtx_buf *a,
+                                 fl_evtx_buf *b, fl_evtx_buf *d) {
+  c->lim[0] = a;
+  c->lim[1] = b;
+  c->lim[2] = d;
+  /* b and d are a sink's own buffers, emptied per record */
+  c->lim_end = a->len + FL_EVTX_MAX_RECORD_OUTPUT;
 }
 
 static int fl_evtx_record_fields(fl_evtx_worker *w, uint32_t off,
@@ -152,6 +164,7 @@ static int fl_evtx_record_fields(fl_evtx_worker *w, uint32_t off,
   fl_evtx_ctx *c = &w->ctx;
   fl_evtx_record_reset(c);
   fl_evtx_fields_sink_begin(&w->fields, &w->ev);
+  fl_evtx_record_limit(c, &w->fields.text, NULL, NULL);
   if (fl_evtx_binxml_parse(c, off, end, 0, &w->fields.base)) return -1;
   fl_evtx_fields_sink_finish(&w->fields);
   return 0;
@@ -175,10 +188,12 @@ static int fl_evtx_record_render(fl_evtx_worker *w, uint32_t off,
     w->xml.out = out;
     fl_evtx_xml_sink_reset(&w->xml);
     sink = &w->xml.base;
+    fl_evtx_record_limit(c, out, NULL, NULL);
   } else {
     w->json.out = out;
     fl_evtx_json_sink_reset(&w->json);
     sink = &w->json.base;
+    fl_evtx_record_limit(c, out, &w->json.text, &w->json.attrs);
   }
   if (fl_evtx_binxml_parse(c, off, end, 0, sink)) return -1;
   if (w->opt->format == FL_EVTX_RENDER_XML) fl_evtx_buf_putc(out, '\n');

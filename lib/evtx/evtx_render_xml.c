@@ -74,17 +74,28 @@ static void fl_evtx_xml_attrs_end(fl_evtx_sink *s) {
   x->pending = 1;
 }
 
+/* The length of the innermost open name on the stack (0 when none). */
+static uint32_t fl_evtx_xml_top(const fl_evtx_xml_sink *x) {
+  uint32_t len = 0;
+  if (x->stack.len >= 4) {
+    memcpy(&len, x->stack.p + x->stack.len - 4, 4);
+    if (len > x->stack.len - 4) len = 0;
+  }
+  return len;
+}
+
+void fl_evtx_xml_pop(fl_evtx_xml_sink *x) {
+  uint32_t len = fl_evtx_xml_top(x);
+  if (x->stack.len >= 4) x->stack.len -= 4 + len;
+}
+
 static void fl_evtx_xml_close(fl_evtx_sink *s) {
   fl_evtx_xml_sink *x = (fl_evtx_xml_sink *)s;
   if (x->in_attr) {
     fl_evtx_buf_putc(x->out, '"');
     x->in_attr = 0;
   }
-  uint32_t len = 0;
-  if (x->stack.len >= 4) {
-    memcpy(&len, x->stack.p + x->stack.len - 4, 4);
-    if (len > x->stack.len - 4) len = 0;
-  }
+  uint32_t len = fl_evtx_xml_top(x);
   if (x->pending) {
     FL_EVTX_PUTS(x->out, "/>");
     x->pending = 0;

@@ -22,6 +22,7 @@ void fl_evtx_ctx_free(fl_evtx_ctx *c) {
   free(c->cops);
   fl_evtx_buf_free(&c->cpool);
   fl_evtx_buf_free(&c->cext);
+  fl_evtx_buf_free(&c->clits);
   fl_evtx_buf_free(&c->names);
   fl_evtx_buf_free(&c->vstack);
   fl_evtx_buf_free(&c->scratch);
@@ -81,6 +82,40 @@ static int fl_evtx_play_array(const fl_evtx_play *pl, uint32_t open,
   return 0;
 }
 
+/* A pre-rendered run at op i (evtx_xlit.c), when the XML sink is in the
+** state it was rendered for; returns the next op, or 0 to play op by op. */
+static uint32_t fl_evtx_play_xlit(const fl_evtx_play *pl, uint32_t i,
+                                  uint32_t to, const fl_evtx_val *item) {
+  const fl_evtx_tmpl *t = pl->t;
+  fl_evtx_xml_sink *x = pl->xml;
+  uint32_t k = t->ops[i].sub;
+  if (k >= t->nlits) return 0;
+  const fl_evtx_xlit *l = &t->lits[k];
+  if (l->end > to || x->in_attr != l->in_attr || x->pending != l->pending)
+    return 0;
+  fl_evtx_val v;
+  if (l->has_chk && !item) {
+    fl_evtx_play_value(pl, l->chk, &v);
+    if ((v.type & FL_VT_ARRAY_FLAG) && v.len) return 0; /* repeats */
+  }
+  uint32_t n = l->n, next = l->end;
+  x->in_attr = l->out_in_attr;
+  x->pending = l->out_pending;
+  if (l->has_tail) {
+    fl_evtx_play_value(pl, l->tail_slot, &v);
+    if (v.type == FL_VT_NULL || v.len == 0) { /* optional attribute left out */
+      n = l->tail_n;
+      next = l->tail_end;
+      x->in_attr = l->tail_in_attr;
+      x->pending = l->tail_pending;
+    }
+  }
+  fl_evtx_buf_put(x->out, t->pool + l->a, n);
+  for (unsigned p = 0; p < l->pops; p++) fl_evtx_xml_pop(x);
+  fl_evtx_buf_put(&x->stack, t->pool + l->push_a, l->push_n);
+  return next;
+}
+
 static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
                               uint32_t to, const fl_evtx_val *item) {
   const fl_evtx_op *ops = pl->t->ops;
@@ -88,6 +123,13 @@ static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
   fl_evtx_sink *s = pl->sink;
   for (uint32_t i = from; i < to; i++) {
     const fl_evtx_op *op = &ops[i];
+    if ((op->flags & FL_OPF_XLIT) && pl->xml) {
+      uint32_t next = fl_evtx_play_xlit(pl, i, to, item);
+      if (next) {
+        i = next - 1;
+        continue;
+      }
+    }
     switch (op->code) {
       case FL_OP_OPEN:
         if ((op->flags & FL_OPF_SOLE_SUB) && !item && op->jump > i) {
@@ -135,8 +177,9 @@ static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
         s->ops->cdata(s, &v);
         break;
       }
-      case FL_OP_SUB:
-        if (fl_evtx_play_sub(pl, op, item && i + 1 < to && ops[i + 1].code ==
+      case FL_OP_SUB: /* where repeats multiply output: the cap */
+        if (fl_evtx_ctx_over_limit(pl->c, (uint32_t)pl->c->record_off) ||
+            fl_evtx_play_sub(pl, op, item && i + 1 < to && ops[i + 1].code ==
                                          FL_OP_CLOSE ? item : NULL))
           return -1;
         break;

@@ -17,7 +17,7 @@
 #include "common/fl_crc32.h"
 #include "evtx/evtx_internal.h"
 
-#define FL_EVTX_OWNED_CAP 4096
+#define FL_EVTX_OWNED_CAP 1024 /* compiled templates per worker before a flush (RSS) */
 
 typedef struct fl_evtx_rec {
   fl_evtx_sink base;
@@ -203,13 +203,20 @@ static fl_evtx_tmpl *fl_evtx_template_build(fl_evtx_ctx *c, fl_evtx_rec *r,
                                             uint32_t def_off, uint32_t size,
                                             uint32_t hash) {
   size_t ops_bytes = c->cops_len * sizeof(fl_evtx_op);
+  size_t lit_bytes = c->clits.failed ? 0 : c->clits.len;
   size_t pool = c->cpool.len + size + c->cext.len;
-  fl_evtx_tmpl *t = malloc(sizeof *t + ops_bytes + pool);
+  fl_evtx_tmpl *t = malloc(sizeof *t + ops_bytes + lit_bytes + pool);
   if (!t) return NULL;
   memset(t, 0, sizeof *t);
   t->ops = (fl_evtx_op *)(t + 1);
-  t->pool = (char *)t->ops + ops_bytes;
+  t->lits = (fl_evtx_xlit *)(void *)((char *)t->ops + ops_bytes);
+  t->pool = (char *)t->lits + lit_bytes;
   if (ops_bytes) memcpy(t->ops, c->cops, ops_bytes);
+  if (lit_bytes) memcpy(t->lits, c->clits.p, lit_bytes);
+  t->nlits = (uint32_t)(lit_bytes / sizeof(fl_evtx_xlit));
+  if (!t->nlits) /* no runs kept: no op may point at one */
+    for (uint32_t i = 0; i < c->cops_len; i++)
+      t->ops[i].flags &= (uint8_t)~FL_OPF_XLIT;
   if (c->cpool.len) memcpy(t->pool, c->cpool.p, c->cpool.len);
   t->def_copy = (uint32_t)c->cpool.len;
   memcpy(t->pool + t->def_copy, c->chunk + def_off + 24, size);
@@ -218,14 +225,6 @@ static fl_evtx_tmpl *fl_evtx_template_build(fl_evtx_ctx *c, fl_evtx_rec *r,
   t->n_ext = (uint32_t)c->cext.len;
   t->nops = (uint32_t)c->cops_len;
   t->pool_len = (uint32_t)pool;
-  /* names and literals that XML would copy unchanged skip the escaper */
-  for (uint32_t i = 0; i < t->nops; i++) {
-    fl_evtx_op *op = &t->ops[i];
-    if ((op->code == FL_OP_OPEN || op->code == FL_OP_ATTR ||
-         op->code == FL_OP_TEXT) &&
-        fl_evtx_utf8_is_plain(t->pool + op->a, op->n, FL_ESC_XML))
-      op->flags |= FL_OPF_XML_PLAIN;
-  }
   memcpy(t->guid, c->chunk + def_off + 4, 16);
   t->def_size = size;
   t->hash = hash;
@@ -261,6 +260,10 @@ static fl_evtx_tmpl *fl_evtx_template_compile(fl_evtx_ctx *c, uint32_t def_off,
   int rc = fl_evtx_binxml_parse(c, c->def_lo, c->def_hi, 1, &r.base);
   c->elem_depth = depth;
   if (rc) return NULL;
+  /* names and literals XML copies unchanged skip the escaper; fixed runs
+  ** are pre-rendered (before the pool is copied: they live in it) */
+  c->clits.len = 0;
+  if (!c->cpool.failed && c->want_xlit) fl_evtx_xlit_plan(c);
   if (c->cpool.failed || c->cext.failed) {
     fl_evtx_ctx_fail(c, def_off, "out of memory compiling a template");
     return NULL;

@@ -272,6 +272,51 @@ static void test_bad_input(void) {
   CHECK(errors == 0 && diags >= 1);
 }
 
+/* A template that references one 40 KB value 900 times would render to
+** ~18 MB: the record is dropped with a located error (the output cap), the
+** next record is still read. */
+static void test_output_cap(void) {
+  begin();
+  uint32_t r = rec_start(1);
+  put8(0x0f); put8(1); put8(1); put8(0);
+  put8(0x0c); put8(1); put32(7);
+  put32(pos + 4); put32(0);
+  for (int i = 0; i < 16; i++) put8((uint8_t)(0xa0 + i));
+  uint32_t size_at = pos;
+  put32(0);
+  uint32_t start = pos;
+  put8(0x0f); put8(1); put8(1); put8(0);
+  open_el("Event", 0, 1); put8(0x02);
+  uint32_t name_at = pos + 11; /* after token, dependency id, size, offset */
+  open_el("Data", 0, 1);
+  put8(0x02); put8(0x0d); put16(0); put8(0x01); put8(0x04);
+  for (int i = 1; i < 900; i++) { /* the same name, by reference */
+    put8(0x01); put16(0xffff); put32(0); put32(name_at);
+    put8(0x02); put8(0x0d); put16(0); put8(0x01); put8(0x04);
+  }
+  put8(0x04);
+  put8(0x00);
+  uint32_t size = pos - start;
+  memcpy(CH + size_at, &size, 4);
+  put32(1);
+  put16(40000); put8(0x01); put8(0);
+  for (int i = 0; i < 20000; i++) put16('A');
+  rec_end(r);
+  r = rec_start(2);
+  put8(0x0f); put8(1); put8(1); put8(0);
+  open_el("E", 0, 0); put8(0x03); put8(0);
+  rec_end(r);
+  finish(0);
+  CHECK(run(FL_EVTX_RENDER_XML, NULL, 0) == FL_EPARTIAL);
+  CHECK_STR(out, "<E/>\n");
+  CHECK(errors == 1);
+  CHECK(strstr(last_diag, "chunk 0 off 1200 rec 1: record skipped: record "
+                          "renders to more than 16 MiB") != NULL);
+  CHECK(run(FL_EVTX_RENDER_JSONL, NULL, 0) == FL_EPARTIAL);
+  CHECK_STR(out, "{\"E\":null}\n");
+  CHECK(errors == 1);
+}
+
 static void test_not_evtx(void) {
   fl_evtx_file *f;
   fl_error err;
@@ -297,6 +342,7 @@ int main(void) {
   RUN(test_templateless_tokens);
   RUN(test_template_values);
   RUN(test_bad_input);
+  RUN(test_output_cap);
   RUN(test_not_evtx);
   TEST_EXIT();
 }
