@@ -148,6 +148,9 @@ typedef struct fl_evtx_stats {
   uint64_t errors;
 } fl_evtx_stats;
 
+/* Adds add's counts to total (several files read as one input). */
+void fl_evtx_stats_add(fl_evtx_stats *total, const fl_evtx_stats *add);
+
 /* Opens path (mapped read-only). FL_EINPUT: not an EVTX file (no ElfFile
 ** magic, or shorter than one header); FL_EIO: unreadable. */
 fl_status fl_evtx_open(const char *path, fl_evtx_file **out, fl_error *err);

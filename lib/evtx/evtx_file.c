@@ -186,7 +186,7 @@ static void fl_evtx_release(fl_evtx_run *r, uint64_t next_chunk) {
   r->released = end;
 }
 
-static void fl_evtx_stats_add(fl_evtx_stats *t, const fl_evtx_stats *s) {
+void fl_evtx_stats_add(fl_evtx_stats *t, const fl_evtx_stats *s) {
   t->chunks += s->chunks;
   t->chunks_skipped += s->chunks_skipped;
   t->chunks_empty += s->chunks_empty;

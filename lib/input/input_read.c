@@ -26,18 +26,6 @@ const char *fl_input_format_name(fl_input_format format) {
   }
 }
 
-static void fl_input_stats_add(fl_evtx_stats *t, const fl_evtx_stats *s) {
-  t->chunks += s->chunks;
-  t->chunks_skipped += s->chunks_skipped;
-  t->chunks_empty += s->chunks_empty;
-  t->records += s->records;
-  t->records_matched += s->records_matched;
-  t->records_skipped += s->records_skipped;
-  t->records_recovered += s->records_recovered;
-  t->warnings += s->warnings;
-  t->errors += s->errors;
-}
-
 static fl_status fl_input_read_evtx(fl_input_src *src, const char *name,
                                     const fl_evtx_options *opt,
                                     fl_evtx_stats *stats, fl_error *err) {
@@ -54,7 +42,7 @@ static fl_status fl_input_read_evtx(fl_input_src *src, const char *name,
   memset(&s, 0, sizeof s);
   st = fl_evtx_read(f, opt, &s, err);
   fl_evtx_close(f);
-  fl_input_stats_add(stats, &s);
+  fl_evtx_stats_add(stats, &s);
   return st;
 }
 
@@ -75,7 +63,7 @@ static fl_status fl_input_read_text(fl_input_src *src, fl_input_format fmt,
   else fl_input_xml_read(&c, src->utf8_forced);
   int nomem = c.nomem, not_events = c.not_events;
   fl_input_ctx_end(&c);
-  fl_input_stats_add(stats, &s);
+  fl_evtx_stats_add(stats, &s);
   if (nomem) return fl_error_at(err, FL_ENOMEM, name, 0, "out of memory");
   if (not_events)
     return fl_error_at(err, FL_EINPUT, name, 0,
