@@ -50,6 +50,11 @@ static int readable_log(const char *cmd, const char *path) {
   return 0;
 }
 
+static void free_list(path_list *l) {
+  for (size_t i = 0; i < l->n; i++) free(l->items[i]);
+  free(l->items);
+}
+
 static int by_name(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -69,6 +74,7 @@ static int walk(const char *cmd, path_list *l, const char *dir, int depth) {
     if (!p || (snprintf(p, len, "%.*s/%s", (int)dlen, dir, e->d_name), add(&names, p) != 0)) {
       free(p);
       closedir(d);
+      free_list(&names);
       return -1;
     }
     free(p);
@@ -82,8 +88,7 @@ static int walk(const char *cmd, path_list *l, const char *dir, int depth) {
     if (S_ISDIR(st.st_mode)) rc = walk(cmd, l, names.items[i], depth + 1);
     else if (S_ISREG(st.st_mode) && readable_log(cmd, names.items[i])) rc = add(l, names.items[i]);
   }
-  for (size_t i = 0; i < names.n; i++) free(names.items[i]);
-  free(names.items);
+  free_list(&names);
   return rc;
 }
 

@@ -148,7 +148,7 @@ static int ingest_parse(int argc, char **argv, ingest_cli *c, int *first) {
   int i = 1;
   for (; i < argc; i++) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-    long n;
+    long n = 0;
     if (!strcmp(a, "--")) { i++; break; }
     if (cli_is_help(a)) { ingest_help(); return -2; }
     if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) c->quiet = 1;

@@ -39,20 +39,32 @@ static void query_help(void) {
       "exit: 0 ok, 2 usage, 3 no database or it is unusable\n");
 }
 
+/* 1..width decimal digits at *p (no sign, no blanks) into *out; then the
+** separator sep (0: none). Advances *p; -1 when either is missing. */
+static int take_num(const char **p, int width, char sep, int *out) {
+  const char *s = *p;
+  int v = 0, k = 0;
+  for (; k < width && s[k] >= '0' && s[k] <= '9'; k++) v = v * 10 + (s[k] - '0');
+  if (k == 0 || (sep && s[k] != sep)) return -1;
+  *out = v;
+  *p = s + k + (sep ? 1 : 0);
+  return 0;
+}
+
 /* "YYYY-MM-DD[THH:MM[:SS]][Z]" (UTC) -> FILETIME. */
 static int parse_time(const char *s, uint64_t *ft) {
   struct tm tm;
   memset(&tm, 0, sizeof tm);
-  int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3) return -1;
-  const char *p = s + n;
+  int y, mo, d, h = 0, mi = 0, sec = 0;
+  const char *p = s;
+  if (take_num(&p, 4, '-', &y) || take_num(&p, 2, '-', &mo) || take_num(&p, 2, 0, &d))
+    return -1;
   if (*p == 'T' || *p == ' ') {
-    int m = 0;
-    if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m) != 2) return -1;
-    p += 1 + m;
+    p++;
+    if (take_num(&p, 2, ':', &h) || take_num(&p, 2, 0, &mi)) return -1;
     if (*p == ':') {
-      if (sscanf(p + 1, "%2d%n", &sec, &m) != 1) return -1;
-      p += 1 + m;
+      p++;
+      if (take_num(&p, 2, 0, &sec)) return -1;
     }
   }
   if (*p == 'Z') p++;

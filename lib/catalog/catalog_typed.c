@@ -32,12 +32,12 @@ static const struct {
 #undef FL_CLASS
 };
 
-static const struct {
-  fl_event_source source;
+static const struct { /* name first: no padding */
   const char *name;
+  fl_event_source source;
   fl_field_role role;
 } source_fields[] = {
-#define FL_SOURCE_FIELD(src, name, role) {src, name, role},
+#define FL_SOURCE_FIELD(src, name, role) {name, src, role},
 #include "catalog/source_fields.def"
 #undef FL_SOURCE_FIELD
 };

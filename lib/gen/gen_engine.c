@@ -115,9 +115,13 @@ static fl_status make_episodes(gen_engine *e, const gen_scenario *sc, uint64_t n
                                fl_error *err) {
   const gen_scenario *all;
   size_t nall = fl_gen_scenarios(&all);
+  /* enterprise mixes every scenario but itself, the last of the table */
+  size_t nmix = nall - 1;
+  if (sc->enterprise && nmix == 0)
+    return fl_error_line(err, FL_EUSAGE, "gen", 0, 0, "no scenarios for enterprise to mix");
   size_t neps = sc->enterprise ? e->nhosts / 2u * (e->opts.days ? e->opts.days : 1) : sc->episodes;
   if (neps < 1) neps = 1;
-  if (sc->enterprise && neps < nall - 1) neps = nall - 1;
+  if (sc->enterprise && neps < nmix) neps = nmix;
   if (neps > GEN_MAX_EPISODES) neps = GEN_MAX_EPISODES;
   e->eps = calloc(neps, sizeof *e->eps);
   if (!e->eps) {
@@ -127,7 +131,7 @@ static fl_status make_episodes(gen_engine *e, const gen_scenario *sc, uint64_t n
   uint64_t fixed = 0, scaled = 0;
   for (size_t i = 0; i < neps; i++) {
     gen_episode *ep = &e->eps[i];
-    ep->sc = sc->enterprise ? &all[(i + fl_gen_rng_below(&e->rng, 3) * (i >= nall - 1)) % (nall - 1)] : sc;
+    ep->sc = sc->enterprise ? &all[(i + fl_gen_rng_below(&e->rng, 3) * (i >= nmix)) % nmix] : sc;
     pick_peers(e, ep);
     uint64_t f, v;
     episode_weights(e, ep->sc, &f, &v);

@@ -31,7 +31,7 @@ typedef struct gen_step {
   uint16_t event;
   uint8_t who;
   uint32_t code;
-  int8_t keymod, auth, state, role, fpoint;
+  uint8_t keymod, auth, state, role, fpoint; /* SDK enum values, all small and >= 0 */
   uint16_t rport;
   uint16_t reps;
   uint32_t gap_s;

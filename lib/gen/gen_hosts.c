@@ -157,7 +157,7 @@ static void bg_5156(gen_ctx *c, gen_record *r, const gen_host *h, gen_rng *g, in
   c->ins_direction = inbound ? 14592 : 14593;
   c->src_addr = inbound ? fl_gen_rec_str(r, peer) : h->ip;
   c->dst_addr = inbound ? h->ip : fl_gen_rec_str(r, peer);
-  c->src_port = inbound ? eph : eph;
+  c->src_port = eph; /* the client side: the peer inbound, this host outbound */
   c->dst_port = svc;
   c->protocol = svc == 53 ? 17 : 6;
   c->filter_rtid = fl_gen_rng_range(g, 60000, 90000);

@@ -13,7 +13,8 @@
 
 static void ind(gen_out *o, int depth) {
   static const char sp[] = "                                ";
-  fl_gen_out_put(o, sp, (size_t)(depth * 4) < sizeof sp - 1 ? (size_t)depth * 4 : sizeof sp - 1);
+  size_t n = depth > 0 ? (size_t)depth * 4u : 0;
+  fl_gen_out_put(o, sp, n < sizeof sp - 1 ? n : sizeof sp - 1);
 }
 
 static void open_tag(gen_out *o, int d, const char *name) {

@@ -170,7 +170,7 @@ static int fl_json_error(fl_json *j, const char *line, size_t len) {
 
 static int fl_json_is_separator(const char *s, size_t n) {
   /* evtx_dump -o json writes "Record <id>" before each document */
-  if (n < 8 || memcmp(s, "Record ", 7)) return 0;
+  if (n < 8 || memcmp(s, "Record ", 7) != 0) return 0;
   for (size_t i = 7; i < n; i++)
     if ((s[i] < '0' || s[i] > '9') && s[i] != '\r') return 0;
   return 1;

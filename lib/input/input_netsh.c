@@ -133,7 +133,7 @@ static int fl_ns_flag_bit(const char *set, const char *sym, size_t k,
                           uint64_t *bit) {
   for (size_t i = 0; i < fl_catalog_flag_count(); i++) {
     const fl_flag_bit *fb = fl_catalog_flag_at(i);
-    if (set && strcmp(fb->set, set)) continue;
+    if (set && strcmp(fb->set, set) != 0) continue;
     if (strlen(fb->symbol) == k && !memcmp(fb->symbol, sym, k)) {
       *bit = fb->bit;
       return 1;
@@ -356,8 +356,8 @@ int fl_input_netsh_end(fl_input_netsh *n, size_t off) {
       fl_ns_list_end(n, f);
     else if (!f->has_child) fl_ns_leaf(n, f);
     n->path.len = f->path_len;
-    if (n->depth == 1 && n->body && strcmp(f->name, "header") &&
-        strcmp(f->name, "type"))
+    if (n->depth == 1 && n->body && strcmp(f->name, "header") != 0 &&
+        strcmp(f->name, "type") != 0)
       n->body = 0;
   }
   n->text.len = 0;

@@ -119,6 +119,11 @@ static void fl_wfp_put(void *base, size_t off, const void *v, size_t n) {
   memcpy((char *)base + off, v, n);
 }
 
+/* Stores the pointer ptr itself (not what it points to) in a pointer member. */
+static void fl_wfp_put_ptr(void *base, size_t off, const void *ptr) {
+  memcpy((char *)base + off, &ptr, sizeof ptr);
+}
+
 /* An enum value by number or by a symbol of enum_name (not another). */
 static int fl_wfp_enum(const char *enum_name, const char *s, size_t n,
                        int64_t *v) {
@@ -256,8 +261,8 @@ static int fl_wfp_subnet(fl_wfp_ctx *w, FWP_CONDITION_VALUE0 *cv, int slot,
     cv->type = (FWP_DATA_TYPE)v;
     return 0;
   }
-  if (*sub && strcmp(sub, "uint32") && strcmp(sub, "byteArray16") &&
-      strcmp(sub, "v4AddrMask") && strcmp(sub, "v6AddrMask"))
+  if (*sub && strcmp(sub, "uint32") != 0 && strcmp(sub, "byteArray16") != 0 &&
+      strcmp(sub, "v4AddrMask") != 0 && strcmp(sub, "v6AddrMask") != 0)
     return 0; /* other members of the union: not kept */
   if (fl_wfp_ipv4(addr, &a4) == 0 && strchr(addr, '.')) {
     if (slash) {
@@ -431,8 +436,8 @@ static int fl_wfp_set(fl_wfp_ctx *w, void *base, const fl_wfp_member *m,
     case K_SID: {
       UINT8 *raw = m->off2 ? o->store.package_sid.raw : o->store.user_sid.raw;
       if (fl_wfp_sid(s, n, raw, sizeof o->store.user_sid.raw)) return -1;
-      SID *p = m->off2 ? &o->store.package_sid.sid : &o->store.user_sid.sid;
-      fl_wfp_put(base, m->off, &p, sizeof p);
+      fl_wfp_put_ptr(base, m->off,
+                     m->off2 ? &o->store.package_sid.sid : &o->store.user_sid.sid);
       return 0;
     }
     case K_GUIDPTR: case K_GUID: {
@@ -442,8 +447,7 @@ static int fl_wfp_set(fl_wfp_ctx *w, void *base, const fl_wfp_member *m,
         fl_wfp_put(base, m->off, &g, sizeof g);
       } else {
         o->store.provider_context_key = g;
-        GUID *p = &o->store.provider_context_key;
-        fl_wfp_put(base, m->off, &p, sizeof p);
+        fl_wfp_put_ptr(base, m->off, &o->store.provider_context_key);
       }
       return 0;
     }
@@ -463,7 +467,7 @@ static const fl_wfp_member *fl_wfp_find(const fl_wfp_member *t,
                                         fl_evtx_str name, const char **sub) {
   for (; t->name; t++) {
     size_t k = strlen(t->name);
-    if (name.len < k || memcmp(name.ptr, t->name, k)) continue;
+    if (name.len < k || memcmp(name.ptr, t->name, k) != 0) continue;
     if (name.len == k) {
       *sub = "";
       return t;
@@ -512,7 +516,7 @@ fl_status fl_input_wfp_decode(const fl_evtx_event *ev, fl_input_wfp_event *out,
                               fl_error *err) {
   size_t pl = strlen(FL_INPUT_WFP_PROVIDER);
   if (!ev || !out || ev->provider_name.len != pl ||
-      memcmp(ev->provider_name.ptr, FL_INPUT_WFP_PROVIDER, pl) ||
+      memcmp(ev->provider_name.ptr, FL_INPUT_WFP_PROVIDER, pl) != 0 ||
       !(ev->present & FL_EVTX_HAS_EVENT_ID))
     return fl_error_at(err, FL_ENOTFOUND, "", 0, "not a WFP net event record");
   const fl_wfp_member *body;

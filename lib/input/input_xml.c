@@ -175,7 +175,7 @@ static void fl_xml_event_end(fl_xml *x) {
 
 static int fl_xml_is_net_event(const fl_xml *x, const char *n) {
   if (!strcmp(n, "netEvent")) return 1;
-  if (strcmp(n, "item")) return 0;
+  if (strcmp(n, "item") != 0) return 0;
   if (x->depth == 1) /* resumed inside <netEvents> after an error */
     return x->resynced && x->c->format == FL_INPUT_NETSH_XML;
   return x->depth - 1 <= FL_XML_NAME_STACK &&
