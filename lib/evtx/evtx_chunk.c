@@ -288,7 +288,7 @@ void fl_evtx_chunk_process(fl_evtx_worker *w, const uint8_t *file,
     return;
   }
   int recover = (w->opt->flags & FL_EVTX_RECOVER) != 0;
-  if (len < FL_EVTX_CHUNK_HEADER_SIZE || memcmp(ch, FL_EVTX_CHUNK_MAGIC, 8)) {
+  if (len < FL_EVTX_CHUNK_HEADER_SIZE || memcmp(ch, FL_EVTX_CHUNK_MAGIC, 8) != 0) {
     FL_EVTX_DIAG(w, FL_EVTX_ERROR, 0, 0, 0, len < FL_EVTX_CHUNK_HEADER_SIZE
                  ? "truncated chunk (%u bytes); skipped"
                  : "bad chunk magic; chunk skipped (%u bytes)", len);
@@ -324,7 +324,7 @@ void fl_evtx_chunk_live_ids(const uint8_t *file, uint64_t size, uint64_t idx,
   uint32_t len = (uint32_t)(size - at < FL_EVTX_CHUNK_SIZE ? size - at
                                                           : FL_EVTX_CHUNK_SIZE);
   const uint8_t *ch = file + at;
-  if (len < FL_EVTX_CHUNK_HEADER_SIZE || memcmp(ch, FL_EVTX_CHUNK_MAGIC, 8))
+  if (len < FL_EVTX_CHUNK_HEADER_SIZE || memcmp(ch, FL_EVTX_CHUNK_MAGIC, 8) != 0)
     return;
   uint32_t limit = fl_le32(ch + FL_EVTX_CH_FREE_SPACE_OFFSET);
   if (limit < FL_EVTX_CHUNK_HEADER_SIZE || limit > len) limit = len;

@@ -84,7 +84,7 @@ static int fl_evtx_fs_rule(const fl_evtx_fs *f, const char *attr) {
   for (size_t i = 0; i < sizeof fl_evtx_fld_rules / sizeof *fl_evtx_fld_rules;
        i++) {
     const fl_evtx_fld_rule *r = &fl_evtx_fld_rules[i];
-    if (strcmp(r->elem, f->path[2])) continue;
+    if (strcmp(r->elem, f->path[2]) != 0) continue;
     if (attr ? (r->attr && !strcmp(r->attr, attr)) : !r->attr) return r->id;
   }
   return FLD_NONE;

@@ -67,7 +67,7 @@ fl_status fl_evtx_open_mapped(const void *data, size_t len, const char *name,
   fl_status st = fl_evtx_open_memory(data, len, name, out, err);
   long pg = sysconf(_SC_PAGESIZE);
   /* page-aligned (a mapping's start) or the drops would miss their pages */
-  if (st == FL_OK && pg > 0 && (uintptr_t)data % (uintptr_t)pg == 0)
+  if (st == FL_OK && *out && pg > 0 && (uintptr_t)data % (uintptr_t)pg == 0)
     (*out)->droppable = 1;
   return st;
 }

@@ -62,7 +62,8 @@ void fl_evtx_xml_attr_plain(fl_evtx_xml_sink *x, const char *name, size_t n) {
   if (x->in_attr) *d++ = '"';
   *d++ = ' ';
   memcpy(d, name, n);
-  memcpy(d + n, "=\"", 2);
+  d[n] = '=';
+  d[n + 1] = '"';
   x->out->len = (size_t)(d + n + 2 - x->out->p);
   x->in_attr = 1;
 }

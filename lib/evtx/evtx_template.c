@@ -113,8 +113,8 @@ static void fl_evtx_rec_close(fl_evtx_sink *s) {
 
 /* Which System field (if any) a value at the current place feeds. */
 static fl_evtx_field_src *fl_evtx_rec_field(fl_evtx_rec *r) {
-  if (r->depth != 3 || strcmp(r->path[0], "Event") ||
-      strcmp(r->path[1], "System"))
+  if (r->depth != 3 || strcmp(r->path[0], "Event") != 0 ||
+      strcmp(r->path[1], "System") != 0)
     return NULL;
   if (r->cur_attr >= 0)
     return !strcmp(r->path[2], "Provider") && !strcmp(r->attr_name, "Name")
@@ -278,8 +278,8 @@ static int fl_evtx_template_matches(const fl_evtx_ctx *c,
                                     const fl_evtx_tmpl *t, uint32_t def_off,
                                     uint32_t size, uint32_t hash) {
   if (t->hash != hash || t->def_size != size ||
-      memcmp(t->guid, c->chunk + def_off + 4, 16) ||
-      memcmp(t->pool + t->def_copy, c->chunk + def_off + 24, size))
+      memcmp(t->guid, c->chunk + def_off + 4, 16) != 0 ||
+      memcmp(t->pool + t->def_copy, c->chunk + def_off + 24, size) != 0)
     return 0;
   const uint8_t *e = (const uint8_t *)t->pool + t->next_ext;
   const uint8_t *end = e + t->n_ext;
@@ -288,7 +288,7 @@ static int fl_evtx_template_matches(const fl_evtx_ctx *c,
     if (noff > c->chunk_len || c->chunk_len - noff < 8 ||
         (c->chunk_len - noff - 8) / 2 < n ||
         fl_le16(c->chunk + noff + 6) != n ||
-        memcmp(c->chunk + noff + 8, e + 8, 2u * n))
+        memcmp(c->chunk + noff + 8, e + 8, 2u * n) != 0)
       return 0;
     e += (8u + 2u * n + 3u) & ~3u;
   }

@@ -73,7 +73,10 @@ static int fl_evtx_escape_ascii(fl_evtx_buf *out, unsigned c,
     if (c < 0x20) {
       char *d = fl_evtx_buf_room(out, 6);
       if (!d) return 1;
-      memcpy(d, "\\u00", 4);
+      d[0] = '\\';
+      d[1] = 'u';
+      d[2] = '0';
+      d[3] = '0';
       d[4] = fl_evtx_hex_lc[c >> 4];
       d[5] = fl_evtx_hex_lc[c & 15];
       out->len += 6;

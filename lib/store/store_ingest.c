@@ -87,6 +87,8 @@ static void *hash_main(void *arg) {
       size_t n = h->len - off < (1u << 20) ? h->len - off : (1u << 20);
       fl_store_sha256_update(&ctx, h->data + off, n);
     }
+  } else if (!h->path) {
+    h->failed = EINVAL; /* neither bytes nor a path: nothing to hash */
   } else {
     int fd = open(h->path, O_RDONLY | O_CLOEXEC);
     uint8_t *buf = malloc(1 << 20);
