@@ -283,7 +283,7 @@ void fl_evtx_fields_sink_finish(fl_evtx_fields_sink *s) {
 }
 
 void fl_evtx_fields_sink_free(fl_evtx_fields_sink *s) {
-  fl_evtx_buf_free(&s->text);
-  fl_evtx_buf_free(&s->pairs);
-  fl_evtx_buf_free(&s->pairv);
+  fl_buf_free(&s->text);
+  fl_buf_free(&s->pairs);
+  fl_buf_free(&s->pairv);
 }

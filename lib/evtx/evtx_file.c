@@ -206,7 +206,7 @@ static void fl_evtx_job_reset(fl_evtx_job *j) {
 }
 
 static void fl_evtx_job_free(fl_evtx_job *j) {
-  fl_evtx_buf_free(&j->out);
+  fl_buf_free(&j->out);
   fl_evtx_diaglist_free(&j->diags);
 }
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/fl_buf.h"
 #include "evtx/fl_evtx_format.h"
 #include "faultline.h"
 
@@ -28,18 +29,11 @@
 #define FL_EVTX_MAX_RECORD_OUTPUT (16u << 20)
 
 /* ---- growable byte buffer; failed is sticky so callers check once ---- */
-typedef struct fl_evtx_buf {
-  char *p;
-  size_t len, cap;
-  int failed;
-} fl_evtx_buf;
-
-int fl_evtx_buf_grow(fl_evtx_buf *b, size_t extra);
-void fl_evtx_buf_free(fl_evtx_buf *b);
+typedef fl_buf fl_evtx_buf; /* lib/common/fl_buf.h */
 
 /* Room for n more bytes at p + len, or NULL (failed set). */
 static inline char *fl_evtx_buf_room(fl_evtx_buf *b, size_t n) {
-  if ((b->cap - b->len < n || !b->p) && fl_evtx_buf_grow(b, n)) return NULL;
+  if ((b->cap - b->len < n || !b->p) && fl_buf_reserve(b, n)) return NULL;
   return b->p + b->len;
 }
 static inline void fl_evtx_buf_put(fl_evtx_buf *b, const void *s, size_t n) {

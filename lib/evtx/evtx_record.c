@@ -28,7 +28,7 @@ void fl_evtx_worker_free(fl_evtx_worker *w) {
   fl_evtx_xml_sink_free(&w->xml);
   fl_evtx_json_sink_free(&w->json);
   fl_evtx_fields_sink_free(&w->fields);
-  fl_evtx_buf_free(&w->dummy);
+  fl_buf_free(&w->dummy);
 }
 
 static int fl_evtx_name_eq(const char *a, size_t an, const char *b) {

@@ -272,8 +272,8 @@ void fl_evtx_json_sink_end(fl_evtx_json_sink *s) {
 }
 
 void fl_evtx_json_sink_free(fl_evtx_json_sink *s) {
-  fl_evtx_buf_free(&s->names);
-  fl_evtx_buf_free(&s->attrs);
-  fl_evtx_buf_free(&s->text);
-  fl_evtx_buf_free(&s->keys);
+  fl_buf_free(&s->names);
+  fl_buf_free(&s->attrs);
+  fl_buf_free(&s->text);
+  fl_buf_free(&s->keys);
 }

@@ -198,5 +198,5 @@ void fl_evtx_xml_sink_reset(fl_evtx_xml_sink *s) {
 }
 
 void fl_evtx_xml_sink_free(fl_evtx_xml_sink *s) {
-  fl_evtx_buf_free(&s->stack);
+  fl_buf_free(&s->stack);
 }

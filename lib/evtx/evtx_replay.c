@@ -20,12 +20,12 @@ void fl_evtx_ctx_init(fl_evtx_ctx *c, const char *file_name) {
 void fl_evtx_ctx_free(fl_evtx_ctx *c) {
   fl_evtx_template_free_all(c);
   free(c->cops);
-  fl_evtx_buf_free(&c->cpool);
-  fl_evtx_buf_free(&c->cext);
-  fl_evtx_buf_free(&c->clits);
-  fl_evtx_buf_free(&c->names);
-  fl_evtx_buf_free(&c->vstack);
-  fl_evtx_buf_free(&c->scratch);
+  fl_buf_free(&c->cpool);
+  fl_buf_free(&c->cext);
+  fl_buf_free(&c->clits);
+  fl_buf_free(&c->names);
+  fl_buf_free(&c->vstack);
+  fl_buf_free(&c->scratch);
 }
 
 typedef struct fl_evtx_play {

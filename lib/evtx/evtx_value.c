@@ -18,30 +18,6 @@
 static const char fl_evtx_hex_lc[] = "0123456789abcdef";
 static const char fl_evtx_hex_uc[] = "0123456789ABCDEF";
 
-int fl_evtx_buf_grow(fl_evtx_buf *b, size_t extra) {
-  if (b->failed) return -1;
-  size_t need = b->len + extra;
-  if (need < b->len) goto fail;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < need) {
-    if (cap > SIZE_MAX / 2) goto fail;
-    cap *= 2;
-  }
-  char *p = realloc(b->p, cap);
-  if (!p) goto fail;
-  b->p = p;
-  b->cap = cap;
-  return 0;
-fail:
-  b->failed = 1;
-  return -1;
-}
-
-void fl_evtx_buf_free(fl_evtx_buf *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
-
 /* Escapes one code point below 0x80 that needs it; returns 1 if written. */
 static int fl_evtx_escape_ascii(fl_evtx_buf *out, unsigned c,
                                 fl_evtx_esc esc) {

@@ -16,23 +16,18 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/fl_buf.h"
 #include "common/fl_error.h"
 #include "faultline.h"
 #include "faultline/input.h"
 
 /* ---- buffer ------------------------------------------------------------ */
-typedef struct fl_input_buf {
-  char *p;
-  size_t len, cap;
-  int failed; /* an allocation failed; contents are incomplete */
-} fl_input_buf;
+typedef fl_buf fl_input_buf; /* lib/common/fl_buf.h */
 
-int fl_input_buf_reserve(fl_input_buf *b, size_t extra);
 void fl_input_buf_put(fl_input_buf *b, const void *s, size_t n);
 void fl_input_buf_putc(fl_input_buf *b, char c);
 void fl_input_buf_puts(fl_input_buf *b, const char *s);
 void fl_input_buf_printf(fl_input_buf *b, const char *fmt, ...) FL_PRINTF(2, 3);
-void fl_input_buf_free(fl_input_buf *b);
 
 /* ---- text helpers (input_text.c) ---------------------------------------- */
 typedef enum fl_input_esc { FL_IN_ESC_XML, FL_IN_ESC_JSON } fl_input_esc;

@@ -235,7 +235,7 @@ void fl_input_json_read(fl_input_ctx *c) {
   }
   c->in_record = 0;
   yajl_free(j.h);
-  fl_input_buf_free(&j.path);
-  fl_input_buf_free(&j.lv.idx);
-  fl_input_buf_free(&j.lv.text);
+  fl_buf_free(&j.path);
+  fl_buf_free(&j.lv.idx);
+  fl_buf_free(&j.lv.text);
 }

@@ -49,10 +49,10 @@ fl_input_netsh *fl_input_netsh_new(fl_input_ctx *c) {
 
 void fl_input_netsh_free(fl_input_netsh *n) {
   if (!n) return;
-  fl_input_buf_free(&n->path);
-  fl_input_buf_free(&n->text);
-  fl_input_buf_free(&n->lst);
-  fl_input_buf_free(&n->val);
+  fl_buf_free(&n->path);
+  fl_buf_free(&n->text);
+  fl_buf_free(&n->lst);
+  fl_buf_free(&n->val);
   free(n);
 }
 
@@ -200,7 +200,7 @@ static void fl_ns_blob_value(const char *s, size_t k, fl_input_buf *out) {
       return;
     }
   }
-  if (digits % 2 == 0 && fl_input_buf_reserve(&bytes, digits / 2 + 1) == 0) {
+  if (digits % 2 == 0 && fl_buf_reserve(&bytes, digits / 2 + 1) == 0) {
     int hi = -1;
     for (size_t i = 0; i < k; i++) {
       int h = fl_input_hexval((unsigned char)s[i]);
@@ -215,12 +215,12 @@ static void fl_ns_blob_value(const char *s, size_t k, fl_input_buf *out) {
     if (bytes.len >= 2 && bytes.len % 2 == 0 &&
         fl_input_utf16le_to_utf8(out, (const uint8_t *)bytes.p, bytes.len) == 0 &&
         out->len > mark) {
-      fl_input_buf_free(&bytes);
+      fl_buf_free(&bytes);
       return;
     }
     out->len = mark;
   }
-  fl_input_buf_free(&bytes);
+  fl_buf_free(&bytes);
   fl_ns_blob_hex(s, k, out);
 }
 

@@ -35,11 +35,11 @@ static void fl_input_flush(fl_input_ctx *c) {
 
 void fl_input_ctx_end(fl_input_ctx *c) {
   fl_input_flush(c);
-  fl_input_buf_free(&c->arena);
-  fl_input_buf_free(&c->pairs);
-  fl_input_buf_free(&c->pairv);
-  fl_input_buf_free(&c->wrapper);
-  fl_input_buf_free(&c->out);
+  fl_buf_free(&c->arena);
+  fl_buf_free(&c->pairs);
+  fl_buf_free(&c->pairv);
+  fl_buf_free(&c->wrapper);
+  fl_buf_free(&c->out);
 }
 
 void fl_input_locate(fl_input_ctx *c, size_t off, unsigned *line,
@@ -272,7 +272,7 @@ static void fl_input_rec_build(fl_input_ctx *c) {
   c->pairv.len = 0;
   ev->data = NULL;
   ev->data_count = 0;
-  if (fl_input_buf_reserve(&c->pairv, n * sizeof(fl_evtx_pair) + 1)) return;
+  if (fl_buf_reserve(&c->pairv, n * sizeof(fl_evtx_pair) + 1)) return;
   fl_evtx_pair *pv = (fl_evtx_pair *)(void *)c->pairv.p;
   for (size_t i = 0; i < n; i++) {
     uint32_t q[4];

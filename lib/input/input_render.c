@@ -288,6 +288,6 @@ size_t fl_input_render(const fl_evtx_event *ev, fl_evtx_format format,
     if (k) memcpy(out, b.p, k);
     out[k] = 0;
   }
-  fl_input_buf_free(&b);
+  fl_buf_free(&b);
   return need;
 }

@@ -55,8 +55,8 @@ fl_status fl_input_src_stdin(fl_input_src *s, fl_error *err) {
   memset(s, 0, sizeof *s);
   fl_input_buf b = {0};
   for (;;) {
-    if (fl_input_buf_reserve(&b, 1u << 16)) {
-      fl_input_buf_free(&b);
+    if (fl_buf_reserve(&b, 1u << 16)) {
+      fl_buf_free(&b);
       return fl_error_at(err, FL_ENOMEM, "-", 0, "out of memory reading stdin");
     }
     size_t got = fread(b.p + b.len, 1, b.cap - b.len, stdin);
@@ -64,7 +64,7 @@ fl_status fl_input_src_stdin(fl_input_src *s, fl_error *err) {
     if (got == 0) break;
   }
   if (ferror(stdin)) {
-    fl_input_buf_free(&b);
+    fl_buf_free(&b);
     return fl_error_at(err, FL_EIO, "-", 0, "cannot read standard input");
   }
   s->heap = b.p;
@@ -99,7 +99,7 @@ static fl_status fl_input_inflate(fl_input_src *s, const char *name,
   size_t left = s->len;
   fl_status st = FL_OK;
   for (;;) {
-    if (fl_input_buf_reserve(&b, 1u << 18)) { st = FL_ENOMEM; break; }
+    if (fl_buf_reserve(&b, 1u << 18)) { st = FL_ENOMEM; break; }
     uInt in = left > (1u << 30) ? (1u << 30) : (uInt)left;
     z.avail_in = in;
     z.next_out = (Bytef *)b.p + b.len;
@@ -125,7 +125,7 @@ static fl_status fl_input_inflate(fl_input_src *s, const char *name,
     fl_input_src_own(s, &b);
     return FL_OK;
   }
-  fl_input_buf_free(&b);
+  fl_buf_free(&b);
   if (st == FL_ELIMIT)
     return fl_error_at(e, st, name, at, "gzip input inflates past %llu bytes",
                        (unsigned long long)FL_INPUT_MAX_INFLATE);
@@ -149,7 +149,7 @@ static fl_status fl_input_utf16(fl_input_src *s, int kind, const char *name,
   if (n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))
     i = 2;
   fl_input_buf b = {0};
-  if (fl_input_buf_reserve(&b, n / 2 * 3 + 16))
+  if (fl_buf_reserve(&b, n / 2 * 3 + 16))
     return fl_error_at(e, FL_ENOMEM, name, 0, "out of memory");
   for (; i + 1 < n; i += 2) {
     uint32_t c = kind == 1 ? (uint32_t)p[i] | (uint32_t)p[i + 1] << 8
@@ -177,7 +177,7 @@ static fl_status fl_input_utf16(fl_input_src *s, int kind, const char *name,
     fl_input_buf_put(&b, d, k);
   }
   if (b.failed) {
-    fl_input_buf_free(&b);
+    fl_buf_free(&b);
     return fl_error_at(e, FL_ENOMEM, name, 0, "out of memory");
   }
   fl_input_src_own(s, &b);

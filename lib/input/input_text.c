@@ -13,28 +13,8 @@
 
 #include "input/input_internal.h"
 
-int fl_input_buf_reserve(fl_input_buf *b, size_t extra) {
-  if (b->failed) return -1;
-  if (extra <= b->cap - b->len) return 0;
-  size_t need = b->len + extra;
-  if (need < b->len) goto fail;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < need) {
-    if (cap > SIZE_MAX / 2) goto fail;
-    cap *= 2;
-  }
-  char *p = realloc(b->p, cap);
-  if (!p) goto fail;
-  b->p = p;
-  b->cap = cap;
-  return 0;
-fail:
-  b->failed = 1;
-  return -1;
-}
-
 void fl_input_buf_put(fl_input_buf *b, const void *s, size_t n) {
-  if (!n || fl_input_buf_reserve(b, n)) return;
+  if (!n || fl_buf_reserve(b, n)) return;
   memcpy(b->p + b->len, s, n);
   b->len += n;
 }
@@ -52,11 +32,6 @@ void fl_input_buf_printf(fl_input_buf *b, const char *fmt, ...) {
   int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
   va_end(ap);
   if (k > 0) fl_input_buf_put(b, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
-}
-
-void fl_input_buf_free(fl_input_buf *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */

@@ -350,6 +350,6 @@ void fl_input_xml_read(fl_input_ctx *c, int utf8_forced) {
 done:
   if (x.p) XML_ParserFree(x.p);
   fl_input_netsh_free(x.ns);
-  fl_input_buf_free(&x.text);
-  fl_input_buf_free(&x.name);
+  fl_buf_free(&x.text);
+  fl_buf_free(&x.name);
 }

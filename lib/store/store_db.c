@@ -176,7 +176,7 @@ void fl_store_close(fl_store *s) {
   }
   for (int i = 0; i < STMT_COUNT_; i++) sqlite3_finalize(s->stmt[i]);
   sqlite3_close(s->db);
-  store_buf_free(&s->json);
+  fl_buf_free(&s->json);
   pthread_mutex_destroy(&s->lock);
   free(s);
 }

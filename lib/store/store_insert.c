@@ -222,7 +222,7 @@ fl_status store_add_typed(fl_store *s, const fl_evtx_event *r,
   }
   s->json.len = 0;
   store_render_event_json(&s->json, r);
-  if (s->json.oom || s->json.len > INT_MAX)
+  if (s->json.failed || s->json.len > INT_MAX)
     return fl_error_at(err, FL_ENOMEM, s->path, r->file_offset, "out of memory");
   uint8_t hash[32];
   int keyless = !(r->present & FL_EVTX_HAS_EVENT_RECORD_ID);

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "common/fl_buf.h"
 #include "common/fl_error.h"
 #include "faultline/store.h"
 
@@ -34,13 +35,8 @@ void fl_store_hex(const uint8_t *d, size_t n, char *hex);
 int store_sha256_use_portable(int portable);
 
 /* ---- growable buffer: allocation only on growth, reused across rows ---- */
-typedef struct store_buf {
-  char *p;
-  size_t len, cap;
-  int oom; /* a growth failed; content is truncated */
-} store_buf;
+typedef fl_buf store_buf; /* lib/common/fl_buf.h */
 
-void store_buf_free(store_buf *b);
 void store_buf_put(store_buf *b, const char *s, size_t n);
 void store_buf_putc(store_buf *b, char c);
 void store_buf_u64(store_buf *b, uint64_t v);

@@ -119,7 +119,7 @@ static int table_add(table *t, const char *s, size_t n, int escape) {
   size_t start = t->cells.len;
   if (escape) store_buf_term(&t->cells, s, n);
   else store_buf_put(&t->cells, s, n);
-  if (t->cells.oom) return -1;
+  if (t->cells.failed) return -1;
   size_t w = display_width(t->cells.p + start, t->cells.len - start);
   size_t col = t->count % (size_t)t->cols;
   if (w > t->width[col]) t->width[col] = w < TEXT_CAP ? w : TEXT_CAP;
@@ -138,9 +138,9 @@ static int table_add_row(table *t, sqlite3_stmt *st) {
     else if (type == SQLITE_TEXT)
       store_buf_term(&tmp, (const char *)sqlite3_column_text(st, i),
                      (size_t)sqlite3_column_bytes(st, i));
-    rc = tmp.oom ? -1 : table_add(t, tmp.p ? tmp.p : "", tmp.len, 0);
+    rc = tmp.failed ? -1 : table_add(t, tmp.p ? tmp.p : "", tmp.len, 0);
   }
-  store_buf_free(&tmp);
+  fl_buf_free(&tmp);
   return rc;
 }
 
@@ -205,7 +205,7 @@ static fl_status emit_text(fl_store *s, sqlite3_stmt *st, uint64_t limit,
     res = store_db_error(s, err, FL_EIO, "reading rows");
   if (res == FL_OK) table_flush(&t, out, !started);
   if (res == FL_ENOMEM) fl_error_at(err, res, s->path, 0, "out of memory");
-  store_buf_free(&t.cells);
+  fl_buf_free(&t.cells);
   free(t.ends);
   free(t.width);
   return res;
@@ -227,17 +227,17 @@ fl_status store_emit(fl_store *s, sqlite3_stmt *st, fl_store_format fmt,
       if (fmt == FL_STORE_CSV) row_csv(&b, st, cols, 0);
       else row_jsonl(&b, st, cols);
       ++*rows;
-      if (b.len >= 1 << 16 || b.oom) {
-        if (b.oom) break;
+      if (b.len >= 1 << 16 || b.failed) {
+        if (b.failed) break;
         fwrite(b.p, 1, b.len, out);
         b.len = 0;
       }
     }
-    if (b.oom) res = fl_error_at(err, FL_ENOMEM, s->path, 0, "out of memory");
+    if (b.failed) res = fl_error_at(err, FL_ENOMEM, s->path, 0, "out of memory");
     else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
       res = store_db_error(s, err, FL_EIO, "reading rows");
     if (b.len) fwrite(b.p, 1, b.len, out);
-    store_buf_free(&b);
+    fl_buf_free(&b);
   }
   if (res == FL_OK && (fflush(out) != 0 || ferror(out)))
     res = fl_error_at(err, FL_EIO, "(output)", 0, "writing output failed");

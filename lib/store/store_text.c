@@ -17,40 +17,14 @@
 
 #include "store/store_internal.h"
 
-void store_buf_free(store_buf *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
-
-static int buf_reserve(store_buf *b, size_t more) {
-  if (b->oom) return -1;
-  if (more <= b->cap - b->len) return 0;
-  size_t cap = b->cap ? b->cap : 4096;
-  while (cap - b->len < more) {
-    if (cap > SIZE_MAX / 2) {
-      b->oom = 1;
-      return -1;
-    }
-    cap *= 2;
-  }
-  char *p = realloc(b->p, cap);
-  if (!p) {
-    b->oom = 1;
-    return -1;
-  }
-  b->p = p;
-  b->cap = cap;
-  return 0;
-}
-
 void store_buf_put(store_buf *b, const char *s, size_t n) {
-  if (!n || buf_reserve(b, n)) return;
+  if (!n || fl_buf_reserve(b, n)) return;
   memcpy(b->p + b->len, s, n);
   b->len += n;
 }
 
 void store_buf_putc(store_buf *b, char c) {
-  if (buf_reserve(b, 1)) return;
+  if (fl_buf_reserve(b, 1)) return;
   b->p[b->len++] = c;
 }
 
@@ -127,7 +101,7 @@ static size_t json_plain_run(const unsigned char *p, size_t n) {
 
 void store_buf_json_str(store_buf *b, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
-  if (buf_reserve(b, n + 2)) return; /* plain text needs no more */
+  if (fl_buf_reserve(b, n + 2)) return; /* plain text needs no more */
   store_buf_putc(b, '"');
   size_t run = 0; /* bytes copied verbatim in one go */
   for (size_t i = 0; i < n;) {
@@ -219,7 +193,7 @@ static size_t escape_to(escaper fn, const char *s, size_t len, char *out,
     if (n) memcpy(out, b.p, n);
     out[n] = '\0';
   }
-  store_buf_free(&b);
+  fl_buf_free(&b);
   return need;
 }
 

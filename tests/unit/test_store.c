@@ -303,7 +303,7 @@ static void event_json_is_valid(void) {
   CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
   sqlite3_finalize(st);
   sqlite3_close(db);
-  store_buf_free(&b);
+  fl_buf_free(&b);
 }
 
 static void scope_from_catalog(void) {

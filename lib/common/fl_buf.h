@@ -1,0 +1,24 @@
+/*
+** The one growable byte buffer of the library (the EVTX reader's output,
+** the input readers' records, the store's rows). Allocation happens only on
+** growth, so a buffer reused across records costs nothing per record.
+**
+** Must never: abort or grow past SIZE_MAX on hostile sizes. A failed growth
+** sets `failed`; later appends are dropped, and callers check the flag once.
+*/
+#ifndef FL_COMMON_BUF_H
+#define FL_COMMON_BUF_H
+
+#include <stddef.h>
+
+typedef struct fl_buf {
+  char *p;
+  size_t len, cap;
+  int failed; /* a growth failed; the content is truncated */
+} fl_buf;
+
+/* Room for extra more bytes; 0, or -1 (failed set) when it cannot grow. */
+int fl_buf_reserve(fl_buf *b, size_t extra);
+void fl_buf_free(fl_buf *b);
+
+#endif
