@@ -19,34 +19,78 @@ enum {
   FLD_PAIR_NAME = 30, FLD_PAIR_VALUE = 31
 };
 
+typedef fl_evtx_fields_sink fl_evtx_fs;
+
+/* Element names the extractor cares about, by code. Names are classified
+** once when an element opens (length, then bytes), so matching a record's
+** path and its System rules compares small integers, not strings. */
+enum {
+  NAME_OTHER = 0, NAME_EVENT, NAME_SYSTEM, NAME_EVENTDATA, NAME_USERDATA,
+  NAME_PROVIDER, NAME_EVENTID, NAME_VERSION, NAME_LEVEL, NAME_TASK,
+  NAME_OPCODE, NAME_KEYWORDS, NAME_TIMECREATED, NAME_EVENTRECORDID,
+  NAME_CORRELATION, NAME_EXECUTION, NAME_CHANNEL, NAME_COMPUTER,
+  NAME_SECURITY, NAME_COUNT_
+};
+
+#define NAME(s) {s, sizeof s - 1}
+static const struct { const char *s; size_t n; } fl_evtx_fld_names[NAME_COUNT_] = {
+    {"", 0},           NAME("Event"),      NAME("System"),
+    NAME("EventData"), NAME("UserData"),   NAME("Provider"),
+    NAME("EventID"),   NAME("Version"),    NAME("Level"),
+    NAME("Task"),      NAME("Opcode"),     NAME("Keywords"),
+    NAME("TimeCreated"), NAME("EventRecordID"), NAME("Correlation"),
+    NAME("Execution"), NAME("Channel"),    NAME("Computer"),
+    NAME("Security"),
+};
+
 typedef struct fl_evtx_fld_rule {
-  const char *elem, *attr; /* attr NULL: element text */
+  int elem;                /* NAME_* of the Event/System child */
+  const char *attr;        /* NULL: element text */
+  size_t attr_len;
   int id;
 } fl_evtx_fld_rule;
 
+#define ATTR(s) s, sizeof s - 1
 static const fl_evtx_fld_rule fl_evtx_fld_rules[] = {
-    {"Provider", "Name", FLD_PROVIDER},
-    {"Provider", "Guid", FLD_GUID},
-    {"Provider", "EventSourceName", FLD_SOURCE},
-    {"EventID", NULL, FLD_EVENT_ID},
-    {"EventID", "Qualifiers", FLD_QUALIFIERS},
-    {"Version", NULL, FLD_VERSION},
-    {"Level", NULL, FLD_LEVEL},
-    {"Task", NULL, FLD_TASK},
-    {"Opcode", NULL, FLD_OPCODE},
-    {"Keywords", NULL, FLD_KEYWORDS},
-    {"TimeCreated", "SystemTime", FLD_TIME},
-    {"EventRecordID", NULL, FLD_RECORD_ID},
-    {"Correlation", "ActivityID", FLD_ACTIVITY},
-    {"Correlation", "RelatedActivityID", FLD_RELATED},
-    {"Execution", "ProcessID", FLD_PID},
-    {"Execution", "ThreadID", FLD_TID},
-    {"Channel", NULL, FLD_CHANNEL},
-    {"Computer", NULL, FLD_COMPUTER},
-    {"Security", "UserID", FLD_USER},
+    {NAME_PROVIDER, ATTR("Name"), FLD_PROVIDER},
+    {NAME_PROVIDER, ATTR("Guid"), FLD_GUID},
+    {NAME_PROVIDER, ATTR("EventSourceName"), FLD_SOURCE},
+    {NAME_EVENTID, NULL, 0, FLD_EVENT_ID},
+    {NAME_EVENTID, ATTR("Qualifiers"), FLD_QUALIFIERS},
+    {NAME_VERSION, NULL, 0, FLD_VERSION},
+    {NAME_LEVEL, NULL, 0, FLD_LEVEL},
+    {NAME_TASK, NULL, 0, FLD_TASK},
+    {NAME_OPCODE, NULL, 0, FLD_OPCODE},
+    {NAME_KEYWORDS, NULL, 0, FLD_KEYWORDS},
+    {NAME_TIMECREATED, ATTR("SystemTime"), FLD_TIME},
+    {NAME_EVENTRECORDID, NULL, 0, FLD_RECORD_ID},
+    {NAME_CORRELATION, ATTR("ActivityID"), FLD_ACTIVITY},
+    {NAME_CORRELATION, ATTR("RelatedActivityID"), FLD_RELATED},
+    {NAME_EXECUTION, ATTR("ProcessID"), FLD_PID},
+    {NAME_EXECUTION, ATTR("ThreadID"), FLD_TID},
+    {NAME_CHANNEL, NULL, 0, FLD_CHANNEL},
+    {NAME_COMPUTER, NULL, 0, FLD_COMPUTER},
+    {NAME_SECURITY, ATTR("UserID"), FLD_USER},
 };
+#undef ATTR
+#undef NAME
 
-typedef fl_evtx_fields_sink fl_evtx_fs;
+/* Only the names that can matter at this depth are tried: Event at the
+** root, its four children below it, System's children below System. */
+static int fl_evtx_fld_name_code(const fl_evtx_fs *f, const char *name,
+                                 size_t n) {
+  int lo, hi;
+  if (f->depth == 1) lo = hi = NAME_EVENT;
+  else if (f->depth == 2 && f->name[0] == NAME_EVENT) lo = NAME_SYSTEM, hi = NAME_USERDATA;
+  else if (f->depth == 3 && f->name[0] == NAME_EVENT && f->name[1] == NAME_SYSTEM)
+    lo = NAME_PROVIDER, hi = NAME_COUNT_ - 1;
+  else return NAME_OTHER;
+  for (int i = lo; i <= hi; i++)
+    if (fl_evtx_fld_names[i].n == n &&
+        memcmp(fl_evtx_fld_names[i].s, name, n) == 0)
+      return i;
+  return NAME_OTHER;
+}
 
 static void fl_evtx_fs_end_capture(fl_evtx_fs *f) {
   int id = f->capture;
@@ -73,28 +117,30 @@ static void fl_evtx_fs_start(fl_evtx_fs *f, int id) {
   f->cap_off = (uint32_t)f->text.len;
 }
 
-static int fl_evtx_fs_at(const fl_evtx_fs *f, unsigned d, const char *s) {
-  return f->depth >= d && d <= 5 && strcmp(f->path[d - 1], s) == 0;
+static int fl_evtx_fs_at(const fl_evtx_fs *f, unsigned d, int code) {
+  return f->depth >= d && d <= 5 && f->name[d - 1] == code;
 }
 
-static int fl_evtx_fs_rule(const fl_evtx_fs *f, const char *attr) {
-  if (f->depth != 3 || !fl_evtx_fs_at(f, 1, "Event") ||
-      !fl_evtx_fs_at(f, 2, "System"))
+static int fl_evtx_fs_rule(const fl_evtx_fs *f, const char *attr, size_t n) {
+  if (f->depth != 3 || !fl_evtx_fs_at(f, 1, NAME_EVENT) ||
+      !fl_evtx_fs_at(f, 2, NAME_SYSTEM) || f->name[2] == NAME_OTHER)
     return FLD_NONE;
   for (size_t i = 0; i < sizeof fl_evtx_fld_rules / sizeof *fl_evtx_fld_rules;
        i++) {
     const fl_evtx_fld_rule *r = &fl_evtx_fld_rules[i];
-    if (strcmp(r->elem, f->path[2]) != 0) continue;
-    if (attr ? (r->attr && !strcmp(r->attr, attr)) : !r->attr) return r->id;
+    if (r->elem != f->name[2]) continue;
+    if (attr ? (r->attr && r->attr_len == n && memcmp(r->attr, attr, n) == 0)
+             : !r->attr)
+      return r->id;
   }
   return FLD_NONE;
 }
 
 /* EventData/<X> and UserData/<wrapper>/<X> are pairs. */
 static unsigned fl_evtx_fs_pair_depth(const fl_evtx_fs *f) {
-  if (!fl_evtx_fs_at(f, 1, "Event")) return 0;
-  if (fl_evtx_fs_at(f, 2, "EventData")) return 3;
-  if (fl_evtx_fs_at(f, 2, "UserData")) return 4;
+  if (!fl_evtx_fs_at(f, 1, NAME_EVENT)) return 0;
+  if (fl_evtx_fs_at(f, 2, NAME_EVENTDATA)) return 3;
+  if (fl_evtx_fs_at(f, 2, NAME_USERDATA)) return 4;
   return 0;
 }
 
@@ -102,11 +148,9 @@ static void fl_evtx_fs_open(fl_evtx_sink *s, const char *name, size_t n) {
   fl_evtx_fs *f = (fl_evtx_fs *)s;
   if (f->capture && f->capture != FLD_PAIR_VALUE) fl_evtx_fs_end_capture(f);
   f->depth++;
-  if (f->depth <= 5) {
-    size_t k = n < sizeof f->path[0] - 1 ? n : sizeof f->path[0] - 1;
-    memcpy(f->path[f->depth - 1], name, k);
-    f->path[f->depth - 1][k] = 0;
-  }
+  /* below depth 3 only the Event/System/EventData/UserData names matter */
+  if (f->depth <= 3) f->name[f->depth - 1] = fl_evtx_fld_name_code(f, name, n);
+  else if (f->depth <= 5) f->name[f->depth - 1] = NAME_OTHER;
   unsigned pd = fl_evtx_fs_pair_depth(f);
   if (pd && f->depth == pd && !f->pair_open) {
     f->pair_open = 1;
@@ -121,12 +165,9 @@ static void fl_evtx_fs_open(fl_evtx_sink *s, const char *name, size_t n) {
 
 static void fl_evtx_fs_attr(fl_evtx_sink *s, const char *name, size_t n) {
   fl_evtx_fs *f = (fl_evtx_fs *)s;
-  char a[24];
-  size_t k = n < sizeof a - 1 ? n : sizeof a - 1;
-  memcpy(a, name, k);
-  a[k] = 0;
-  int id = fl_evtx_fs_rule(f, a);
-  if (!id && f->pair_open && f->depth == 3 && !strcmp(a, "Name"))
+  int id = fl_evtx_fs_rule(f, name, n);
+  if (!id && f->pair_open && f->depth == 3 && n == 4 &&
+      memcmp(name, "Name", 4) == 0)
     id = FLD_PAIR_NAME;
   if (id) fl_evtx_fs_start(f, id);
   else fl_evtx_fs_end_capture(f);
@@ -135,7 +176,7 @@ static void fl_evtx_fs_attr(fl_evtx_sink *s, const char *name, size_t n) {
 static void fl_evtx_fs_attrs_end(fl_evtx_sink *s) {
   fl_evtx_fs *f = (fl_evtx_fs *)s;
   fl_evtx_fs_end_capture(f);
-  int id = fl_evtx_fs_rule(f, NULL);
+  int id = fl_evtx_fs_rule(f, NULL, 0);
   if (!id && f->pair_open && f->depth == fl_evtx_fs_pair_depth(f))
     id = FLD_PAIR_VALUE;
   if (id) fl_evtx_fs_start(f, id);
