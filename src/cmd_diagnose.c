@@ -30,8 +30,7 @@ static int on_record(const fl_evtx_event *rec, void *user) {
   if (!fl_catalog_type_event(rec, &t)) return 0;
   r->in_scope++;
   if (r->store && !r->store_failed) {
-    int added;
-    if (fl_store_add(r->store, rec, &added, &r->store_err) != FL_OK) r->store_failed = 1;
+    if (fl_store_queue(r->store, rec, &t, &r->store_err) != FL_OK) r->store_failed = 1;
   }
   return fl_diag_add(r->diag, &t, r->path, NULL) == FL_OK ? 0 : 1;
 }

@@ -96,10 +96,17 @@ fl_status fl_store_ingest_memory(fl_store *s, const void *data, size_t len,
 ** so), then finish it. Rows commit every batch_rows adds and at finish. */
 fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
                                 uint32_t batch_rows, fl_error *err);
-/* *added: 1 new row, 0 duplicate or out of scope. */
+/* Adds a record without waiting for SQLite: typed here when t is NULL
+** (out-of-scope records are ignored), copied, and inserted by the store's
+** writer thread in batches, so reading overlaps writing. An error of an
+** earlier row is returned by a later call or by fl_store_source_finish. */
+fl_status fl_store_queue(fl_store *s, const fl_evtx_event *rec,
+                         const fl_typed_event *t, fl_error *err);
+/* Adds one record and waits for it (slow: for tests and one-off use).
+** *added: 1 new row, 0 duplicate or out of scope. */
 fl_status fl_store_add(fl_store *s, const fl_evtx_event *rec, int *added,
                        fl_error *err);
-/* Commits the last batch and marks the source complete with these counts
+/* Writes what is queued, commits the last batch and marks the source complete with these counts
 ** (sha256 may be NULL). */
 fl_status fl_store_source_finish(fl_store *s, const char *sha256_hex,
                                  const fl_store_ingest_stats *counts,

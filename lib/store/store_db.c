@@ -151,6 +151,7 @@ fl_status fl_store_open(const char *path, unsigned flags, fl_store **out,
     free(s);
     return fl_error_at(err, FL_ENOMEM, path, 0, "cannot create a mutex");
   }
+  store_pipe_init(&s->pipe);
   fl_status st = open_db(s, path, err);
   if (st == FL_OK) st = check_ours(s, err);
   if (st == FL_OK && !s->readonly) st = store_migrate(s, err);
@@ -169,6 +170,8 @@ fl_status fl_store_open(const char *path, unsigned flags, fl_store **out,
 
 void fl_store_close(fl_store *s) {
   if (!s) return;
+  fl_error ignored_err;
+  store_pipe_stop(s, &ignored_err); /* the connection is ours alone again */
   if (s->in_tx) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   if (s->indexes_deferred) { /* a failed bulk load: the indexes come back */
     fl_error ignored;
@@ -176,7 +179,7 @@ void fl_store_close(fl_store *s) {
   }
   for (int i = 0; i < STMT_COUNT_; i++) sqlite3_finalize(s->stmt[i]);
   sqlite3_close(s->db);
-  fl_buf_free(&s->json);
+  store_pipe_free(&s->pipe);
   pthread_mutex_destroy(&s->lock);
   free(s);
 }

@@ -25,6 +25,8 @@ fl_status fl_store_source_finish(fl_store *s, const char *sha256_hex,
                                  fl_error *err) {
   static const fl_store_ingest_stats none;
   if (!counts) counts = &none;
+  fl_status drained = store_pipe_stop(s, err);
+  if (drained != FL_OK) return drained;
   if (!s->in_tx) {
     fl_status b = store_exec(s, "BEGIN IMMEDIATE", err);
     if (b != FL_OK) return b;
@@ -121,12 +123,13 @@ typedef struct ingest_ctx {
 
 static int report(ingest_ctx *c, uint64_t offset) {
   if (!c->opt->on_progress) return 0;
-  fl_store_progress p = {c->label, offset, c->size, c->s->counts.in_scope,
-                         c->s->saved.inserted};
+  fl_store_progress p = {c->label, offset, c->size, c->s->pipe.queued,
+                         store_pipe_saved_inserted(c->s)};
   if (c->opt->on_progress(&p, c->opt->user)) c->stopped = 1;
   return c->stopped;
 }
 
+/* Reader thread(s): type and queue; the store's writer thread inserts. */
 static int on_record(const fl_evtx_event *ev, void *user) {
   ingest_ctx *c = user;
   fl_typed_event t;
@@ -134,13 +137,11 @@ static int on_record(const fl_evtx_event *ev, void *user) {
   pthread_mutex_lock(&c->s->lock);
   int stop = c->failed != FL_OK || c->stopped;
   if (!stop) {
-    int added, batch_end;
-    fl_status st = store_add_typed(c->s, ev, &t, &added, &c->err);
-    batch_end = c->s->in_batch == 0;
+    fl_status st = fl_store_queue(c->s, ev, &t, &c->err);
     if (st != FL_OK) {
       c->failed = st;
       stop = 1;
-    } else if (batch_end || (c->s->counts.in_scope & 8191) == 0) {
+    } else if ((c->s->pipe.queued & 8191) == 0) {
       stop = report(c, ev->file_offset);
     }
   }
@@ -227,6 +228,12 @@ static fl_status ingest_input(fl_store *s, const char *label, uint64_t size, has
   if (st != FL_OK && st != FL_EPARTIAL) atomic_store(&h->cancel, 1);
   if (hashing) pthread_join(tid, NULL);
   else if (!h->done) hash_main(h);
+  fl_error werr;
+  fl_status written = store_pipe_stop(s, &werr); /* every queued row */
+  if (written != FL_OK && (st == FL_OK || st == FL_EPARTIAL)) {
+    st = written;
+    *err = werr;
+  }
   fill_stats(stats, s, &rs, size);
   if (st != FL_OK && st != FL_EPARTIAL) {
     /* uncommitted rows go; the source stays 'ingesting' for a rerun */

@@ -71,6 +71,9 @@ fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
                                 uint32_t batch_rows, fl_error *err) {
   if (s->readonly)
     return fl_error_at(err, FL_EUSAGE, s->path, 0, "store opened read-only");
+  fl_status stopped = store_pipe_stop(s, err); /* a source left unfinished */
+  if (stopped != FL_OK) return stopped;
+  s->pipe.queued = 0;
   memset(&s->counts, 0, sizeof s->counts);
   memset(&s->saved, 0, sizeof s->saved);
   s->batch_rows = batch_rows ? batch_rows : 50000;
@@ -149,29 +152,32 @@ static sqlite3_int64 clamp_i64(uint64_t v) {
   return v > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)v;
 }
 
-static void bind_system(fl_store *s, sqlite3_stmt *st, const fl_evtx_event *r,
-                        const fl_typed_event *t, const uint8_t *hash) {
+static void bind_system(fl_store *s, sqlite3_stmt *st, const store_row *row,
+                        const char *text) {
   static const fl_evtx_str empty = {"", 0};
+  const fl_typed_event *t = &row->t;
   sqlite3_int64 ft = clamp_i64(t->time);
   sqlite3_bind_int64(st, 1, s->source_id);
-  if (hash) {
+  if (row->keyless) {
     sqlite3_bind_null(st, 2);
-    sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, row->hash, 32, SQLITE_STATIC);
   } else {
     sqlite3_bind_int64(st, 2, clamp_i64(t->record_id));
     sqlite3_bind_null(st, 4);
   }
-  sqlite3_bind_int64(st, 3, clamp_i64(r->file_offset));
+  sqlite3_bind_int64(st, 3, clamp_i64(row->file_offset));
   sqlite3_bind_int64(st, 5, ft);
   sqlite3_bind_int64(st, 6, (ft - INT64_C(116444736000000000)) / 10000);
   bind_str(st, 7, t->host.ptr ? t->host : empty);
   bind_str(st, 8, t->channel.ptr ? t->channel : empty);
   bind_str(st, 9, t->provider.ptr ? t->provider : empty);
   sqlite3_bind_int64(st, 10, t->event_id);
-  bind_opt(st, 11, (r->present & FL_EVTX_HAS_VERSION) != 0, r->version);
+  bind_opt(st, 11, row->has_version, row->version);
   sqlite3_bind_text(st, 12, fl_event_kind_name(t->kind), -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 13, fl_event_source_name(t->source), -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 14, t->is_failure);
+  sqlite3_bind_text(st, 45, text + row->json_off, (int)row->json_len,
+                    SQLITE_STATIC);
 }
 
 static void bind_typed(sqlite3_stmt *st, const fl_typed_event *t) {
@@ -209,44 +215,60 @@ static void bind_typed(sqlite3_stmt *st, const fl_typed_event *t) {
   bind_enum(st, 44, t->iscsi_failure_type);
 }
 
-fl_status store_add_typed(fl_store *s, const fl_evtx_event *r,
-                          const fl_typed_event *t, int *added, fl_error *err) {
-  *added = 0;
+void store_row_fill(store_row *row, const fl_evtx_event *r,
+                    const fl_typed_event *t, store_buf *text) {
+  row->t = *t;
+  row->file_offset = r->file_offset;
+  row->has_version = (r->present & FL_EVTX_HAS_VERSION) != 0;
+  row->version = r->version;
+  row->keyless = !(r->present & FL_EVTX_HAS_EVENT_RECORD_ID);
+  row->json_off = text->len;
+  store_render_event_json(text, r);
+  row->json_len = text->len - row->json_off;
+  if (row->keyless && !text->failed) {
+    fl_store_sha256 h;
+    fl_store_sha256_init(&h);
+    fl_store_sha256_update(&h, text->p + row->json_off, row->json_len);
+    fl_store_sha256_final(&h, row->hash);
+  }
+}
+
+fl_status store_write_row(fl_store *s, const store_row *row, const char *text,
+                          fl_error *err) {
   if (!s->stmt[STMT_INSERT])
     return fl_error_at(err, FL_EUSAGE, s->path, 0, "no source begun");
+  if (row->json_len > INT_MAX)
+    return fl_error_at(err, FL_ELIMIT, s->path, row->file_offset,
+                       "record too large to store");
   s->counts.in_scope++;
   if (!s->in_tx) {
     fl_status b = store_exec(s, "BEGIN IMMEDIATE", err);
     if (b != FL_OK) return b;
     s->in_tx = 1;
   }
-  s->json.len = 0;
-  store_render_event_json(&s->json, r);
-  if (s->json.failed || s->json.len > INT_MAX)
-    return fl_error_at(err, FL_ENOMEM, s->path, r->file_offset, "out of memory");
-  uint8_t hash[32];
-  int keyless = !(r->present & FL_EVTX_HAS_EVENT_RECORD_ID);
-  if (keyless) {
-    fl_store_sha256 h;
-    fl_store_sha256_init(&h);
-    fl_store_sha256_update(&h, s->json.p, s->json.len);
-    fl_store_sha256_final(&h, hash);
-  }
+  /* every parameter is bound (a value or NULL) for every row, so the
+  ** bindings need no clearing between rows */
   sqlite3_stmt *st = s->stmt[STMT_INSERT];
-  bind_system(s, st, r, t, keyless ? hash : NULL);
-  bind_typed(st, t);
-  sqlite3_bind_text(st, 45, s->json.p, (int)s->json.len, SQLITE_STATIC);
+  bind_system(s, st, row, text);
+  bind_typed(st, &row->t);
   fl_status res = step_done(s, st, "inserting an event", err);
-  sqlite3_clear_bindings(st);
   if (res != FL_OK) return res;
-  if (sqlite3_changes(s->db) > 0) {
-    *added = 1;
-    s->counts.inserted++;
-  } else {
-    s->counts.duplicates++;
-  }
+  if (sqlite3_changes(s->db) > 0) s->counts.inserted++;
+  else s->counts.duplicates++;
   if (++s->in_batch >= s->batch_rows) return commit_batch(s, err);
   return FL_OK;
+}
+
+fl_status fl_store_queue(fl_store *s, const fl_evtx_event *rec,
+                         const fl_typed_event *t, fl_error *err) {
+  fl_typed_event local;
+  if (!t) {
+    if (fl_catalog_type_event(rec, &local) != 1) return FL_OK;
+    t = &local;
+  }
+  if (!s->stmt[STMT_INSERT])
+    return fl_error_at(err, FL_EUSAGE, s->path, 0, "no source begun");
+  return store_pipe_queue(s, rec, t, err);
 }
 
 fl_status fl_store_add(fl_store *s, const fl_evtx_event *rec, int *added,
@@ -254,5 +276,14 @@ fl_status fl_store_add(fl_store *s, const fl_evtx_event *rec, int *added,
   fl_typed_event t;
   *added = 0;
   if (fl_catalog_type_event(rec, &t) != 1) return FL_OK;
-  return store_add_typed(s, rec, &t, added, err);
+  uint64_t before = s->counts.inserted;
+  fl_status st = fl_store_queue(s, rec, &t, err);
+  fl_error stop_err;
+  fl_status stopped = store_pipe_stop(s, &stop_err); /* waits for the row */
+  if (st == FL_OK && stopped != FL_OK) {
+    *err = stop_err;
+    st = stopped;
+  }
+  *added = st == FL_OK && s->counts.inserted > before;
+  return st;
 }

@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "common/fl_buf.h"
@@ -57,6 +58,53 @@ void store_render_event_json(store_buf *b, const fl_evtx_event *rec);
 /* Recreates them when missing (a bulk load that died); no-op otherwise. */
 fl_status store_ensure_indexes(fl_store *s, fl_error *err);
 
+/* ---- rows on their way to SQLite (store_pipe.c) ---- */
+/* One typed record, self-contained: its strings and JSON live in the
+** batch's text (as offset + 1 until the writer rebases them). */
+typedef struct store_row {
+  fl_typed_event t;
+  uint64_t file_offset;
+  uint32_t version;
+  int has_version;
+  int keyless;                 /* no EventRecordID: keyed by hash */
+  uint8_t hash[32];            /* SHA-256 of the JSON when keyless */
+  size_t json_off, json_len;   /* into the batch's text */
+} store_row;
+
+typedef struct store_batch store_batch;
+
+typedef struct store_pipe {
+  pthread_t thread;
+  int running;
+  pthread_mutex_t mu;
+  pthread_cond_t cv_work, cv_free;
+  store_batch *work, *work_tail; /* full batches, oldest first */
+  store_batch *free;             /* written, ready to refill */
+  store_batch *filling;          /* the producer's, not shared */
+  int batches;                   /* allocated */
+  int busy, stop;
+  fl_status failed;              /* the writer's first error */
+  fl_error err;
+  uint64_t queued;               /* producer's count this source */
+  _Atomic uint64_t saved_inserted; /* committed rows, for progress */
+} store_pipe;
+
+/* Renders the record's JSON (and its hash when keyless) into text and
+** fills the row; the typed strings are still the record's. */
+void store_row_fill(store_row *row, const fl_evtx_event *r,
+                    const fl_typed_event *t, store_buf *text);
+/* Writer thread: one INSERT (and a COMMIT every batch_rows). */
+fl_status store_write_row(fl_store *s, const store_row *row, const char *text,
+                          fl_error *err);
+void store_pipe_init(store_pipe *p);
+fl_status store_pipe_queue(fl_store *s, const fl_evtx_event *r,
+                           const fl_typed_event *t, fl_error *err);
+/* Writes what is queued and joins the writer; returns its first error.
+** The caller's thread may use the connection afterwards. */
+fl_status store_pipe_stop(fl_store *s, fl_error *err);
+void store_pipe_free(store_pipe *p);
+uint64_t store_pipe_saved_inserted(const fl_store *s);
+
 /* ---- the handle ---- */
 enum { STMT_INSERT, STMT_SOURCE_PROGRESS, STMT_COUNT_ };
 
@@ -74,15 +122,13 @@ struct fl_store {
   unsigned reader_flags;  /* FL_EVTX_STRICT | FL_EVTX_RECOVER of this read */
   fl_store_ingest_stats counts; /* this run */
   fl_store_ingest_stats saved;  /* counts at the last commit */
-  store_buf json;
+  store_pipe pipe;
   char path[256];
 };
 
 /* Fills err from the connection's last error. Returns status. */
 fl_status store_db_error(fl_store *s, fl_error *err, fl_status status,
                          const char *what);
-fl_status store_add_typed(fl_store *s, const fl_evtx_event *r,
-                          const fl_typed_event *t, int *added, fl_error *err);
 fl_status store_exec(fl_store *s, const char *sql, fl_error *err);
 fl_status store_migrate(fl_store *s, fl_error *err);
 /* store_reuse.c: 1 when a complete source of this size and reader flags
