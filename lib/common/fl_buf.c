@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int fl_buf_reserve(fl_buf *b, size_t extra) {
+int fl_buf_grow(fl_buf *b, size_t extra) {
   if (b->failed) return -1;
   if (b->p && extra <= b->cap - b->len) return 0;
   size_t need = b->len + extra;

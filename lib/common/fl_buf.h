@@ -17,8 +17,15 @@ typedef struct fl_buf {
   int failed; /* a growth failed; the content is truncated */
 } fl_buf;
 
-/* Room for extra more bytes; 0, or -1 (failed set) when it cannot grow. */
-int fl_buf_reserve(fl_buf *b, size_t extra);
+/* Grows the buffer for extra more bytes (the slow path of fl_buf_reserve). */
+int fl_buf_grow(fl_buf *b, size_t extra);
+
+/* Room for extra more bytes; 0, or -1 (failed set) when it cannot grow.
+** Inline because hot loops call it for every few bytes they append. */
+static inline int fl_buf_reserve(fl_buf *b, size_t extra) {
+  if (!b->failed && b->p && extra <= b->cap - b->len) return 0;
+  return fl_buf_grow(b, extra);
+}
 void fl_buf_free(fl_buf *b);
 
 #endif

@@ -93,9 +93,11 @@ typedef struct store_pipe {
 ** fills the row; the typed strings are still the record's. */
 void store_row_fill(store_row *row, const fl_evtx_event *r,
                     const fl_typed_event *t, store_buf *text);
-/* Writer thread: one INSERT (and a COMMIT every batch_rows). */
-fl_status store_write_row(fl_store *s, const store_row *row, const char *text,
-                          fl_error *err);
+/* Writer thread: INSERTs of these rows (several per statement), a COMMIT
+** every batch_rows. */
+fl_status store_write_rows(fl_store *s, const store_row *rows, size_t count,
+                           const char *text, fl_error *err);
+enum { STORE_ROWS_PER_INSERT = 8 };
 void store_pipe_init(store_pipe *p);
 fl_status store_pipe_queue(fl_store *s, const fl_evtx_event *r,
                            const fl_typed_event *t, fl_error *err);
@@ -106,7 +108,7 @@ void store_pipe_free(store_pipe *p);
 uint64_t store_pipe_saved_inserted(const fl_store *s);
 
 /* ---- the handle ---- */
-enum { STMT_INSERT, STMT_SOURCE_PROGRESS, STMT_COUNT_ };
+enum { STMT_INSERT, STMT_INSERT_MANY, STMT_SOURCE_PROGRESS, STMT_COUNT_ };
 
 struct fl_store {
   sqlite3 *db;

@@ -88,9 +88,9 @@ static void *writer_main(void *arg) {
     pthread_mutex_unlock(&p->mu);
     fl_error err;
     fl_status st = FL_OK;
-    for (size_t i = 0; !failed && st == FL_OK && i < b->count; i++) {
-      row_rebase(&b->rows[i], b->text.p);
-      st = store_write_row(s, &b->rows[i], b->text.p, &err);
+    if (!failed) {
+      for (size_t i = 0; i < b->count; i++) row_rebase(&b->rows[i], b->text.p);
+      st = store_write_rows(s, b->rows, b->count, b->text.p, &err);
     }
     b->count = 0;
     b->text.len = 0;

@@ -99,38 +99,49 @@ static size_t json_plain_run(const unsigned char *p, size_t n) {
   return i;
 }
 
+/* Writes the escape of one non-plain character at p (valid UTF-8 of len
+** bytes with code point cp, or len 0: an invalid byte) to o; returns the
+** bytes written (at most 6, never more than 6 per input byte). */
+static size_t json_escape_one(char *o, const unsigned char *p, size_t len,
+                              uint32_t cp) {
+  static const char hex[] = "0123456789abcdef";
+  unsigned char c = p[0];
+  if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r') {
+    o[0] = '\\';
+    o[1] = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : (char)c;
+    return 2;
+  }
+  if (len && !(cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) ||
+               cp == 0x2028 || cp == 0x2029 || is_bidi(cp))) {
+    memcpy(o, p, len);
+    return len;
+  }
+  uint32_t v = len ? cp : 0xFFFD;
+  o[0] = '\\';
+  o[1] = 'u';
+  for (int i = 0; i < 4; i++) o[2 + i] = hex[(v >> (12 - 4 * i)) & 15];
+  return 6;
+}
+
 void store_buf_json_str(store_buf *b, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
-  if (fl_buf_reserve(b, n + 2)) return; /* plain text needs no more */
-  store_buf_putc(b, '"');
-  size_t run = 0; /* bytes copied verbatim in one go */
+  /* one reservation: no character grows past 6 bytes per input byte */
+  if (n > (SIZE_MAX - 2) / 6 || fl_buf_reserve(b, 6 * n + 2)) return;
+  char *o = b->p + b->len;
+  *o++ = '"';
   for (size_t i = 0; i < n;) {
-    if (json_plain(p[i])) {
-      size_t k = json_plain_run(p + i, n - i);
-      run += k;
-      i += k;
-      continue;
-    }
-    unsigned char c = p[i];
-    store_buf_put(b, (const char *)p + i - run, run);
-    run = 0;
-    uint32_t cp;
+    size_t k = json_plain_run(p + i, n - i);
+    memcpy(o, p + i, k);
+    o += k;
+    i += k;
+    if (i >= n) break;
+    uint32_t cp = 0;
     size_t len = utf8_seq(p + i, n - i, &cp);
-    if (c == '"' || c == '\\') {
-      store_buf_putc(b, '\\');
-      store_buf_putc(b, (char)c);
-    } else if (c == '\n') store_buf_put(b, "\\n", 2);
-    else if (c == '\t') store_buf_put(b, "\\t", 2);
-    else if (c == '\r') store_buf_put(b, "\\r", 2);
-    else if (!len) put_hex_escape(b, "\\u", 0xFFFD, 4);
-    else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) ||
-             cp == 0x2028 || cp == 0x2029 || is_bidi(cp))
-      put_hex_escape(b, "\\u", cp, 4);
-    else store_buf_put(b, (const char *)p + i, len);
+    o += json_escape_one(o, p + i, len, cp);
     i += len ? len : 1;
   }
-  store_buf_put(b, (const char *)p + n - run, run);
-  store_buf_putc(b, '"');
+  *o++ = '"';
+  b->len = (size_t)(o - b->p);
 }
 
 void store_buf_term(store_buf *b, const char *s, size_t n) {
@@ -208,11 +219,17 @@ size_t fl_store_escape_term(const char *s, size_t len, char *out, size_t cap) {
 }
 
 static void json_key(store_buf *b, const char *key, int *first) {
-  if (!*first) store_buf_putc(b, ',');
+  size_t n = strlen(key); /* a literal: the compiler folds it */
+  if (fl_buf_reserve(b, n + 4)) return;
+  char *o = b->p + b->len;
+  if (!*first) *o++ = ',';
   *first = 0;
-  store_buf_putc(b, '"');
-  store_buf_put(b, key, strlen(key));
-  store_buf_put(b, "\":", 2);
+  *o++ = '"';
+  memcpy(o, key, n);
+  o += n;
+  *o++ = '"';
+  *o++ = ':';
+  b->len = (size_t)(o - b->p);
 }
 
 static void json_num(store_buf *b, const char *key, uint64_t v, int *first) {
