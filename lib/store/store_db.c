@@ -173,10 +173,6 @@ void fl_store_close(fl_store *s) {
   fl_error ignored_err;
   store_pipe_stop(s, &ignored_err); /* the connection is ours alone again */
   if (s->in_tx) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-  if (s->indexes_deferred) { /* a failed bulk load: the indexes come back */
-    fl_error ignored;
-    store_ensure_indexes(s, &ignored);
-  }
   for (int i = 0; i < STMT_COUNT_; i++) sqlite3_finalize(s->stmt[i]);
   sqlite3_close(s->db);
   store_pipe_free(&s->pipe);

@@ -57,11 +57,8 @@ fl_status fl_store_source_finish(fl_store *s, const char *sha256_hex,
   int rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return store_db_error(s, err, FL_EIO, "completing the source");
-  /* complete implies indexed: a bulk load builds them in this transaction */
-  fl_status r = s->indexes_deferred ? store_ensure_indexes(s, err) : FL_OK;
-  if (r == FL_OK) r = store_exec(s, "COMMIT", err);
+  fl_status r = store_exec(s, "COMMIT", err);
   if (r != FL_OK) return r;
-  s->indexes_deferred = 0;
   s->saved = s->counts;
   s->in_tx = 0;
   s->in_batch = 0;

@@ -68,24 +68,6 @@ static fl_status step_done(fl_store *s, sqlite3_stmt *st, const char *what,
   return store_db_error(s, err, FL_EIO, what);
 }
 
-/* Bulk load: rows into an empty events table go in without the secondary
-** indexes, which fl_store_source_finish builds (one sort each) in the
-** transaction that marks the source complete; ~20 % of the insert cost. */
-static fl_status defer_indexes_if_empty(fl_store *s, fl_error *err) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM events LIMIT 1", -1, &st,
-                         NULL) != SQLITE_OK)
-    return store_db_error(s, err, FL_EIO, "reading events");
-  int rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc == SQLITE_ROW) return FL_OK;
-  if (rc != SQLITE_DONE) return store_db_error(s, err, FL_EIO, "reading events");
-  fl_status r = store_exec(s, "DROP INDEX IF EXISTS events_time;"
-                              "DROP INDEX IF EXISTS events_peer", err);
-  if (r == FL_OK) s->indexes_deferred = 1;
-  return r;
-}
-
 /* An unfinished source row for this input (resume), else a new one. */
 fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
                                 uint32_t batch_rows, fl_error *err) {
@@ -124,8 +106,10 @@ fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
     id = sqlite3_last_insert_rowid(s->db);
   }
   s->source_id = id;
-  fl_status r = s->indexes_deferred ? FL_OK : defer_indexes_if_empty(s, err);
-  if (r == FL_OK) r = prepare(s, STMT_INSERT, insert_sql(1), err);
+  /* The secondary indexes stay live: they are kept up on the writer thread,
+  ** in parallel with the reading, which beats building them after the load
+  ** (serial) now that the insert runs on its own thread. */
+  fl_status r = prepare(s, STMT_INSERT, insert_sql(1), err);
   if (r == FL_OK)
     r = prepare(s, STMT_INSERT_MANY, insert_sql(STORE_ROWS_PER_INSERT), err);
   if (r == FL_OK) r = prepare(s, STMT_SOURCE_PROGRESS, progress_sql, err);

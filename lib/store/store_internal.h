@@ -51,11 +51,11 @@ void store_render_event_json(store_buf *b, const fl_evtx_event *rec);
 
 /* ---- schema pieces used outside the migrations ---- */
 /* The secondary indexes of events, as migration 1 creates them ("CREATE
-** INDEX " + these). A bulk load into an empty events table drops them and
-** builds them in the transaction that completes the source. */
+** INDEX " + these). Earlier builds dropped them for a bulk load and
+** built them when the source completed; a load that died left them out. */
 #define STORE_EVENTS_TIME_INDEX "events_time ON events(time)"
 #define STORE_EVENTS_PEER_INDEX "events_peer ON events(remote_address, time)"
-/* Recreates them when missing (a bulk load that died); no-op otherwise. */
+/* Recreates them when missing (such a dead load); no-op otherwise. */
 fl_status store_ensure_indexes(fl_store *s, fl_error *err);
 
 /* ---- rows on their way to SQLite (store_pipe.c) ---- */
@@ -119,7 +119,6 @@ struct fl_store {
   int64_t source_id;
   uint32_t batch_rows, in_batch;
   int in_tx;
-  int indexes_deferred; /* this source dropped the secondary indexes */
   int reader_flags_known; /* fl_store_ingest_*: reader_flags is recorded */
   unsigned reader_flags;  /* FL_EVTX_STRICT | FL_EVTX_RECOVER of this read */
   fl_store_ingest_stats counts; /* this run */
