@@ -74,9 +74,20 @@ static void put_hex_escape(store_buf *b, const char *prefix, unsigned v,
   store_buf_put(b, tmp, (size_t)digits);
 }
 
-static int json_plain(unsigned char c) {
-  return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
-}
+/* 1 for printable ASCII other than " and \ (copied as they are). A table:
+** most strings are shorter than the 16-byte vector step, so the scalar
+** loop below runs for nearly every byte. */
+static const unsigned char json_plain_tab[256] = {
+#define P16(a) a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a
+    P16(0), P16(0),
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x20: '"' */
+    P16(1), P16(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,  /* 0x50: '\\' */
+    P16(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,  /* 0x70: DEL */
+    P16(0), P16(0), P16(0), P16(0), P16(0), P16(0), P16(0), P16(0),
+#undef P16
+};
 
 /* How many bytes from p on are printable ASCII other than " and \ (copied
 ** as they are); 16 at a time with SSE2. */
@@ -95,7 +106,7 @@ static size_t json_plain_run(const unsigned char *p, size_t n) {
     if (mask) return i + (size_t)__builtin_ctz((unsigned)mask);
   }
 #endif
-  while (i < n && json_plain(p[i])) i++;
+  while (i < n && json_plain_tab[p[i]]) i++;
   return i;
 }
 

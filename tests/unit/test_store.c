@@ -284,6 +284,38 @@ static void escaping_hostile_text(void) {
   CHECK_STR(out, "\"ab");
 }
 
+/* Every single byte, alone and inside text long enough for the vector
+** step, escapes as JSON's rules and ours say: printable ASCII as itself
+** (but " and \), controls and DEL as \u00XX or a short escape, every byte
+** >= 0x80 alone as \ufffd (never valid UTF-8 on its own). */
+static void json_escape_every_byte(void) {
+  char in[40], out[128], want[128];
+  for (int c = 0; c < 256; c++) {
+    const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
+                      : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+    char one[8];
+    if (esc) snprintf(one, sizeof one, "%s", esc);
+    else if (c >= 0x20 && c < 0x7F) snprintf(one, sizeof one, "%c", c);
+    else snprintf(one, sizeof one, "\\u%04x", c < 0x80 ? c : 0xFFFD);
+    memset(in, 'a', sizeof in);
+    in[20] = (char)c; /* after 20 plain bytes: past one 16-byte step */
+    snprintf(want, sizeof want, "\"%.20s%s%.19s\"", in, one, in);
+    fl_store_escape_json(in, sizeof in, out, sizeof out);
+    if (strcmp(out, want) != 0) {
+      CHECK_STR(out, want);
+      return;
+    }
+    char b = (char)c;
+    snprintf(want, sizeof want, "\"%s\"", one);
+    fl_store_escape_json(&b, 1, out, sizeof out);
+    if (strcmp(out, want) != 0) {
+      CHECK_STR(out, want);
+      return;
+    }
+  }
+  CHECK(1);
+}
+
 static void event_json_is_valid(void) {
   static const fl_evtx_pair d[] = {PAIR("", "\x1b\xff"), PAIR("N\"x", "v")};
   fl_evtx_event r = mm_failure(1, 1, d, 2);
@@ -330,6 +362,7 @@ int main(void) {
   RUN(idempotent_adds);
   RUN(sql_is_read_only);
   RUN(escaping_hostile_text);
+  RUN(json_escape_every_byte);
   RUN(event_json_is_valid);
   RUN(scope_from_catalog);
   TEST_EXIT();
