@@ -92,9 +92,38 @@ static int fl_evtx_fld_name_code(const fl_evtx_fs *f, const char *name,
   return NAME_OTHER;
 }
 
+/* The numeric System fields (EventID, Version, ..., ThreadID): kept as the
+** integer when the element holds exactly one unsigned value, instead of
+** being formatted to text here and parsed back in finish. */
+static int fl_evtx_fs_numeric(int id) {
+  return id >= FLD_EVENT_ID && id <= FLD_TID && id != FLD_TIME;
+}
+
+/* An unsigned value whose text form parses back to the same integer. */
+static int fl_evtx_fs_uint(const fl_evtx_val *v, uint64_t *out) {
+  switch (v->type) {
+    case FL_VT_UINT8: if (v->len != 1) return 0; *out = v->p[0]; return 1;
+    case FL_VT_UINT16: if (v->len != 2) return 0; *out = fl_le16(v->p); return 1;
+    case FL_VT_UINT32: case FL_VT_HEX_INT32:
+      if (v->len != 4) return 0;
+      *out = fl_le32(v->p);
+      return 1;
+    case FL_VT_UINT64: case FL_VT_HEX_INT64:
+      if (v->len != 8) return 0;
+      *out = fl_le64(v->p);
+      return 1;
+    default: return 0;
+  }
+}
+
 static void fl_evtx_fs_end_capture(fl_evtx_fs *f) {
   int id = f->capture;
   if (!id) return;
+  if (id < 32 && f->pend == 1 && !(f->seen & (1u << id))) {
+    f->direct |= 1u << id;
+    f->num[id] = f->pend_val;
+  }
+  f->pend = 0;
   uint32_t off = f->cap_off, len = (uint32_t)f->text.len - off;
   if (id == FLD_PAIR_NAME) {
     f->pair[0] = off;
@@ -115,6 +144,7 @@ static void fl_evtx_fs_start(fl_evtx_fs *f, int id) {
   f->capture = id;
   f->capture_depth = f->depth;
   f->cap_off = (uint32_t)f->text.len;
+  f->pend = 0;
 }
 
 static int fl_evtx_fs_at(const fl_evtx_fs *f, unsigned d, int code) {
@@ -200,6 +230,18 @@ static void fl_evtx_fs_value(fl_evtx_sink *s, const fl_evtx_val *v) {
     f->filetime = fl_le64(v->p);
     f->filetime_ok = 1;
   }
+  if (fl_evtx_fs_numeric(f->capture)) {
+    /* pend 1: one integer held back; a second piece of content turns the
+    ** capture into text again, the held value first */
+    if (f->pend == 0 && f->text.len == f->cap_off &&
+        fl_evtx_fs_uint(v, &f->pend_val)) {
+      f->pend = 1;
+      f->pend_first = *v;
+      return;
+    }
+    if (f->pend == 1) fl_evtx_value_format(&f->text, &f->pend_first, FL_ESC_NONE);
+    f->pend = 2;
+  }
   fl_evtx_value_format(&f->text, v, FL_ESC_NONE);
 }
 
@@ -242,11 +284,17 @@ void fl_evtx_fields_sink_begin(fl_evtx_fields_sink *s, fl_evtx_event *ev) {
   s->capture = 0;
   s->pair_open = 0;
   s->seen = 0;
+  s->direct = 0;
+  s->pend = 0;
   s->filetime_ok = 0;
 }
 
 static uint64_t fl_evtx_fs_num(const fl_evtx_fs *f, int id, int *ok) {
   *ok = 0;
+  if (f->direct & (1u << id)) {
+    *ok = 1;
+    return f->num[id];
+  }
   if (!(f->seen & (1u << id)) || !f->str_len[id]) return 0;
   char tmp[32];
   size_t n = f->str_len[id] < sizeof tmp - 1 ? f->str_len[id] : sizeof tmp - 1;

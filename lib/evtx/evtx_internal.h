@@ -334,6 +334,11 @@ typedef struct fl_evtx_fields_sink {
   int pair_open;
   uint32_t str_off[32], str_len[32];
   uint32_t seen;                 /* bit per field id captured */
+  uint32_t direct;               /* bit per numeric id kept as num[] */
+  uint64_t num[32];
+  int pend;                      /* 0, 1: pend_val held, 2: text */
+  uint64_t pend_val;
+  fl_evtx_val pend_first;
   uint64_t filetime;             /* TimeCreated as a typed value */
   int filetime_ok;
 } fl_evtx_fields_sink;
