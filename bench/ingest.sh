@@ -7,7 +7,9 @@
 #   dense   tests/unit/test_store_fixture write F N (80 % of records in
 #           scope; N = BENCH_DENSE, default 1000000, ~773 MB)
 #   sparse  faultline gen enterprise --size SIZE (~1 % in scope; default 2GiB)
-# plus the re-ingest of the sparse file (every event already stored).
+# plus the re-ingest of the file (every event already stored). ingest runs
+# with one reader thread (records stored in file order; SQLite on the
+# store's writer thread) and with --threads 2 (two reader threads).
 # Results belong in docs/performance.md under "Store".
 #
 # usage: bench/ingest.sh [SIZE] [FAULTLINE_BINARY]     (default 2GiB, release)
@@ -76,6 +78,8 @@ bench_input() {
   local sw=$wall
   wall=$iw cpu=$ic
   row "ingest (scan+type+SQLite)" "$inscope" "$records" "$bytes"
+  PRE=fresh_db timed "$BIN" ingest --threads 2 --db "$DB" "$in"
+  row "ingest --threads 2" "$inscope" "$records" "$bytes"
   PRE=: timed "$BIN" ingest -q --db "$DB" "$in"
   row "re-ingest (already complete)" "$inscope" "$records" "$bytes"
   printf 'ingest / scan wall time: %.2fx\n' "$(awk -v a="$iw" -v b="$sw" 'BEGIN { print a / b }')"
