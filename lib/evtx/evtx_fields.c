@@ -44,33 +44,33 @@ static const struct { const char *s; size_t n; } fl_evtx_fld_names[NAME_COUNT_] 
 };
 
 typedef struct fl_evtx_fld_rule {
-  int elem;                /* NAME_* of the Event/System child */
   const char *attr;        /* NULL: element text */
   size_t attr_len;
+  int elem;                /* NAME_* of the Event/System child */
   int id;
 } fl_evtx_fld_rule;
 
 #define ATTR(s) s, sizeof s - 1
 static const fl_evtx_fld_rule fl_evtx_fld_rules[] = {
-    {NAME_PROVIDER, ATTR("Name"), FLD_PROVIDER},
-    {NAME_PROVIDER, ATTR("Guid"), FLD_GUID},
-    {NAME_PROVIDER, ATTR("EventSourceName"), FLD_SOURCE},
-    {NAME_EVENTID, NULL, 0, FLD_EVENT_ID},
-    {NAME_EVENTID, ATTR("Qualifiers"), FLD_QUALIFIERS},
-    {NAME_VERSION, NULL, 0, FLD_VERSION},
-    {NAME_LEVEL, NULL, 0, FLD_LEVEL},
-    {NAME_TASK, NULL, 0, FLD_TASK},
-    {NAME_OPCODE, NULL, 0, FLD_OPCODE},
-    {NAME_KEYWORDS, NULL, 0, FLD_KEYWORDS},
-    {NAME_TIMECREATED, ATTR("SystemTime"), FLD_TIME},
-    {NAME_EVENTRECORDID, NULL, 0, FLD_RECORD_ID},
-    {NAME_CORRELATION, ATTR("ActivityID"), FLD_ACTIVITY},
-    {NAME_CORRELATION, ATTR("RelatedActivityID"), FLD_RELATED},
-    {NAME_EXECUTION, ATTR("ProcessID"), FLD_PID},
-    {NAME_EXECUTION, ATTR("ThreadID"), FLD_TID},
-    {NAME_CHANNEL, NULL, 0, FLD_CHANNEL},
-    {NAME_COMPUTER, NULL, 0, FLD_COMPUTER},
-    {NAME_SECURITY, ATTR("UserID"), FLD_USER},
+    {ATTR("Name"), NAME_PROVIDER, FLD_PROVIDER},
+    {ATTR("Guid"), NAME_PROVIDER, FLD_GUID},
+    {ATTR("EventSourceName"), NAME_PROVIDER, FLD_SOURCE},
+    {NULL, 0, NAME_EVENTID, FLD_EVENT_ID},
+    {ATTR("Qualifiers"), NAME_EVENTID, FLD_QUALIFIERS},
+    {NULL, 0, NAME_VERSION, FLD_VERSION},
+    {NULL, 0, NAME_LEVEL, FLD_LEVEL},
+    {NULL, 0, NAME_TASK, FLD_TASK},
+    {NULL, 0, NAME_OPCODE, FLD_OPCODE},
+    {NULL, 0, NAME_KEYWORDS, FLD_KEYWORDS},
+    {ATTR("SystemTime"), NAME_TIMECREATED, FLD_TIME},
+    {NULL, 0, NAME_EVENTRECORDID, FLD_RECORD_ID},
+    {ATTR("ActivityID"), NAME_CORRELATION, FLD_ACTIVITY},
+    {ATTR("RelatedActivityID"), NAME_CORRELATION, FLD_RELATED},
+    {ATTR("ProcessID"), NAME_EXECUTION, FLD_PID},
+    {ATTR("ThreadID"), NAME_EXECUTION, FLD_TID},
+    {NULL, 0, NAME_CHANNEL, FLD_CHANNEL},
+    {NULL, 0, NAME_COMPUTER, FLD_COMPUTER},
+    {ATTR("UserID"), NAME_SECURITY, FLD_USER},
 };
 #undef ATTR
 #undef NAME

@@ -301,8 +301,11 @@ fl_status fl_store_add(fl_store *s, const fl_evtx_event *rec, int *added,
   fl_typed_event t;
   *added = 0;
   if (fl_catalog_type_event(rec, &t) != 1) return FL_OK;
+  /* rows queued before this one are written first: counts are then ours */
+  fl_status st = store_pipe_stop(s, err);
+  if (st != FL_OK) return st;
   uint64_t before = s->counts.inserted;
-  fl_status st = fl_store_queue(s, rec, &t, err);
+  st = fl_store_queue(s, rec, &t, err);
   fl_error stop_err;
   fl_status stopped = store_pipe_stop(s, &stop_err); /* waits for the row */
   if (st == FL_OK && stopped != FL_OK) {

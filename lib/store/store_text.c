@@ -236,8 +236,7 @@ static void json_key(store_buf *b, const char *key, int *first) {
   if (!*first) *o++ = ',';
   *first = 0;
   *o++ = '"';
-  memcpy(o, key, n);
-  o += n;
+  for (size_t i = 0; i < n; i++) *o++ = key[i];
   *o++ = '"';
   *o++ = ':';
   b->len = (size_t)(o - b->p);
