@@ -147,6 +147,53 @@ static void fl_evtx_fs_start(fl_evtx_fs *f, int id) {
   f->pend = 0;
 }
 
+/* ---- effects: what the callbacks below do to the captured fields ----
+** While a template's plan is being recorded (f->rec set), each effect is
+** also appended as a step, so later records of that template replay only
+** the steps (evtx_replay.c) instead of every element and attribute. */
+static void fl_evtx_fs_record(fl_evtx_fs *f, int op, uint32_t a, uint32_t n,
+                              uint16_t slot) {
+  fl_evtx_fstep st = {(uint8_t)op, 0, f->rec_cond, slot, a, n};
+  fl_evtx_buf_put(f->rec, &st, sizeof st);
+}
+
+static void fl_evtx_fs_fx_end(fl_evtx_fs *f) {
+  if (f->rec && f->capture) fl_evtx_fs_record(f, FL_FS_END, 0, 0, 0);
+  fl_evtx_fs_end_capture(f);
+}
+
+static void fl_evtx_fs_fx_start(fl_evtx_fs *f, int id) {
+  if (f->rec) fl_evtx_fs_record(f, FL_FS_START, (uint32_t)id, 0, 0);
+  fl_evtx_fs_start(f, id);
+}
+
+static void fl_evtx_fs_pair_open(fl_evtx_fields_sink *f, const char *name, size_t n) {
+  f->pair_open = 1;
+  memset(f->pair, 0, sizeof f->pair);
+  if (!(n == 4 && memcmp(name, "Data", 4) == 0)) {
+    f->pair[0] = (uint32_t)f->text.len;
+    f->pair[1] = (uint32_t)n;
+    fl_evtx_buf_put(&f->text, name, n);
+  }
+}
+
+static void fl_evtx_fs_pair_close(fl_evtx_fields_sink *f) {
+  if (f->capture == FLD_PAIR_VALUE) fl_evtx_fs_end_capture(f);
+  fl_evtx_buf_put(&f->pairs, f->pair, sizeof f->pair);
+  f->pair_open = 0;
+}
+
+void fl_evtx_fs_apply(fl_evtx_fields_sink *f, const fl_evtx_fstep *st,
+                      const char *pool) {
+  switch (st->op) {
+    case FL_FS_END: fl_evtx_fs_end_capture(f); break;
+    case FL_FS_START: fl_evtx_fs_start(f, (int)st->a); break;
+    case FL_FS_PAIR_OPEN: fl_evtx_fs_pair_open(f, pool + st->a, st->n); break;
+    case FL_FS_PAIR_CLOSE: fl_evtx_fs_pair_close(f); break;
+    default: break; /* values: the caller has them */
+  }
+}
+
 static int fl_evtx_fs_at(const fl_evtx_fs *f, unsigned d, int code) {
   return f->depth >= d && d <= 5 && f->name[d - 1] == code;
 }
@@ -176,20 +223,17 @@ static unsigned fl_evtx_fs_pair_depth(const fl_evtx_fs *f) {
 
 static void fl_evtx_fs_open(fl_evtx_sink *s, const char *name, size_t n) {
   fl_evtx_fs *f = (fl_evtx_fs *)s;
-  if (f->capture && f->capture != FLD_PAIR_VALUE) fl_evtx_fs_end_capture(f);
+  if (f->capture && f->capture != FLD_PAIR_VALUE) fl_evtx_fs_fx_end(f);
   f->depth++;
   /* below depth 3 only the Event/System/EventData/UserData names matter */
   if (f->depth <= 3) f->name[f->depth - 1] = fl_evtx_fld_name_code(f, name, n);
   else if (f->depth <= 5) f->name[f->depth - 1] = NAME_OTHER;
   unsigned pd = fl_evtx_fs_pair_depth(f);
   if (pd && f->depth == pd && !f->pair_open) {
-    f->pair_open = 1;
-    memset(f->pair, 0, sizeof f->pair);
-    if (!(n == 4 && memcmp(name, "Data", 4) == 0)) {
-      f->pair[0] = (uint32_t)f->text.len;
-      f->pair[1] = (uint32_t)n;
-      fl_evtx_buf_put(&f->text, name, n);
-    }
+    if (f->rec)
+      fl_evtx_fs_record(f, FL_FS_PAIR_OPEN, (uint32_t)(name - f->rec_pool),
+                        (uint32_t)n, 0);
+    fl_evtx_fs_pair_open(f, name, n);
   }
 }
 
@@ -199,32 +243,30 @@ static void fl_evtx_fs_attr(fl_evtx_sink *s, const char *name, size_t n) {
   if (!id && f->pair_open && f->depth == 3 && n == 4 &&
       memcmp(name, "Name", 4) == 0)
     id = FLD_PAIR_NAME;
-  if (id) fl_evtx_fs_start(f, id);
-  else fl_evtx_fs_end_capture(f);
+  if (id) fl_evtx_fs_fx_start(f, id);
+  else fl_evtx_fs_fx_end(f);
 }
 
 static void fl_evtx_fs_attrs_end(fl_evtx_sink *s) {
   fl_evtx_fs *f = (fl_evtx_fs *)s;
-  fl_evtx_fs_end_capture(f);
+  fl_evtx_fs_fx_end(f);
   int id = fl_evtx_fs_rule(f, NULL, 0);
   if (!id && f->pair_open && f->depth == fl_evtx_fs_pair_depth(f))
     id = FLD_PAIR_VALUE;
-  if (id) fl_evtx_fs_start(f, id);
+  if (id) fl_evtx_fs_fx_start(f, id);
 }
 
 static void fl_evtx_fs_close(fl_evtx_sink *s) {
   fl_evtx_fs *f = (fl_evtx_fs *)s;
-  if (f->capture && f->capture_depth == f->depth) fl_evtx_fs_end_capture(f);
+  if (f->capture && f->capture_depth == f->depth) fl_evtx_fs_fx_end(f);
   if (f->pair_open && f->depth == fl_evtx_fs_pair_depth(f)) {
-    if (f->capture == FLD_PAIR_VALUE) fl_evtx_fs_end_capture(f);
-    fl_evtx_buf_put(&f->pairs, f->pair, sizeof f->pair);
-    f->pair_open = 0;
+    if (f->rec) fl_evtx_fs_record(f, FL_FS_PAIR_CLOSE, 0, 0, 0);
+    fl_evtx_fs_pair_close(f);
   }
   if (f->depth) f->depth--;
 }
 
-static void fl_evtx_fs_value(fl_evtx_sink *s, const fl_evtx_val *v) {
-  fl_evtx_fs *f = (fl_evtx_fs *)s;
+void fl_evtx_fs_put_value(fl_evtx_fields_sink *f, const fl_evtx_val *v) {
   if (!f->capture) return;
   if (f->capture == FLD_TIME && v->type == FL_VT_FILETIME && v->len >= 8) {
     f->filetime = fl_le64(v->p);
@@ -245,13 +287,37 @@ static void fl_evtx_fs_value(fl_evtx_sink *s, const fl_evtx_val *v) {
   fl_evtx_value_format(&f->text, v, FL_ESC_NONE);
 }
 
+static void fl_evtx_fs_value(fl_evtx_sink *s, const fl_evtx_val *v) {
+  fl_evtx_fs *f = (fl_evtx_fs *)s;
+  if (!f->rec) {
+    fl_evtx_fs_put_value(f, v);
+  } else if (f->capture) { /* a slot marker, or literal text of the template */
+    if (v->type == FL_VT_SLOT_MARK)
+      fl_evtx_fs_record(f, FL_FS_VALUE_SLOT, 0, 0, (uint16_t)v->len);
+    else if (v->type == FL_VT_UTF8 && (const char *)v->p >= f->rec_pool &&
+             (const char *)v->p + v->len <= f->rec_pool + f->rec_pool_len)
+      fl_evtx_fs_record(f, FL_FS_VALUE_LIT,
+                        (uint32_t)((const char *)v->p - f->rec_pool), v->len, 0);
+    else
+      f->rec_failed = 1; /* content the plan cannot name: no plan */
+  }
+}
+
 static void fl_evtx_fs_charref(fl_evtx_sink *s, uint16_t ch) {
+  if (((fl_evtx_fs *)s)->rec) {
+    ((fl_evtx_fs *)s)->rec_failed = 1;
+    return;
+  }
   uint8_t u[2] = {(uint8_t)ch, (uint8_t)(ch >> 8)};
   fl_evtx_val v = {FL_VT_STRING, 2, u};
   fl_evtx_fs_value(s, &v);
 }
 
 static void fl_evtx_fs_entref(fl_evtx_sink *s, const char *name, size_t n) {
+  if (((fl_evtx_fs *)s)->rec) {
+    ((fl_evtx_fs *)s)->rec_failed = 1;
+    return;
+  }
   static const char *const ent[5][2] = {
       {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}};
   for (int i = 0; i < 5; i++)
@@ -266,7 +332,7 @@ static void fl_evtx_fs_pi(fl_evtx_sink *s, const char *t, size_t tn,
   (void)s; (void)t; (void)tn; (void)data;
 }
 
-static const fl_evtx_sink_ops fl_evtx_fs_ops = {
+const fl_evtx_sink_ops fl_evtx_fs_ops = {
     fl_evtx_fs_open,  fl_evtx_fs_attr,    fl_evtx_fs_attrs_end,
     fl_evtx_fs_close, fl_evtx_fs_value,   fl_evtx_fs_value,
     fl_evtx_fs_charref, fl_evtx_fs_entref, fl_evtx_fs_pi,

@@ -147,6 +147,21 @@ typedef struct fl_evtx_xlit {
       tail_pending;
 } fl_evtx_xlit;
 
+/* One step of a template's fields plan: what the field extractor does,
+** with the structure (paths, element names) already resolved. */
+enum {
+  FL_FS_END = 1, FL_FS_START, FL_FS_PAIR_OPEN, FL_FS_PAIR_CLOSE,
+  FL_FS_VALUE_SLOT, FL_FS_VALUE_LIT
+};
+#define FL_FS_NO_COND 0xFFFF
+#define FL_VT_SLOT_MARK 0xfd /* planning only: a value naming slot len */
+typedef struct fl_evtx_fstep {
+  uint8_t op, pad;
+  uint16_t cond;  /* skipped when this slot is Null/empty (optional attr) */
+  uint16_t slot;  /* FL_FS_VALUE_SLOT */
+  uint32_t a, n;  /* START: a = field id; PAIR_OPEN / VALUE_LIT: pool text */
+} fl_evtx_fstep;
+
 typedef struct fl_evtx_tmpl {
   struct fl_evtx_tmpl *next_owned;
   uint8_t guid[16];
@@ -157,6 +172,11 @@ typedef struct fl_evtx_tmpl {
   uint32_t n_ext;      /* names outside the definition, checked per chunk */
   int root_is_event;   /* field sources below are meaningful */
   fl_evtx_field_src event_id, provider, channel;
+  /* the field extractor's plan (evtx_replay.c), made at first use:
+  ** state 0 not yet, 1 made, -1 this template is replayed op by op */
+  int fplan_state;
+  uint32_t fplan_count;
+  fl_evtx_fstep *fplan;
   uint32_t nops, pool_len, nlits;
   fl_evtx_op *ops;
   fl_evtx_xlit *lits;
@@ -341,11 +361,22 @@ typedef struct fl_evtx_fields_sink {
   fl_evtx_val pend_first;
   uint64_t filetime;             /* TimeCreated as a typed value */
   int filetime_ok;
+  /* recording a template's plan (evtx_replay.c): steps go to rec */
+  fl_evtx_buf *rec;
+  const char *rec_pool;          /* the template's pool: literals, names */
+  uint32_t rec_pool_len;
+  uint16_t rec_cond;             /* slot the steps depend on, or NONE */
+  int rec_failed;                /* the template cannot be planned */
 } fl_evtx_fields_sink;
+extern const fl_evtx_sink_ops fl_evtx_fs_ops;
 void fl_evtx_fields_sink_init(fl_evtx_fields_sink *s);
 void fl_evtx_fields_sink_begin(fl_evtx_fields_sink *s, fl_evtx_event *ev);
 /* Turns captured offsets into pointers once parsing is done. */
 void fl_evtx_fields_sink_finish(fl_evtx_fields_sink *s);
+/* A plan step (not a value) applied to the sink; pool = the template's. */
+void fl_evtx_fs_apply(fl_evtx_fields_sink *f, const fl_evtx_fstep *st,
+                      const char *pool);
+void fl_evtx_fs_put_value(fl_evtx_fields_sink *f, const fl_evtx_val *v);
 void fl_evtx_fields_sink_free(fl_evtx_fields_sink *s);
 
 /* ---- diagnostics ---- */

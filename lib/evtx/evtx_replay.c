@@ -202,6 +202,128 @@ static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
   return 0;
 }
 
+/* ---- the field extractor's plan of a template ----
+** The field extractor only needs what its captures receive, and for a
+** given template that is fixed: which slot or literal goes to which System
+** field or EventData pair. The plan is recorded once per template by
+** walking its ops through a recording extractor (with slot markers for
+** values), then each record replays only the plan's steps. It does not
+** hold, and the record is replayed op by op, when a value is nested BinXML
+** or a non-empty array (both change the structure), or when the template
+** has character/entity references. Optional attributes are conditional
+** steps, dropped exactly when play_range drops the attribute. */
+static void fl_evtx_plan_walk(const fl_evtx_tmpl *t, fl_evtx_fields_sink *f) {
+  fl_evtx_sink *s = &f->base;
+  const fl_evtx_op *ops = t->ops;
+  uint32_t cond_end = 0;
+  for (uint32_t i = 0; i < t->nops && !f->rec_failed; i++) {
+    const fl_evtx_op *op = &ops[i];
+    switch (op->code) {
+      case FL_OP_OPEN: s->ops->open(s, t->pool + op->a, op->n); break;
+      case FL_OP_ATTR:
+        if ((op->flags & FL_OPF_SOLE_SUB) && op->jump > i && i + 1 < t->nops &&
+            (ops[i + 1].flags & FL_OPF_OPTIONAL)) {
+          f->rec_cond = ops[i + 1].sub; /* the attribute and its value */
+          cond_end = op->jump;
+        }
+        s->ops->attr(s, t->pool + op->a, op->n);
+        break;
+      case FL_OP_ATTRS_END: s->ops->attrs_end(s); break;
+      case FL_OP_CLOSE: s->ops->close(s); break;
+      case FL_OP_TEXT: case FL_OP_CDATA: {
+        fl_evtx_val v = {FL_VT_UTF8, op->n, (const uint8_t *)t->pool + op->a};
+        s->ops->value(s, &v);
+        break;
+      }
+      case FL_OP_SUB: {
+        fl_evtx_val v = {FL_VT_SLOT_MARK, op->sub, NULL};
+        s->ops->value(s, &v);
+        break;
+      }
+      case FL_OP_PI: /* the extractor ignores it and the text it takes */
+        if (i + 1 < t->nops && ops[i + 1].code == FL_OP_TEXT) i++;
+        break;
+      default: f->rec_failed = 1; break; /* char/entity references */
+    }
+    if (cond_end && i + 1 >= cond_end) {
+      f->rec_cond = FL_FS_NO_COND;
+      cond_end = 0;
+    }
+  }
+}
+
+static void fl_evtx_plan_make(fl_evtx_tmpl *t) {
+  fl_evtx_fields_sink f;
+  fl_evtx_event scratch;
+  fl_evtx_buf steps = {0};
+  memset(&scratch, 0, sizeof scratch);
+  fl_evtx_fields_sink_init(&f);
+  fl_evtx_fields_sink_begin(&f, &scratch);
+  f.rec = &steps;
+  f.rec_pool = t->pool;
+  f.rec_pool_len = t->pool_len;
+  f.rec_cond = FL_FS_NO_COND;
+  fl_evtx_plan_walk(t, &f);
+  t->fplan_state = -1;
+  if (!f.rec_failed && !steps.failed && f.depth == 0 && !f.pair_open) {
+    t->fplan_count = (uint32_t)(steps.len / sizeof(fl_evtx_fstep));
+    t->fplan = malloc(steps.len ? steps.len : 1);
+    if (t->fplan) {
+      if (steps.len) memcpy(t->fplan, steps.p, steps.len);
+      t->fplan_state = 1;
+    }
+  }
+  fl_evtx_fields_sink_free(&f);
+  fl_buf_free(&steps);
+}
+
+/* The plan holds for this record: no nested BinXML, no array value. */
+static int fl_evtx_plan_fits(const fl_evtx_instance *inst) {
+  for (uint32_t i = 0; i < inst->nvalues; i++) {
+    uint8_t type = inst->desc[4 * i + 2];
+    if (type == FL_VT_BINXML ||
+        ((type & FL_VT_ARRAY_FLAG) && fl_le16(inst->desc + 4 * i)))
+      return 0;
+  }
+  return 1;
+}
+
+static int fl_evtx_plan_run(const fl_evtx_play *pl, fl_evtx_fields_sink *f) {
+  const fl_evtx_tmpl *t = pl->t;
+  for (uint32_t k = 0; k < t->fplan_count; k++) {
+    const fl_evtx_fstep *st = &t->fplan[k];
+    fl_evtx_val v;
+    if (st->cond != FL_FS_NO_COND) {
+      fl_evtx_play_value(pl, st->cond, &v);
+      if (v.type == FL_VT_NULL || v.len == 0) continue;
+    }
+    if (st->op == FL_FS_VALUE_SLOT) {
+      fl_evtx_play_value(pl, st->slot, &v);
+      if (v.type == FL_VT_NULL || v.len == 0) continue;
+      if (fl_evtx_ctx_over_limit(pl->c, (uint32_t)pl->c->record_off)) return -1;
+      fl_evtx_fs_put_value(f, &v);
+    } else if (st->op == FL_FS_VALUE_LIT) {
+      v.type = FL_VT_UTF8;
+      v.len = st->n;
+      v.p = (const uint8_t *)t->pool + st->a;
+      fl_evtx_fs_put_value(f, &v);
+    } else {
+      fl_evtx_fs_apply(f, st, t->pool);
+    }
+  }
+  return pl->c->failed ? -1 : 0;
+}
+
+/* The fields extractor at the top of a record, with a plan that fits. */
+static fl_evtx_fields_sink *fl_evtx_plan_sink(fl_evtx_sink *sink,
+                                              const fl_evtx_instance *inst) {
+  if (sink->ops != &fl_evtx_fs_ops) return NULL;
+  fl_evtx_fields_sink *f = (fl_evtx_fields_sink *)sink;
+  if (f->depth != 0 || f->rec) return NULL;
+  if (inst->tmpl->fplan_state == 0) fl_evtx_plan_make(inst->tmpl);
+  return inst->tmpl->fplan_state == 1 && fl_evtx_plan_fits(inst) ? f : NULL;
+}
+
 int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
                             fl_evtx_sink *sink) {
   size_t vbase = c->vstack.len;
@@ -219,7 +341,9 @@ int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
   fl_evtx_xml_sink *xml =
       sink->ops == &fl_evtx_xml_ops ? (fl_evtx_xml_sink *)sink : NULL;
   fl_evtx_play pl = {c, inst, vbase, inst->tmpl, sink, xml};
-  int r = fl_evtx_play_range(&pl, 0, inst->tmpl->nops, NULL);
+  fl_evtx_fields_sink *planned = xml ? NULL : fl_evtx_plan_sink(sink, inst);
+  int r = planned ? fl_evtx_plan_run(&pl, planned)
+                  : fl_evtx_play_range(&pl, 0, inst->tmpl->nops, NULL);
   c->vstack.len = vbase;
   return r;
 }

@@ -346,6 +346,7 @@ fl_evtx_tmpl *fl_evtx_template_get(fl_evtx_ctx *c, uint32_t def_off) {
 void fl_evtx_template_free_all(fl_evtx_ctx *c) {
   while (c->owned) {
     fl_evtx_tmpl *n = c->owned->next_owned;
+    free(c->owned->fplan);
     free(c->owned);
     c->owned = n;
   }
