@@ -12,6 +12,7 @@
 #define FL_EVTX_INTERNAL_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -177,6 +178,10 @@ typedef struct fl_evtx_tmpl {
   int fplan_state;
   uint32_t fplan_count;
   fl_evtx_fstep *fplan;
+  /* the extractor's path where the plan was made: it holds only there
+  ** (a nested EventData template starts at depth 2 below Event/EventData) */
+  unsigned fplan_depth;
+  int fplan_name[3];
   uint32_t nops, pool_len, nlits;
   fl_evtx_op *ops;
   fl_evtx_xlit *lits;
@@ -369,6 +374,12 @@ typedef struct fl_evtx_fields_sink {
   int rec_failed;                /* the template cannot be planned */
 } fl_evtx_fields_sink;
 extern const fl_evtx_sink_ops fl_evtx_fs_ops;
+/* 1 (the default): records replay their template's field plan when it
+** fits. Tests set 0 to compare against the op-by-op replay, or 2 to also
+** count the planned records in fl_evtx_fields_plan_records; nothing else
+** may change it, and never while a read runs. */
+extern int fl_evtx_fields_plan_enabled;
+extern atomic_ulong fl_evtx_fields_plan_records;
 void fl_evtx_fields_sink_init(fl_evtx_fields_sink *s);
 void fl_evtx_fields_sink_begin(fl_evtx_fields_sink *s, fl_evtx_event *ev);
 /* Turns captured offsets into pointers once parsing is done. */

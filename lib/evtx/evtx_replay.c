@@ -7,6 +7,7 @@
 ** Must never: index the value table without checking the slot exists, or
 ** follow a nested value outside the chunk (the BinXML walker checks it).
 */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "evtx/evtx_internal.h"
@@ -204,13 +205,17 @@ static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
 
 /* ---- the field extractor's plan of a template ----
 ** The field extractor only needs what its captures receive, and for a
-** given template that is fixed: which slot or literal goes to which System
-** field or EventData pair. The plan is recorded once per template by
-** walking its ops through a recording extractor (with slot markers for
-** values), then each record replays only the plan's steps. It does not
-** hold, and the record is replayed op by op, when a value is nested BinXML
-** or a non-empty array (both change the structure), or when the template
-** has character/entity references. Optional attributes are conditional
+** given template at a given place (the extractor's path when the template
+** starts) that is fixed: which slot or literal goes to which System field
+** or EventData pair. The plan is recorded once per template by walking its
+** ops through a recording extractor (with slot markers for values), then
+** each record replays only the plan's steps. It does not hold, and the
+** template is replayed op by op, when one of its values is nested BinXML
+** or a non-empty array (both change the structure), when it starts at
+** another path than the one it was planned at, or when the template has
+** character/entity references. Windows logs nest EventData as a BinXML
+** value: the outer template is then replayed op by op and the nested
+** EventData template runs its plan. Optional attributes are conditional
 ** steps, dropped exactly when play_range drops the attribute. */
 static void fl_evtx_plan_walk(const fl_evtx_tmpl *t, fl_evtx_fields_sink *f) {
   fl_evtx_sink *s = &f->base;
@@ -252,7 +257,16 @@ static void fl_evtx_plan_walk(const fl_evtx_tmpl *t, fl_evtx_fields_sink *f) {
   }
 }
 
-static void fl_evtx_plan_make(fl_evtx_tmpl *t) {
+/* The extractor's path matters up to depth 3 (fl_evtx_fields_sink.name). */
+static int fl_evtx_plan_same_path(const fl_evtx_tmpl *t,
+                                  const fl_evtx_fields_sink *f) {
+  if (f->depth != t->fplan_depth) return 0;
+  for (unsigned d = 0; d < 3 && d < f->depth; d++)
+    if (f->name[d] != t->fplan_name[d]) return 0;
+  return 1;
+}
+
+static void fl_evtx_plan_make(fl_evtx_tmpl *t, const fl_evtx_fields_sink *at) {
   fl_evtx_fields_sink f;
   fl_evtx_event scratch;
   fl_evtx_buf steps = {0};
@@ -263,9 +277,13 @@ static void fl_evtx_plan_make(fl_evtx_tmpl *t) {
   f.rec_pool = t->pool;
   f.rec_pool_len = t->pool_len;
   f.rec_cond = FL_FS_NO_COND;
+  f.depth = at->depth;
+  memcpy(f.name, at->name, sizeof f.name);
+  t->fplan_depth = at->depth;
+  for (unsigned d = 0; d < 3; d++) t->fplan_name[d] = d < at->depth ? at->name[d] : 0;
   fl_evtx_plan_walk(t, &f);
   t->fplan_state = -1;
-  if (!f.rec_failed && !steps.failed && f.depth == 0 && !f.pair_open) {
+  if (!f.rec_failed && !steps.failed && f.depth == at->depth && !f.pair_open) {
     t->fplan_count = (uint32_t)(steps.len / sizeof(fl_evtx_fstep));
     t->fplan = malloc(steps.len ? steps.len : 1);
     if (t->fplan) {
@@ -314,14 +332,25 @@ static int fl_evtx_plan_run(const fl_evtx_play *pl, fl_evtx_fields_sink *f) {
   return pl->c->failed ? -1 : 0;
 }
 
-/* The fields extractor at the top of a record, with a plan that fits. */
+int fl_evtx_fields_plan_enabled = 1;
+atomic_ulong fl_evtx_fields_plan_records;
+
+/* The fields extractor, when this template's plan holds here. */
 static fl_evtx_fields_sink *fl_evtx_plan_sink(fl_evtx_sink *sink,
                                               const fl_evtx_instance *inst) {
-  if (sink->ops != &fl_evtx_fs_ops) return NULL;
+  if (sink->ops != &fl_evtx_fs_ops || !fl_evtx_fields_plan_enabled) return NULL;
   fl_evtx_fields_sink *f = (fl_evtx_fields_sink *)sink;
-  if (f->depth != 0 || f->rec) return NULL;
-  if (inst->tmpl->fplan_state == 0) fl_evtx_plan_make(inst->tmpl);
-  return inst->tmpl->fplan_state == 1 && fl_evtx_plan_fits(inst) ? f : NULL;
+  /* a template starts a plan only where no capture or pair is open: the
+  ** plan's steps begin from that state */
+  if (f->rec || f->capture || f->pair_open || f->depth > 5) return NULL;
+  if (inst->tmpl->fplan_state == 0) fl_evtx_plan_make(inst->tmpl, f);
+  if (inst->tmpl->fplan_state != 1 || !fl_evtx_plan_same_path(inst->tmpl, f) ||
+      !fl_evtx_plan_fits(inst))
+    return NULL;
+  if (fl_evtx_fields_plan_enabled == 2) /* tests count the planned records */
+    atomic_fetch_add_explicit(&fl_evtx_fields_plan_records, 1,
+                              memory_order_relaxed);
+  return f;
 }
 
 int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
