@@ -399,10 +399,11 @@ int fl_catalog_type_event(const fl_evtx_event *rec, fl_typed_event *out) {
   int security = out->source == FL_SOURCE_SECURITY;
   const fl_typed_fields *f = security ? security_fields(rec)
                                       : fl_typed_source_fields(out->source);
-  for (size_t i = 0; i < rec->data_count; i++) {
-    fl_field_role role = role_of(f, rec->data[i].name, i, security);
-    apply_role(out, role, rec->data[i].value);
-  }
+  /* Locals: stores through out could alias rec as far as C knows. */
+  const fl_evtx_pair *data = rec->data;
+  size_t count = f ? rec->data_count : 0;
+  for (size_t i = 0; i < count; i++)
+    apply_role(out, role_of(f, data[i].name, i, security), data[i].value);
   /* A benign WFP failure is expected: it never counts as a failure. */
   if (out->benign) out->is_failure = 0;
   return 1;
