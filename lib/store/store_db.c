@@ -75,11 +75,14 @@ static void fn_code(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
 }
 
-int store_register_functions(sqlite3 *db) {
+int store_register_functions(fl_store *s) {
+  sqlite3 *db = s->db;
   int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
   if (sqlite3_create_function(db, "fl_time", 1, f, NULL, fn_time, NULL, NULL) ||
       sqlite3_create_function(db, "fl_enum", 2, f, NULL, fn_enum, NULL, NULL) ||
-      sqlite3_create_function(db, "fl_code", 1, f, NULL, fn_code, NULL, NULL))
+      sqlite3_create_function(db, "fl_code", 1, f, NULL, fn_code, NULL, NULL) ||
+      sqlite3_create_function(db, "fl_event_json", 9, f, s,
+                              store_fn_event_json, NULL, NULL))
     return -1;
   return 0;
 }
@@ -131,7 +134,7 @@ static fl_status open_db(fl_store *s, const char *path, fl_error *err) {
   sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
   sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
   sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-  if (store_register_functions(s->db))
+  if (store_register_functions(s))
     return store_db_error(s, err, FL_EIO, "registering functions");
   if (s->readonly) {
     sqlite3_limit(s->db, SQLITE_LIMIT_ATTACHED, 0);
@@ -176,6 +179,9 @@ void fl_store_close(fl_store *s) {
   for (int i = 0; i < STMT_COUNT_; i++) sqlite3_finalize(s->stmt[i]);
   sqlite3_close(s->db);
   store_pipe_free(&s->pipe);
+  store_layouts_free(s->layouts);
+  free(s->layout_ids);
+  fl_buf_free(&s->scratch);
   pthread_mutex_destroy(&s->lock);
   free(s);
 }

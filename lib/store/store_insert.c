@@ -22,8 +22,8 @@
   " local_principal, remote_principal, error_code, error_text, error_raw," \
   " failure_flags, benign, multiple, filter_id, sa_id, spi, protocol," \
   " initiator_cookie, responder_cookie, cert_hash, policy, dos_started," \
-  " iscsi_target, iscsi_failure_type, data"
-enum { ROW_PARAMS = 45 };
+  " iscsi_target, iscsi_failure_type, data, layout_id"
+enum { ROW_PARAMS = 46 };
 #define INSERT_HEAD "INSERT OR IGNORE INTO events (" EVENTS_COLUMNS ") VALUES "
 
 /* The INSERT of n rows: n tuples of ROW_PARAMS parameters. Several rows per
@@ -113,6 +113,13 @@ fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
   if (r == FL_OK)
     r = prepare(s, STMT_INSERT_MANY, insert_sql(STORE_ROWS_PER_INSERT), err);
   if (r == FL_OK) r = prepare(s, STMT_SOURCE_PROGRESS, progress_sql, err);
+  if (r == FL_OK)
+    r = prepare(s, STMT_LAYOUT_ADD,
+                "INSERT OR IGNORE INTO layouts (names) VALUES (?1)", err);
+  if (r == FL_OK)
+    r = prepare(s, STMT_LAYOUT_ID, "SELECT id FROM layouts WHERE names = ?1", err);
+  if (r == FL_OK && !s->layouts) s->layouts = store_layouts_new();
+  store_layouts_reset(s->layouts); /* ids are per source */
   return r;
 }
 
@@ -154,24 +161,21 @@ static void bind_opt(sqlite3_stmt *st, int i, int has, uint64_t v) {
   else sqlite3_bind_int64(st, i, (sqlite3_int64)v); /* bit pattern */
 }
 
-static sqlite3_int64 clamp_i64(uint64_t v) {
-  return v > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)v;
-}
 
 static void bind_system(fl_store *s, sqlite3_stmt *st, int b,
                         const store_row *row, const char *text) {
   static const fl_evtx_str empty = {"", 0};
   const fl_typed_event *t = &row->t;
-  sqlite3_int64 ft = clamp_i64(t->time);
+  sqlite3_int64 ft = store_clamp_i64(t->time);
   sqlite3_bind_int64(st, b + 1, s->source_id);
   if (row->keyless) {
     sqlite3_bind_null(st, 2);
     sqlite3_bind_blob(st, b + 4, row->hash, 32, SQLITE_STATIC);
   } else {
-    sqlite3_bind_int64(st, b + 2, clamp_i64(t->record_id));
+    sqlite3_bind_int64(st, b + 2, store_clamp_i64(t->record_id));
     sqlite3_bind_null(st, 4);
   }
-  sqlite3_bind_int64(st, b + 3, clamp_i64(row->file_offset));
+  sqlite3_bind_int64(st, b + 3, store_clamp_i64(row->file_offset));
   sqlite3_bind_int64(st, b + 5, ft);
   sqlite3_bind_int64(st, b + 6, (ft - INT64_C(116444736000000000)) / 10000);
   bind_str(st, b + 7, t->host.ptr ? t->host : empty);
@@ -184,6 +188,8 @@ static void bind_system(fl_store *s, sqlite3_stmt *st, int b,
   sqlite3_bind_int(st, b + 14, t->is_failure);
   sqlite3_bind_text(st, b + 45, text + row->json_off, (int)row->json_len,
                     SQLITE_STATIC);
+  if (row->layout < 0) sqlite3_bind_null(st, b + 46);
+  else sqlite3_bind_int64(st, b + 46, s->layout_ids[row->layout]);
 }
 
 static void bind_typed(sqlite3_stmt *st, int b, const fl_typed_event *t) {
@@ -221,27 +227,77 @@ static void bind_typed(sqlite3_stmt *st, int b, const fl_typed_event *t) {
   bind_enum(st, b + 44, t->iscsi_failure_type);
 }
 
-void store_row_fill(store_row *row, const fl_evtx_event *r,
+void store_row_fill(fl_store *s, store_row *row, const fl_evtx_event *r,
                     const fl_typed_event *t, store_buf *text) {
   row->t = *t;
   row->file_offset = r->file_offset;
   row->has_version = (r->present & FL_EVTX_HAS_VERSION) != 0;
   row->version = r->version;
   row->keyless = !(r->present & FL_EVTX_HAS_EVENT_RECORD_ID);
+  int is_new = 0;
+  row->layout = store_layout_of(s->layouts, r, &is_new);
+  row->names_off = text->len;
+  if (is_new) store_render_layout_names(text, r);
+  row->names_len = text->len - row->names_off;
   row->json_off = text->len;
-  store_render_event_json(text, r);
+  if (row->layout >= 0) store_render_row_data(text, r, t);
+  else store_render_event_json(text, r);
   row->json_len = text->len - row->json_off;
-  if (row->keyless && !text->failed) {
-    fl_store_sha256 h;
-    fl_store_sha256_init(&h);
-    fl_store_sha256_update(&h, text->p + row->json_off, row->json_len);
-    fl_store_sha256_final(&h, row->hash);
+  if (row->keyless) { /* keyed by the whole record, as every version did */
+    const store_buf *full = text;
+    size_t off = row->json_off;
+    if (row->layout >= 0) {
+      s->scratch.len = 0;
+      store_render_event_json(&s->scratch, r);
+      full = &s->scratch;
+      off = 0;
+    }
+    if (!full->failed) {
+      fl_store_sha256 h;
+      fl_store_sha256_init(&h);
+      fl_store_sha256_update(&h, full->p + off, full->len - off);
+      fl_store_sha256_final(&h, row->hash);
+    }
   }
+}
+
+/* Writer: the database id of each layout first used in these rows. */
+static fl_status resolve_layouts(fl_store *s, const store_row *rows, int n,
+                                 const char *text, fl_error *err) {
+  for (int k = 0; k < n; k++) {
+    const store_row *row = &rows[k];
+    if (row->layout < 0 || !row->names_len) continue;
+    if ((size_t)row->layout >= s->layout_ids_cap) {
+      size_t cap = s->layout_ids_cap ? s->layout_ids_cap * 2 : 64;
+      while (cap <= (size_t)row->layout) cap *= 2;
+      int64_t *ids = realloc(s->layout_ids, cap * sizeof *ids);
+      if (!ids) return fl_error_at(err, FL_ENOMEM, s->path, 0, "out of memory");
+      s->layout_ids = ids;
+      s->layout_ids_cap = cap;
+    }
+    if (row->names_len > INT_MAX)
+      return fl_error_at(err, FL_ELIMIT, s->path, row->file_offset,
+                         "record too large to store");
+    const char *names = text + row->names_off;
+    sqlite3_stmt *add = s->stmt[STMT_LAYOUT_ADD], *get = s->stmt[STMT_LAYOUT_ID];
+    sqlite3_bind_text(add, 1, names, (int)row->names_len, SQLITE_STATIC);
+    fl_status st = step_done(s, add, "adding a layout", err);
+    if (st != FL_OK) return st;
+    sqlite3_bind_text(get, 1, names, (int)row->names_len, SQLITE_STATIC);
+    int rc = sqlite3_step(get);
+    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(get, 0) : 0;
+    sqlite3_reset(get);
+    if (!id) return store_db_error(s, err, FL_EIO, "reading a layout");
+    s->layout_ids[row->layout] = id;
+  }
+  return FL_OK;
 }
 
 /* Binds n rows (1 or STORE_ROWS_PER_INSERT) as parameter tuples of st. */
 static fl_status insert_rows(fl_store *s, sqlite3_stmt *st, const store_row *rows,
                              int n, const char *text, fl_error *err) {
+  fl_status lst = resolve_layouts(s, rows, n, text, err);
+  if (lst != FL_OK) return lst;
   for (int k = 0; k < n; k++) {
     if (rows[k].json_len > INT_MAX)
       return fl_error_at(err, FL_ELIMIT, s->path, rows[k].file_offset,

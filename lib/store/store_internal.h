@@ -46,8 +46,33 @@ void store_buf_json_str(store_buf *b, const char *s, size_t n); /* "..." */
 void store_buf_csv_cell(store_buf *b, const char *s, size_t n);
 void store_buf_term(store_buf *b, const char *s, size_t n);
 
-/* The record as one compact JSON object: System fields + "data" pairs. */
+/* The record as one compact JSON object: System fields + "data" pairs
+** (what events_json gives back; the content hash of a keyless record). */
 void store_render_event_json(store_buf *b, const fl_evtx_event *rec);
+/* The System fields no column holds, as "key":value members. */
+void store_render_system_rest(store_buf *b, const fl_evtx_event *r, int *first);
+
+/* ---- the row's data and layouts (store_row.c) ---- */
+enum { STORE_LAYOUTS_MAX = 4096 }; /* per source; more keep the full JSON */
+typedef struct store_layouts store_layouts;
+store_layouts *store_layouts_new(void); /* NULL when out of memory */
+void store_layouts_reset(store_layouts *l);
+void store_layouts_free(store_layouts *l);
+/* The layout id (0.. per source) of r's value names, *is_new when first
+** seen; -1 when there is none (no memory, or the table is full). */
+int32_t store_layout_of(store_layouts *l, const fl_evtx_event *r, int *is_new);
+void store_render_layout_names(store_buf *b, const fl_evtx_event *r);
+/* `data` of a row with a layout: fields no column holds + values. */
+void store_render_row_data(store_buf *b, const fl_evtx_event *r,
+                           const fl_typed_event *t);
+
+/* SQL fl_event_json(names, provider, event_id, version, time, record_id,
+** channel, host, data): the whole record (the events_json view). */
+void store_fn_event_json(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+static inline int64_t store_clamp_i64(uint64_t v) {
+  return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+}
 
 /* ---- schema pieces used outside the migrations ---- */
 /* The secondary indexes of events, as migration 1 creates them ("CREATE
@@ -68,7 +93,9 @@ typedef struct store_row {
   int has_version;
   int keyless;                 /* no EventRecordID: keyed by hash */
   uint8_t hash[32];            /* SHA-256 of the JSON when keyless */
-  size_t json_off, json_len;   /* into the batch's text */
+  size_t json_off, json_len;   /* `data`, into the batch's text */
+  int32_t layout;              /* per-source layout id, -1: full JSON */
+  size_t names_off, names_len; /* a new layout's names (len 0: known) */
 } store_row;
 
 typedef struct store_batch store_batch;
@@ -91,7 +118,7 @@ typedef struct store_pipe {
 
 /* Renders the record's JSON (and its hash when keyless) into text and
 ** fills the row; the typed strings are still the record's. */
-void store_row_fill(store_row *row, const fl_evtx_event *r,
+void store_row_fill(fl_store *s, store_row *row, const fl_evtx_event *r,
                     const fl_typed_event *t, store_buf *text);
 /* Writer thread: INSERTs of these rows (several per statement), a COMMIT
 ** every batch_rows. */
@@ -108,7 +135,10 @@ void store_pipe_free(store_pipe *p);
 uint64_t store_pipe_saved_inserted(const fl_store *s);
 
 /* ---- the handle ---- */
-enum { STMT_INSERT, STMT_INSERT_MANY, STMT_SOURCE_PROGRESS, STMT_COUNT_ };
+enum {
+  STMT_INSERT, STMT_INSERT_MANY, STMT_SOURCE_PROGRESS, STMT_LAYOUT_ADD,
+  STMT_LAYOUT_ID, STMT_EVENT_JSON, STMT_COUNT_
+};
 
 struct fl_store {
   sqlite3 *db;
@@ -124,6 +154,10 @@ struct fl_store {
   fl_store_ingest_stats counts; /* this run */
   fl_store_ingest_stats saved;  /* counts at the last commit */
   store_pipe pipe;
+  store_layouts *layouts;   /* the producer's, reset per source */
+  int64_t *layout_ids;      /* the writer's: layout id -> layouts.id */
+  size_t layout_ids_cap;
+  store_buf scratch;        /* the producer's full JSON of a keyless row */
   char path[256];
 };
 
@@ -141,7 +175,7 @@ fl_status store_reuse_source(fl_store *s, const char *label, uint64_t size,
                              const char *sha_hex, unsigned flags,
                              fl_store_ingest_stats *stats, int *reused,
                              fl_error *err);
-int store_register_functions(sqlite3 *db);
+int store_register_functions(fl_store *s);
 /* Prints a prepared statement's rows. */
 fl_status store_emit(fl_store *s, sqlite3_stmt *st, fl_store_format fmt,
                      uint64_t limit, FILE *out, uint64_t *rows, fl_error *err);

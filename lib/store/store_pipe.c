@@ -234,7 +234,7 @@ fl_status store_pipe_queue(fl_store *s, const fl_evtx_event *r,
                ? p->failed
                : fl_error_at(err, FL_ENOMEM, s->path, 0, "out of memory");
   store_row *row = &b->rows[b->count];
-  store_row_fill(row, r, t, &b->text);
+  store_row_fill(s, row, r, t, &b->text);
   for (size_t i = 0; i < TYPED_STRING_COUNT; i++)
     copy_str(&b->text, (fl_evtx_str *)((char *)&row->t + typed_strings[i]));
   if (b->text.failed)
