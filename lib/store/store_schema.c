@@ -88,7 +88,8 @@ static const char *const v2_steps[] = {
     "CREATE INDEX sources_size ON sources(size, status)",
 };
 
-/* Version 3: rows keep only what no column holds (store_row.c): `data` has
+/* Version 3: events_key leads with the record id; rows keep only what no
+** column holds (store_row.c): `data` has
 ** the remaining System fields and the values as an array, layout_id names
 ** them; rows written before keep their whole record in `data` (layout_id
 ** NULL). events_json gives every row's whole record either way (through
@@ -96,6 +97,11 @@ static const char *const v2_steps[] = {
 static const char *const v3_steps[] = {
     "CREATE TABLE layouts (id INTEGER PRIMARY KEY, names TEXT NOT NULL UNIQUE)",
     "ALTER TABLE events ADD COLUMN layout_id INTEGER REFERENCES layouts(id)",
+    /* the same key, record id first: an insert compares an integer, not
+    ** host and channel text, on its way down (record ids rarely repeat) */
+    "DROP INDEX events_key",
+    "CREATE UNIQUE INDEX events_key ON events(record_id, host, channel)"
+    " WHERE record_id IS NOT NULL",
     /* fl_event_json: SQLite 3.40 runs no JSON function in a view of an
     ** untrusted schema, so faultline's own function does it (store_row.c) */
     "CREATE VIEW events_json AS SELECT e.id AS id, fl_event_json((SELECT"
