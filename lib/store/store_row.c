@@ -33,35 +33,69 @@ struct store_layouts {
   } slot[LAYOUT_SLOTS];
   uint32_t count;
   store_buf keys;    /* every layout's packed names */
-  store_buf scratch; /* this record's */
 };
 
 static void put_u32(store_buf *b, uint32_t v) {
   store_buf_put(b, (const char *)&v, sizeof v);
 }
 
-/* The names of r's values as rendered: its own, or "#i" when it has none
-** (classic <Data>), each length-prefixed. */
-static void pack_names(store_buf *b, const fl_evtx_event *r) {
-  b->len = 0;
-  for (size_t i = 0; i < r->data_count; i++) {
-    const fl_evtx_str *n = &r->data[i].name;
-    if (n->len) {
-      put_u32(b, (uint32_t)n->len);
-      store_buf_put(b, n->ptr, n->len);
-    } else {
-      char tmp[24];
-      int k = snprintf(tmp, sizeof tmp, "#%zu", i);
-      put_u32(b, (uint32_t)k);
-      store_buf_put(b, tmp, (size_t)k);
-    }
+/* The name of value i as rendered: its own, or "#i" (classic <Data>). */
+static fl_evtx_str value_name(const fl_evtx_event *r, size_t i, char tmp[24]) {
+  fl_evtx_str n = r->data[i].name;
+  if (!n.len) {
+    int k = snprintf(tmp, 24, "#%zu", i);
+    n.ptr = tmp;
+    n.len = (size_t)k;
   }
+  return n;
 }
 
-static uint64_t fnv1a(const char *p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+/* A hash of the name list, 8 bytes a step (it runs for every record). */
+static uint64_t hash_names(const fl_evtx_event *r) {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ r->data_count;
+  char tmp[24];
+  for (size_t i = 0; i < r->data_count; i++) {
+    fl_evtx_str n = value_name(r, i, tmp);
+    h = (h ^ n.len) * 0xff51afd7ed558ccdull;
+    size_t k = 0;
+    for (; k + 8 <= n.len; k += 8) {
+      uint64_t w;
+      memcpy(&w, n.ptr + k, 8);
+      h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+      h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, n.ptr + k, n.len - k);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+  }
   return h;
+}
+
+/* 1 when the packed key (u32 length + bytes per name) is r's name list. */
+static int same_names(const char *key, uint32_t len, const fl_evtx_event *r) {
+  size_t at = 0;
+  char tmp[24];
+  for (size_t i = 0; i < r->data_count; i++) {
+    fl_evtx_str n = value_name(r, i, tmp);
+    uint32_t k;
+    if (len - at < sizeof k) return 0;
+    memcpy(&k, key + at, sizeof k);
+    at += sizeof k;
+    if (k != n.len || len - at < k || (k && memcmp(key + at, n.ptr, k) != 0))
+      return 0;
+    at += k;
+  }
+  return at == len;
+}
+
+static void pack_names(store_buf *b, const fl_evtx_event *r) {
+  char tmp[24];
+  for (size_t i = 0; i < r->data_count; i++) {
+    fl_evtx_str n = value_name(r, i, tmp);
+    put_u32(b, (uint32_t)n.len);
+    store_buf_put(b, n.ptr, n.len);
+  }
 }
 
 void store_layouts_reset(store_layouts *l) {
@@ -80,32 +114,29 @@ store_layouts *store_layouts_new(void) {
 void store_layouts_free(store_layouts *l) {
   if (!l) return;
   fl_buf_free(&l->keys);
-  fl_buf_free(&l->scratch);
   free(l);
 }
 
 int32_t store_layout_of(store_layouts *l, const fl_evtx_event *r, int *is_new) {
   *is_new = 0;
   if (!l) return -1;
-  pack_names(&l->scratch, r);
-  if (l->scratch.failed || l->scratch.len > UINT32_MAX) return -1;
-  uint64_t h = fnv1a(l->scratch.p, l->scratch.len);
-  uint32_t len = (uint32_t)l->scratch.len;
+  uint64_t h = hash_names(r);
   for (size_t i = h & (LAYOUT_SLOTS - 1);; i = (i + 1) & (LAYOUT_SLOTS - 1)) {
     if (l->slot[i].id < 0) { /* not seen: a new layout, while there is room */
-      if (l->count >= STORE_LAYOUTS_MAX || l->keys.len > UINT32_MAX - len) return -1;
-      uint32_t off = (uint32_t)l->keys.len;
-      store_buf_put(&l->keys, l->scratch.p, len);
-      if (l->keys.failed) return -1;
+      if (l->count >= STORE_LAYOUTS_MAX || l->keys.len > UINT32_MAX / 2) return -1;
+      size_t off = l->keys.len;
+      pack_names(&l->keys, r);
+      if (l->keys.failed || l->keys.len - off > UINT32_MAX / 2) return -1;
       l->slot[i].hash = h;
-      l->slot[i].key_off = off;
-      l->slot[i].key_len = len;
+      l->slot[i].key_off = (uint32_t)off;
+      l->slot[i].key_len = (uint32_t)(l->keys.len - off);
       l->slot[i].id = (int32_t)l->count++;
       *is_new = 1;
       return l->slot[i].id;
     }
-    if (l->slot[i].hash == h && l->slot[i].key_len == len &&
-        (!len || memcmp(l->keys.p + l->slot[i].key_off, l->scratch.p, len) == 0))
+    if (l->slot[i].hash == h &&
+        same_names(l->keys.p ? l->keys.p + l->slot[i].key_off : "",
+                   l->slot[i].key_len, r))
       return l->slot[i].id;
   }
 }
