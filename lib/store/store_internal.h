@@ -124,7 +124,7 @@ void store_row_fill(fl_store *s, store_row *row, const fl_evtx_event *r,
 ** every batch_rows. */
 fl_status store_write_rows(fl_store *s, const store_row *rows, size_t count,
                            const char *text, fl_error *err);
-enum { STORE_ROWS_PER_INSERT = 8 };
+enum { STORE_ROWS_PER_INSERT = 32 };
 void store_pipe_init(store_pipe *p);
 fl_status store_pipe_queue(fl_store *s, const fl_evtx_event *r,
                            const fl_typed_event *t, fl_error *err);
