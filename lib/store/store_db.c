@@ -95,6 +95,9 @@ static const char *const rw_pragmas =
     "PRAGMA page_size=16384;"
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
+    /* Debian builds SQLite with secure_delete on, which zeroes the space
+    ** cells leave when a page splits; the store never deletes an event */
+    "PRAGMA secure_delete=OFF;"
     "PRAGMA temp_store=MEMORY;"
     "PRAGMA cache_size=-131072;"
     "PRAGMA wal_autocheckpoint=4096;";
