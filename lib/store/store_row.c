@@ -145,15 +145,8 @@ int32_t store_layout_of(store_layouts *l, const fl_evtx_event *r, int *is_new) {
 void store_render_layout_names(store_buf *b, const fl_evtx_event *r) {
   store_buf_putc(b, '[');
   for (size_t i = 0; i < r->data_count; i++) {
-    const fl_evtx_pair *d = &r->data[i];
     if (i) store_buf_putc(b, ',');
-    if (d->name.len) {
-      store_buf_json_str(b, d->name.ptr, d->name.len);
-    } else {
-      store_buf_put(b, "\"#", 2);
-      store_buf_u64(b, i);
-      store_buf_putc(b, '"');
-    }
+    store_buf_value_name(b, r, i);
   }
   store_buf_putc(b, ']');
 }

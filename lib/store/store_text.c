@@ -261,18 +261,23 @@ static void json_keywords(store_buf *b, uint64_t kw, int *first) {
   store_buf_putc(b, '"');
 }
 
+void store_buf_value_name(store_buf *b, const fl_evtx_event *r, size_t i) {
+  const fl_evtx_pair *d = &r->data[i];
+  if (d->name.len) {
+    store_buf_json_str(b, d->name.ptr, d->name.len);
+  } else { /* classic <Data> without a name: its position */
+    store_buf_put(b, "\"#", 2);
+    store_buf_u64(b, i);
+    store_buf_putc(b, '"');
+  }
+}
+
 static void render_data(store_buf *b, const fl_evtx_event *r) {
   store_buf_putc(b, '{');
   for (size_t i = 0; i < r->data_count; i++) {
     const fl_evtx_pair *d = &r->data[i];
     if (i) store_buf_putc(b, ',');
-    if (d->name.len) {
-      store_buf_json_str(b, d->name.ptr, d->name.len);
-    } else { /* classic <Data> without a name: its position */
-      store_buf_put(b, "\"#", 2);
-      store_buf_u64(b, i);
-      store_buf_putc(b, '"');
-    }
+    store_buf_value_name(b, r, i);
     store_buf_putc(b, ':');
     store_buf_json_str(b, d->value.ptr ? d->value.ptr : "", d->value.len);
   }
