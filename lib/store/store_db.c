@@ -81,7 +81,7 @@ int store_register_functions(fl_store *s) {
   if (sqlite3_create_function(db, "fl_time", 1, f, NULL, fn_time, NULL, NULL) ||
       sqlite3_create_function(db, "fl_enum", 2, f, NULL, fn_enum, NULL, NULL) ||
       sqlite3_create_function(db, "fl_code", 1, f, NULL, fn_code, NULL, NULL) ||
-      sqlite3_create_function(db, "fl_event_json", 9, f, s,
+      sqlite3_create_function(db, "fl_event_json", STORE_EVENT_JSON_ARGS, f, s,
                               store_fn_event_json, NULL, NULL))
     return -1;
   return 0;

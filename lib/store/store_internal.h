@@ -69,7 +69,11 @@ void store_render_row_data(store_buf *b, const fl_evtx_event *r,
                            const fl_typed_event *t);
 
 /* SQL fl_event_json(names, provider, event_id, version, time, record_id,
-** channel, host, data): the whole record (the events_json view). */
+** channel, host, data, state_text, local_address, remote_address,
+** local_principal, remote_principal, error_text, error_raw,
+** initiator_cookie, responder_cookie, cert_hash, policy, iscsi_target):
+** the whole record (the events_json view). */
+#define STORE_EVENT_JSON_ARGS 21
 void store_fn_event_json(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 static inline int64_t store_clamp_i64(uint64_t v) {

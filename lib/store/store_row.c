@@ -17,6 +17,7 @@
 ** new layout's names in the row that first uses it), or grow without
 ** bound (past STORE_LAYOUTS_MAX layouts a source's rows keep the full JSON).
 */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,36 @@ static void patch_num(store_buf *b, const char *k, int has, uint64_t rec,
   else store_buf_u64(b, rec);
 }
 
+/* Typed text columns a value may be stored as a reference to (an integer
+** in the values array: the index here). The order is fl_event_json's
+** parameters ?10... and must never change once written. */
+static const size_t column_refs[] = {
+    offsetof(fl_typed_event, state_text),
+    offsetof(fl_typed_event, local_address),
+    offsetof(fl_typed_event, remote_address),
+    offsetof(fl_typed_event, local_principal),
+    offsetof(fl_typed_event, remote_principal),
+    offsetof(fl_typed_event, error_text),
+    offsetof(fl_typed_event, error_raw),
+    offsetof(fl_typed_event, initiator_cookie),
+    offsetof(fl_typed_event, responder_cookie),
+    offsetof(fl_typed_event, cert_hash),
+    offsetof(fl_typed_event, policy),
+    offsetof(fl_typed_event, iscsi_target),
+};
+#define COLUMN_REFS (sizeof column_refs / sizeof *column_refs)
+
+/* The column holding exactly this value (the typer points its strings into
+** the record, so the same bytes are the same pointer), or -1. */
+static int column_of(const fl_typed_event *t, fl_evtx_str v) {
+  if (!v.ptr || !v.len) return -1;
+  for (size_t k = 0; k < COLUMN_REFS; k++) {
+    const fl_evtx_str *c = (const fl_evtx_str *)((const char *)t + column_refs[k]);
+    if (c->ptr == v.ptr && c->len == v.len) return (int)k;
+  }
+  return -1;
+}
+
 void store_render_row_data(store_buf *b, const fl_evtx_event *r,
                            const fl_typed_event *t) {
   static const fl_evtx_str empty = {"", 0};
@@ -204,7 +235,9 @@ void store_render_row_data(store_buf *b, const fl_evtx_event *r,
   for (size_t i = 0; i < r->data_count; i++) {
     if (i) store_buf_putc(b, ',');
     const fl_evtx_pair *d = &r->data[i];
-    store_buf_json_str(b, d->value.ptr ? d->value.ptr : "", d->value.len);
+    int k = column_of(t, d->value); /* stored once: the column has it */
+    if (k >= 0) store_buf_u64(b, (uint64_t)k);
+    else store_buf_json_str(b, d->value.ptr ? d->value.ptr : "", d->value.len);
   }
   store_buf_put(b, "]}", 2);
 }
@@ -216,15 +249,20 @@ void store_render_row_data(store_buf *b, const fl_evtx_event *r,
 ** work as a statement of its own: the columns' object patched with `data`
 ** (null there deletes a key), then the values zipped with the names.
 ** Arguments: names, provider, event_id, version, time, record_id, channel,
-** host, data. */
+** host, data, then the columns of column_refs (a value stored as the
+** integer k is column k's text). */
 void store_fn_event_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char sql[] =
       "SELECT json_set(json_patch(json_patch('{}', json_object('provider', ?2,"
       " 'event_id', ?3, 'version', ?4, 'time_created', ?5, 'event_record_id',"
       " ?6, 'channel', ?7, 'computer', ?8)), ?9), '$.data', json((SELECT"
-      " json_group_object(n.value, v.value) FROM json_each(?1) n JOIN"
-      " json_each(?9, '$.data') v ON v.key = n.key)))";
-  if (argc != 9) return;
+      " json_group_object(n.value, CASE v.type WHEN 'integer' THEN CASE"
+      " v.value WHEN 0 THEN ?10 WHEN 1 THEN ?11 WHEN 2 THEN ?12 WHEN 3 THEN ?13"
+      " WHEN 4 THEN ?14 WHEN 5 THEN ?15 WHEN 6 THEN ?16 WHEN 7 THEN ?17 WHEN 8"
+      " THEN ?18 WHEN 9 THEN ?19 WHEN 10 THEN ?20 WHEN 11 THEN ?21 END ELSE"
+      " v.value END) FROM json_each(?1) n JOIN json_each(?9, '$.data') v"
+      " ON v.key = n.key)))";
+  if (argc != STORE_EVENT_JSON_ARGS) return;
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) { /* the row has it all */
     sqlite3_result_value(ctx, argv[8]);
     return;
@@ -243,7 +281,7 @@ void store_fn_event_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (!st) s->stmt[STMT_EVENT_JSON] = own, own = NULL;
     st = own ? own : s->stmt[STMT_EVENT_JSON];
   }
-  for (int i = 0; i < 9; i++) sqlite3_bind_value(st, i + 1, argv[i]);
+  for (int i = 0; i < argc; i++) sqlite3_bind_value(st, i + 1, argv[i]);
   int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) sqlite3_result_value(ctx, sqlite3_column_value(st, 0));
   else sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);

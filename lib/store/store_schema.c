@@ -106,7 +106,10 @@ static const char *const v3_steps[] = {
     ** untrusted schema, so faultline's own function does it (store_row.c) */
     "CREATE VIEW events_json AS SELECT e.id AS id, fl_event_json((SELECT"
     " l.names FROM layouts l WHERE l.id = e.layout_id), e.provider,"
-    " e.event_id, e.version, e.time, e.record_id, e.channel, e.host, e.data)"
+    " e.event_id, e.version, e.time, e.record_id, e.channel, e.host, e.data,"
+    " e.state_text, e.local_address, e.remote_address, e.local_principal,"
+    " e.remote_principal, e.error_text, e.error_raw, e.initiator_cookie,"
+    " e.responder_cookie, e.cert_hash, e.policy, e.iscsi_target)"
     " AS json FROM events e",
 };
 
