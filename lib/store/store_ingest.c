@@ -15,7 +15,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "store/store_internal.h"
@@ -72,12 +74,17 @@ typedef struct hasher {
   size_t len;
   atomic_int cancel;
   int done;       /* hex is final (hashed before reading) */
+  int background; /* runs on its own thread */
   int failed;     /* errno of the failure, or -1 */
   char hex[65];
 } hasher;
 
 static void *hash_main(void *arg) {
   hasher *h = arg;
+  /* the fingerprint is needed only at the end: on two cores it should take
+  ** what the reader and the writer leave, not slow the writer down (Linux
+  ** applies a nice value to one thread) */
+  if (h->background) setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
   fl_store_sha256 ctx;
   uint8_t d[32];
   fl_store_sha256_init(&ctx);
@@ -217,7 +224,9 @@ static fl_status ingest_input(fl_store *s, const char *label, uint64_t size, has
   fl_status rst = try_reuse(&c, h, stats, &reused, err);
   if (rst != FL_OK || reused) return rst;
   pthread_t tid;
+  h->background = 1; /* read by the thread: reset only if none started */
   int hashing = !h->done && pthread_create(&tid, NULL, hash_main, h) == 0;
+  if (!hashing) h->background = 0;
   fl_status st = fl_store_source_begin(s, label, size, c.opt->batch_rows, err);
   fl_evtx_stats rs;
   memset(&rs, 0, sizeof rs);
