@@ -49,7 +49,10 @@ void store_buf_term(store_buf *b, const char *s, size_t n);
 /* The record as one compact JSON object: System fields + "data" pairs
 ** (what events_json gives back; the content hash of a keyless record). */
 void store_render_event_json(store_buf *b, const fl_evtx_event *rec);
-/* The JSON string naming value i of r: its name, or "#i" (classic <Data>). */
+/* The name of value i of r: its own, or "#i" for a classic <Data> without
+** one (tmp holds that text). The one rule for record JSON and layouts. */
+fl_evtx_str store_value_name(const fl_evtx_event *r, size_t i, char tmp[24]);
+/* The same as a JSON string. */
 void store_buf_value_name(store_buf *b, const fl_evtx_event *r, size_t i);
 /* The System fields no column holds, as "key":value members. */
 void store_render_system_rest(store_buf *b, const fl_evtx_event *r, int *first);

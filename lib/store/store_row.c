@@ -18,7 +18,6 @@
 ** bound (past STORE_LAYOUTS_MAX layouts a source's rows keep the full JSON).
 */
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,23 +39,12 @@ static void put_u32(store_buf *b, uint32_t v) {
   store_buf_put(b, (const char *)&v, sizeof v);
 }
 
-/* The name of value i as rendered: its own, or "#i" (classic <Data>). */
-static fl_evtx_str value_name(const fl_evtx_event *r, size_t i, char tmp[24]) {
-  fl_evtx_str n = r->data[i].name;
-  if (!n.len) {
-    int k = snprintf(tmp, 24, "#%zu", i);
-    n.ptr = tmp;
-    n.len = (size_t)k;
-  }
-  return n;
-}
-
 /* A hash of the name list, 8 bytes a step (it runs for every record). */
 static uint64_t hash_names(const fl_evtx_event *r) {
   uint64_t h = 0x9e3779b97f4a7c15ull ^ r->data_count;
   char tmp[24];
   for (size_t i = 0; i < r->data_count; i++) {
-    fl_evtx_str n = value_name(r, i, tmp);
+    fl_evtx_str n = store_value_name(r, i, tmp);
     h = (h ^ n.len) * 0xff51afd7ed558ccdull;
     size_t k = 0;
     for (; k + 8 <= n.len; k += 8) {
@@ -78,7 +66,7 @@ static int same_names(const char *key, uint32_t len, const fl_evtx_event *r) {
   size_t at = 0;
   char tmp[24];
   for (size_t i = 0; i < r->data_count; i++) {
-    fl_evtx_str n = value_name(r, i, tmp);
+    fl_evtx_str n = store_value_name(r, i, tmp);
     uint32_t k;
     if (len - at < sizeof k) return 0;
     memcpy(&k, key + at, sizeof k);
@@ -93,7 +81,7 @@ static int same_names(const char *key, uint32_t len, const fl_evtx_event *r) {
 static void pack_names(store_buf *b, const fl_evtx_event *r) {
   char tmp[24];
   for (size_t i = 0; i < r->data_count; i++) {
-    fl_evtx_str n = value_name(r, i, tmp);
+    fl_evtx_str n = store_value_name(r, i, tmp);
     put_u32(b, (uint32_t)n.len);
     store_buf_put(b, n.ptr, n.len);
   }

@@ -8,6 +8,7 @@
 ** CSV cell that a spreadsheet would run as a formula), or allocate except to
 ** grow a buffer that is then reused.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,15 +262,20 @@ static void json_keywords(store_buf *b, uint64_t kw, int *first) {
   store_buf_putc(b, '"');
 }
 
-void store_buf_value_name(store_buf *b, const fl_evtx_event *r, size_t i) {
-  const fl_evtx_pair *d = &r->data[i];
-  if (d->name.len) {
-    store_buf_json_str(b, d->name.ptr, d->name.len);
-  } else { /* classic <Data> without a name: its position */
-    store_buf_put(b, "\"#", 2);
-    store_buf_u64(b, i);
-    store_buf_putc(b, '"');
+fl_evtx_str store_value_name(const fl_evtx_event *r, size_t i, char tmp[24]) {
+  fl_evtx_str n = r->data[i].name;
+  if (!n.len) { /* classic <Data> without a name: its position */
+    int k = snprintf(tmp, 24, "#%zu", i);
+    n.ptr = tmp;
+    n.len = (size_t)k;
   }
+  return n;
+}
+
+void store_buf_value_name(store_buf *b, const fl_evtx_event *r, size_t i) {
+  char tmp[24];
+  fl_evtx_str n = store_value_name(r, i, tmp);
+  store_buf_json_str(b, n.ptr, n.len);
 }
 
 static void render_data(store_buf *b, const fl_evtx_event *r) {
