@@ -195,7 +195,7 @@ void fl_evtx_fs_apply(fl_evtx_fields_sink *f, const fl_evtx_fstep *st,
 }
 
 static int fl_evtx_fs_at(const fl_evtx_fs *f, unsigned d, int code) {
-  return f->depth >= d && d <= 5 && f->name[d - 1] == code;
+  return f->depth >= d && d <= 3 && f->name[d - 1] == code;
 }
 
 static int fl_evtx_fs_rule(const fl_evtx_fs *f, const char *attr, size_t n) {
@@ -226,8 +226,8 @@ static void fl_evtx_fs_open(fl_evtx_sink *s, const char *name, size_t n) {
   if (f->capture && f->capture != FLD_PAIR_VALUE) fl_evtx_fs_fx_end(f);
   f->depth++;
   /* below depth 3 only the Event/System/EventData/UserData names matter */
-  if (f->depth <= 3) f->name[f->depth - 1] = fl_evtx_fld_name_code(f, name, n);
-  else if (f->depth <= 5) f->name[f->depth - 1] = NAME_OTHER;
+  unsigned d = f->depth;
+  if (d >= 1 && d <= 3) f->name[d - 1] = fl_evtx_fld_name_code(f, name, n);
   unsigned pd = fl_evtx_fs_pair_depth(f);
   if (pd && f->depth == pd && !f->pair_open) {
     if (f->rec)

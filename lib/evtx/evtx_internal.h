@@ -350,7 +350,7 @@ typedef struct fl_evtx_fields_sink {
   fl_evtx_buf text;              /* all captured strings */
   fl_evtx_buf pairs;             /* u32 name off/len, value off/len */
   fl_evtx_buf pairv;             /* fl_evtx_pair, built by finish */
-  int name[5];                   /* element name codes at depth 1..5 */
+  int name[3];                   /* element name codes at depth 1..3 */
   unsigned depth;
   int capture;                   /* field id values currently go to */
   unsigned capture_depth;

@@ -118,7 +118,7 @@ typedef struct store_pipe {
   store_batch *free;             /* written, ready to refill */
   store_batch *filling;          /* the producer's, not shared */
   int batches;                   /* allocated */
-  int busy, stop;
+  int stop;
   fl_status failed;              /* the writer's first error */
   fl_error err;
   uint64_t queued;               /* producer's count this source */

@@ -83,7 +83,6 @@ static void *writer_main(void *arg) {
     }
     p->work = b->next;
     if (!p->work) p->work_tail = NULL;
-    p->busy = 1;
     int failed = p->failed != FL_OK;
     pthread_mutex_unlock(&p->mu);
     fl_error err;
@@ -101,7 +100,6 @@ static void *writer_main(void *arg) {
     }
     b->next = p->free;
     p->free = b;
-    p->busy = 0;
     atomic_store(&p->saved_inserted, s->saved.inserted);
     pthread_cond_broadcast(&p->cv_free);
     pthread_mutex_unlock(&p->mu);
@@ -226,8 +224,9 @@ fl_status store_pipe_queue(fl_store *s, const fl_evtx_event *r,
                            const fl_typed_event *t, fl_error *err) {
   store_pipe *p = &s->pipe;
   fl_status st = pipe_start(s, err);
-  if (st == FL_OK) st = pipe_failed(p, err);
   if (st != FL_OK) return st;
+  /* a writer error is seen when the next batch is needed (batch_get), not
+  ** under the lock for every row */
   store_batch *b = p->filling;
   if (!b && !(b = p->filling = batch_get(p)))
     return pipe_failed(p, err) != FL_OK
