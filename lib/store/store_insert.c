@@ -169,11 +169,11 @@ static void bind_system(fl_store *s, sqlite3_stmt *st, int b,
   sqlite3_int64 ft = store_clamp_i64(t->time);
   sqlite3_bind_int64(st, b + 1, s->source_id);
   if (row->keyless) {
-    sqlite3_bind_null(st, 2);
+    sqlite3_bind_null(st, b + 2);
     sqlite3_bind_blob(st, b + 4, row->hash, 32, SQLITE_STATIC);
   } else {
     sqlite3_bind_int64(st, b + 2, store_clamp_i64(t->record_id));
-    sqlite3_bind_null(st, 4);
+    sqlite3_bind_null(st, b + 4);
   }
   sqlite3_bind_int64(st, b + 3, store_clamp_i64(row->file_offset));
   sqlite3_bind_int64(st, b + 5, ft);

@@ -98,6 +98,31 @@ expect_exit sql_pragma_write_refused 2 -- sql --db "$DB" "PRAGMA journal_mode=DE
 check sql_nothing_changed "$(count 'SELECT count(*) FROM events')" 1001
 check sql_attach_created_nothing "$([ -e "$TMP/x.db" ] && echo yes || echo no)" no
 
+# ---- records without a record id next to records with one ----
+# Rows are inserted many to a statement, which keeps its bindings from run
+# to run: a keyless row must not inherit the record id of a row before it
+# (from this input or from an earlier one in the same run), nor a keyed
+# row's NULL content hash erase a keyless row's hash.
+"$FL_BIN" gen enterprise --size 3MB --no-manifest -o "$TMP/k.evtx" >/dev/null 2>&1
+"$FL_BIN" gen enterprise --size 3MB --format netsh --no-manifest -o "$TMP/k.netsh" >/dev/null 2>&1
+"$FL_BIN" ingest -q --db "$TMP/k1.db" "$TMP/k.netsh" >/dev/null 2>&1
+"$FL_BIN" ingest -q --db "$TMP/k2.db" "$TMP/k.evtx" "$TMP/k.netsh" >/dev/null 2>&1
+alone=$(count 'SELECT count(*) FROM events' "$TMP/k1.db")
+if [ "${alone:-0}" -gt 40 ] 2>/dev/null; then echo "PASS keyless_input_has_events ($alone)"; else
+  echo "FAIL keyless_input_has_events: '$alone'"; fi
+check keyless_after_keyed_all_stored "$(count "SELECT count(*) FROM events e JOIN sources s ON s.id = e.source_id WHERE s.path LIKE '%k.netsh'" "$TMP/k2.db")" "$alone"
+check keyless_after_keyed_no_record_id "$(count "SELECT count(*) FROM events WHERE record_id IS NULL AND content_hash IS NOT NULL" "$TMP/k2.db")" "$alone"
+check keyed_no_content_hash "$(count "SELECT count(*) FROM events WHERE record_id IS NOT NULL AND content_hash IS NOT NULL" "$TMP/k2.db")" 0
+# one JSON lines file, every third record without its EventRecordID
+"$FL_BIN" dump --format jsonl "$TMP/a.evtx" 2>/dev/null |
+  awk '{ if (NR % 3 == 0) sub(/"EventRecordID":[0-9]+,/, ""); print }' >"$TMP/mixed.jsonl"
+"$FL_BIN" ingest -q --db "$TMP/mixed.db" "$TMP/mixed.jsonl" >/dev/null 2>&1
+check mixed_keys_all_stored "$(count 'SELECT count(*) FROM events' "$TMP/mixed.db")" 1001
+check mixed_keys_keyless_hashed "$(count 'SELECT count(*) FROM events WHERE (record_id IS NULL) = (content_hash IS NULL)' "$TMP/mixed.db")" 0
+check mixed_keys_record_ids "$(count 'SELECT count(DISTINCT record_id) FROM events' "$TMP/mixed.db")" "$(count 'SELECT count(record_id) FROM events' "$TMP/mixed.db")"
+"$FL_BIN" ingest -q --db "$TMP/mixed.db" "$TMP/mixed.jsonl" --recover >/dev/null 2>&1
+check mixed_keys_reingest_no_duplicates "$(count 'SELECT count(*) FROM events' "$TMP/mixed.db")" 1001
+
 # ---- exit codes ----
 expect_exit usage_ingest_no_files 2 -- ingest --db "$DB"
 expect_exit usage_ingest_batch 2 -- ingest --db "$DB" --batch 0 "$TMP/a.evtx"
