@@ -184,6 +184,8 @@ void fl_store_close(fl_store *s) {
   store_pipe_free(&s->pipe);
   store_layouts_free(s->layouts);
   free(s->layout_ids);
+  free(s->bound[0]);
+  free(s->bound[1]);
   fl_buf_free(&s->scratch);
   pthread_mutex_destroy(&s->lock);
   free(s);

@@ -112,6 +112,12 @@ fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
   fl_status r = prepare(s, STMT_INSERT, insert_sql(1), err);
   if (r == FL_OK)
     r = prepare(s, STMT_INSERT_MANY, insert_sql(STORE_ROWS_PER_INSERT), err);
+  for (int m = 0; r == FL_OK && m < 2 && !s->bound[m]; m++) {
+    /* all STORE_BOUND_OTHER: nothing known of a new statement's bindings */
+    s->bound[m] = calloc((size_t)(m ? STORE_ROWS_PER_INSERT : 1) * ROW_PARAMS + 1,
+                         sizeof *s->bound[m]);
+    if (!s->bound[m]) r = fl_error_at(err, FL_ENOMEM, s->path, 0, "out of memory");
+  }
   if (r == FL_OK) r = prepare(s, STMT_SOURCE_PROGRESS, progress_sql, err);
   if (r == FL_OK)
     r = prepare(s, STMT_LAYOUT_ADD,
@@ -146,85 +152,121 @@ static fl_status commit_batch(fl_store *s, fl_error *err) {
   return FL_OK;
 }
 
-static void bind_str(sqlite3_stmt *st, int i, fl_evtx_str v) {
-  if (!v.ptr || v.len > INT_MAX) sqlite3_bind_null(st, i);
-  else sqlite3_bind_text(st, i, v.ptr, (int)v.len, SQLITE_STATIC);
+/* A statement's parameters with what each holds (store_bound). */
+typedef struct binder {
+  sqlite3_stmt *st;
+  store_bound *b; /* [1 .. parameter count] */
+} binder;
+
+static void bind_null(binder *x, int i) {
+  if (x->b[i].state == STORE_BOUND_NULL) return;
+  sqlite3_bind_null(x->st, i);
+  x->b[i].state = STORE_BOUND_NULL;
 }
 
-static void bind_enum(sqlite3_stmt *st, int i, int64_t v) {
-  if (v < 0) sqlite3_bind_null(st, i);
-  else sqlite3_bind_int64(st, i, v);
+static void bind_int(binder *x, int i, int64_t v) {
+  if (x->b[i].state == STORE_BOUND_INT && x->b[i].value == v) return;
+  sqlite3_bind_int64(x->st, i, v);
+  x->b[i].state = STORE_BOUND_INT;
+  x->b[i].value = v;
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, int has, uint64_t v) {
-  if (!has) sqlite3_bind_null(st, i);
-  else sqlite3_bind_int64(st, i, (sqlite3_int64)v); /* bit pattern */
+/* text that lives as long as the program (names from the catalog) */
+static void bind_static(binder *x, int i, const char *v) {
+  if (x->b[i].state == STORE_BOUND_STATIC && x->b[i].text == v) return;
+  sqlite3_bind_text(x->st, i, v, (int)strlen(v), SQLITE_STATIC);
+  x->b[i].state = STORE_BOUND_STATIC;
+  x->b[i].text = v;
 }
 
+static void bind_blob(binder *x, int i, const void *v, int n) {
+  sqlite3_bind_blob(x->st, i, v, n, SQLITE_STATIC);
+  x->b[i].state = STORE_BOUND_OTHER;
+}
 
-static void bind_system(fl_store *s, sqlite3_stmt *st, int b,
-                        const store_row *row, const char *text) {
+static void bind_str(binder *x, int i, fl_evtx_str v) {
+  if (!v.ptr || v.len > INT_MAX) {
+    bind_null(x, i);
+    return;
+  }
+  sqlite3_bind_text(x->st, i, v.ptr, (int)v.len, SQLITE_STATIC);
+  x->b[i].state = STORE_BOUND_OTHER;
+}
+
+static void bind_enum(binder *x, int i, int64_t v) {
+  if (v < 0) bind_null(x, i);
+  else bind_int(x, i, v);
+}
+
+static void bind_opt(binder *x, int i, int has, uint64_t v) {
+  if (!has) bind_null(x, i);
+  else bind_int(x, i, (int64_t)v); /* bit pattern */
+}
+
+static void bind_system(fl_store *s, binder *x, int b, const store_row *row,
+                        const char *text) {
   static const fl_evtx_str empty = {"", 0};
   const fl_typed_event *t = &row->t;
   sqlite3_int64 ft = store_clamp_i64(t->time);
-  sqlite3_bind_int64(st, b + 1, s->source_id);
+  bind_int(x, b + 1, s->source_id);
   if (row->keyless) {
-    sqlite3_bind_null(st, b + 2);
-    sqlite3_bind_blob(st, b + 4, row->hash, 32, SQLITE_STATIC);
+    bind_null(x, b + 2);
+    bind_blob(x, b + 4, row->hash, 32);
   } else {
-    sqlite3_bind_int64(st, b + 2, store_clamp_i64(t->record_id));
-    sqlite3_bind_null(st, b + 4);
+    bind_int(x, b + 2, store_clamp_i64(t->record_id));
+    bind_null(x, b + 4);
   }
-  sqlite3_bind_int64(st, b + 3, store_clamp_i64(row->file_offset));
-  sqlite3_bind_int64(st, b + 5, ft);
-  sqlite3_bind_int64(st, b + 6, (ft - INT64_C(116444736000000000)) / 10000);
-  bind_str(st, b + 7, t->host.ptr ? t->host : empty);
-  bind_str(st, b + 8, t->channel.ptr ? t->channel : empty);
-  bind_str(st, b + 9, t->provider.ptr ? t->provider : empty);
-  sqlite3_bind_int64(st, b + 10, t->event_id);
-  bind_opt(st, b + 11, row->has_version, row->version);
-  sqlite3_bind_text(st, b + 12, fl_event_kind_name(t->kind), -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, b + 13, fl_event_source_name(t->source), -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, b + 14, t->is_failure);
-  sqlite3_bind_text(st, b + 45, text + row->json_off, (int)row->json_len,
+  bind_int(x, b + 3, store_clamp_i64(row->file_offset));
+  bind_int(x, b + 5, ft);
+  bind_int(x, b + 6, (ft - INT64_C(116444736000000000)) / 10000);
+  bind_str(x, b + 7, t->host.ptr ? t->host : empty);
+  bind_str(x, b + 8, t->channel.ptr ? t->channel : empty);
+  bind_str(x, b + 9, t->provider.ptr ? t->provider : empty);
+  bind_int(x, b + 10, t->event_id);
+  bind_opt(x, b + 11, row->has_version, row->version);
+  bind_static(x, b + 12, fl_event_kind_name(t->kind));
+  bind_static(x, b + 13, fl_event_source_name(t->source));
+  bind_int(x, b + 14, t->is_failure);
+  sqlite3_bind_text(x->st, b + 45, text + row->json_off, (int)row->json_len,
                     SQLITE_STATIC);
-  if (row->layout < 0) sqlite3_bind_null(st, b + 46);
-  else sqlite3_bind_int64(st, b + 46, s->layout_ids[row->layout]);
+  x->b[b + 45].state = STORE_BOUND_OTHER;
+  if (row->layout < 0) bind_null(x, b + 46);
+  else bind_int(x, b + 46, s->layout_ids[row->layout]);
 }
 
-static void bind_typed(sqlite3_stmt *st, int b, const fl_typed_event *t) {
+static void bind_typed(binder *x, int b, const fl_typed_event *t) {
   unsigned h = t->has;
-  bind_enum(st, b + 15, t->keying_module);
-  bind_enum(st, b + 16, t->auth_method);
-  bind_enum(st, b + 17, t->failure_point);
-  bind_enum(st, b + 18, t->role);
-  bind_enum(st, b + 19, t->state);
-  bind_str(st, b + 20, t->state_text);
-  bind_enum(st, b + 21, t->mode);
-  bind_str(st, b + 22, t->local_address);
-  bind_opt(st, b + 23, (h & FL_TE_LOCAL_PORT) != 0, t->local_port);
-  bind_str(st, b + 24, t->remote_address);
-  bind_opt(st, b + 25, (h & FL_TE_REMOTE_PORT) != 0, t->remote_port);
-  bind_str(st, b + 26, t->local_principal);
-  bind_str(st, b + 27, t->remote_principal);
-  bind_opt(st, b + 28, (h & FL_TE_ERROR_CODE) != 0, t->error_code);
-  bind_str(st, b + 29, t->error_text);
-  bind_str(st, b + 30, t->error_raw);
+  bind_enum(x, b + 15, t->keying_module);
+  bind_enum(x, b + 16, t->auth_method);
+  bind_enum(x, b + 17, t->failure_point);
+  bind_enum(x, b + 18, t->role);
+  bind_enum(x, b + 19, t->state);
+  bind_str(x, b + 20, t->state_text);
+  bind_enum(x, b + 21, t->mode);
+  bind_str(x, b + 22, t->local_address);
+  bind_opt(x, b + 23, (h & FL_TE_LOCAL_PORT) != 0, t->local_port);
+  bind_str(x, b + 24, t->remote_address);
+  bind_opt(x, b + 25, (h & FL_TE_REMOTE_PORT) != 0, t->remote_port);
+  bind_str(x, b + 26, t->local_principal);
+  bind_str(x, b + 27, t->remote_principal);
+  bind_opt(x, b + 28, (h & FL_TE_ERROR_CODE) != 0, t->error_code);
+  bind_str(x, b + 29, t->error_text);
+  bind_str(x, b + 30, t->error_raw);
   int ff = (h & FL_TE_FAILURE_FLAGS) != 0;
-  bind_opt(st, b + 31, ff, t->failure_flags);
-  bind_opt(st, b + 32, ff, (uint64_t)t->benign);
-  bind_opt(st, b + 33, ff, (uint64_t)t->multiple);
-  bind_opt(st, b + 34, (h & FL_TE_FILTER_ID) != 0, t->filter_id);
-  bind_opt(st, b + 35, (h & FL_TE_SA_ID) != 0, t->sa_id);
-  bind_opt(st, b + 36, (h & FL_TE_SPI) != 0, t->spi);
-  bind_opt(st, b + 37, (h & FL_TE_PROTOCOL) != 0, t->protocol);
-  bind_str(st, b + 38, t->initiator_cookie);
-  bind_str(st, b + 39, t->responder_cookie);
-  bind_str(st, b + 40, t->cert_hash);
-  bind_str(st, b + 41, t->policy);
-  bind_enum(st, b + 42, t->dos_started);
-  bind_str(st, b + 43, t->iscsi_target);
-  bind_enum(st, b + 44, t->iscsi_failure_type);
+  bind_opt(x, b + 31, ff, t->failure_flags);
+  bind_opt(x, b + 32, ff, (uint64_t)t->benign);
+  bind_opt(x, b + 33, ff, (uint64_t)t->multiple);
+  bind_opt(x, b + 34, (h & FL_TE_FILTER_ID) != 0, t->filter_id);
+  bind_opt(x, b + 35, (h & FL_TE_SA_ID) != 0, t->sa_id);
+  bind_opt(x, b + 36, (h & FL_TE_SPI) != 0, t->spi);
+  bind_opt(x, b + 37, (h & FL_TE_PROTOCOL) != 0, t->protocol);
+  bind_str(x, b + 38, t->initiator_cookie);
+  bind_str(x, b + 39, t->responder_cookie);
+  bind_str(x, b + 40, t->cert_hash);
+  bind_str(x, b + 41, t->policy);
+  bind_enum(x, b + 42, t->dos_started);
+  bind_str(x, b + 43, t->iscsi_target);
+  bind_enum(x, b + 44, t->iscsi_failure_type);
 }
 
 void store_row_fill(fl_store *s, store_row *row, const fl_evtx_event *r,
@@ -294,20 +336,21 @@ static fl_status resolve_layouts(fl_store *s, const store_row *rows, int n,
 }
 
 /* Binds n rows (1 or STORE_ROWS_PER_INSERT) as parameter tuples of st. */
-static fl_status insert_rows(fl_store *s, sqlite3_stmt *st, const store_row *rows,
+static fl_status insert_rows(fl_store *s, int many, const store_row *rows,
                              int n, const char *text, fl_error *err) {
   fl_status lst = resolve_layouts(s, rows, n, text, err);
   if (lst != FL_OK) return lst;
+  binder x = {s->stmt[many ? STMT_INSERT_MANY : STMT_INSERT], s->bound[many]};
   for (int k = 0; k < n; k++) {
     if (rows[k].json_len > INT_MAX)
       return fl_error_at(err, FL_ELIMIT, s->path, rows[k].file_offset,
                          "record too large to store");
-    bind_system(s, st, k * ROW_PARAMS, &rows[k], text);
-    bind_typed(st, k * ROW_PARAMS, &rows[k].t);
+    bind_system(s, &x, k * ROW_PARAMS, &rows[k], text);
+    bind_typed(&x, k * ROW_PARAMS, &rows[k].t);
   }
-  /* every parameter is bound (a value or NULL) for every row, so the
-  ** bindings need no clearing between runs */
-  fl_status res = step_done(s, st, "inserting events", err);
+  /* every parameter is bound (a value or NULL) for every row, or holds
+  ** that value still: the bindings need no clearing between runs */
+  fl_status res = step_done(s, x.st, "inserting events", err);
   if (res != FL_OK) return res;
   uint64_t added = (uint64_t)sqlite3_changes(s->db);
   s->counts.in_scope += (uint64_t)n;
@@ -331,8 +374,7 @@ fl_status store_write_rows(fl_store *s, const store_row *rows, size_t count,
     int n = count - i >= STORE_ROWS_PER_INSERT &&
                     s->in_batch + STORE_ROWS_PER_INSERT <= s->batch_rows
                 ? STORE_ROWS_PER_INSERT : 1;
-    fl_status st = insert_rows(s, s->stmt[n > 1 ? STMT_INSERT_MANY : STMT_INSERT],
-                               rows + i, n, text, err);
+    fl_status st = insert_rows(s, n > 1, rows + i, n, text, err);
     if (st == FL_OK && s->in_batch >= s->batch_rows) st = commit_batch(s, err);
     if (st != FL_OK) return st;
     i += (size_t)n;

@@ -149,10 +149,21 @@ enum {
   STMT_LAYOUT_ID, STMT_EVENT_JSON, STMT_COUNT_
 };
 
+/* What an INSERT parameter holds since its last bind (store_insert.c):
+** bindings outlive each run, so a NULL or an integer already there is not
+** bound again. Text from a batch is always bound (its buffer is reused). */
+typedef struct store_bound {
+  int64_t value;       /* STORE_BOUND_INT */
+  const char *text;    /* STORE_BOUND_STATIC: a string that never moves */
+  uint8_t state;       /* STORE_BOUND_* */
+} store_bound;
+enum { STORE_BOUND_OTHER, STORE_BOUND_NULL, STORE_BOUND_INT, STORE_BOUND_STATIC };
+
 struct fl_store {
   sqlite3 *db;
   int readonly;
   sqlite3_stmt *stmt[STMT_COUNT_];
+  store_bound *bound[2];  /* per parameter of STMT_INSERT, STMT_INSERT_MANY */
   pthread_mutex_t lock;   /* reader worker threads add under it */
   /* the source being ingested */
   int64_t source_id;
