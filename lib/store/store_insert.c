@@ -277,12 +277,14 @@ void store_row_fill(fl_store *s, store_row *row, const fl_evtx_event *r,
   row->version = r->version;
   row->keyless = !(r->present & FL_EVTX_HAS_EVENT_RECORD_ID);
   int is_new = 0;
-  row->layout = store_layout_of(s->layouts, r, &is_new);
+  store_system sys;
+  store_system_of(&sys, r, t);
+  row->layout = store_layout_of(s->layouts, r, sys.shape, &is_new);
   row->names_off = text->len;
-  if (is_new) store_render_layout_names(text, r);
+  if (is_new) store_render_layout_names(text, r, sys.shape);
   row->names_len = text->len - row->names_off;
   row->json_off = text->len;
-  if (row->layout >= 0) store_render_row_data(text, r, t);
+  if (row->layout >= 0) store_render_row_data(text, r, t, &sys);
   else store_render_event_json(text, r);
   row->json_len = text->len - row->json_off;
   if (row->keyless) { /* keyed by the whole record, as every version did */

@@ -45,6 +45,8 @@ void store_buf_u64(store_buf *b, uint64_t v);
 void store_buf_json_str(store_buf *b, const char *s, size_t n); /* "..." */
 void store_buf_csv_cell(store_buf *b, const char *s, size_t n);
 void store_buf_term(store_buf *b, const char *s, size_t n);
+/* Event keywords as the JSON string "0x%016X" (a double cannot hold 64 bits). */
+void store_buf_keywords(store_buf *b, uint64_t kw);
 
 /* The record as one compact JSON object: System fields + "data" pairs
 ** (what events_json gives back; the content hash of a keyless record). */
@@ -54,8 +56,6 @@ void store_render_event_json(store_buf *b, const fl_evtx_event *rec);
 fl_evtx_str store_value_name(const fl_evtx_event *r, size_t i, char tmp[24]);
 /* The same as a JSON string. */
 void store_buf_value_name(store_buf *b, const fl_evtx_event *r, size_t i);
-/* The System fields no column holds, as "key":value members. */
-void store_render_system_rest(store_buf *b, const fl_evtx_event *r, int *first);
 
 /* ---- the row's data and layouts (store_row.c) ---- */
 enum { STORE_LAYOUTS_MAX = 4096 }; /* per source; more keep the full JSON */
@@ -63,13 +63,33 @@ typedef struct store_layouts store_layouts;
 store_layouts *store_layouts_new(void); /* NULL when out of memory */
 void store_layouts_reset(store_layouts *l);
 void store_layouts_free(store_layouts *l);
-/* The layout id (0.. per source) of r's value names, *is_new when first
-** seen; -1 when there is none (no memory, or the table is full). */
-int32_t store_layout_of(store_layouts *l, const fl_evtx_event *r, int *is_new);
-void store_render_layout_names(store_buf *b, const fl_evtx_event *r);
-/* `data` of a row with a layout: fields no column holds + values. */
+
+/* The System members a row's `data` carries: the fields no column holds
+** and those that disagree with their column. shape bit k: key k is there. */
+enum { STORE_SYSTEM_KEYS = 19 };
+enum { STORE_SYS_NULL, STORE_SYS_NUM, STORE_SYS_TEXT, STORE_SYS_KEYWORDS };
+typedef struct store_system_value {
+  int type;          /* STORE_SYS_* */
+  uint64_t num;
+  fl_evtx_str text;
+} store_system_value;
+typedef struct store_system {
+  uint32_t shape;
+  store_system_value v[STORE_SYSTEM_KEYS]; /* the bits of shape only */
+} store_system;
+void store_system_of(store_system *m, const fl_evtx_event *r,
+                     const fl_typed_event *t);
+
+/* The layout id (0.. per source) of this shape and r's value names,
+** *is_new when first seen; -1 when there is none (no memory, or the table
+** is full). */
+int32_t store_layout_of(store_layouts *l, const fl_evtx_event *r,
+                        uint32_t shape, int *is_new);
+void store_render_layout_names(store_buf *b, const fl_evtx_event *r,
+                               uint32_t shape);
+/* `data` of a row with a layout: the System members of m, then the values. */
 void store_render_row_data(store_buf *b, const fl_evtx_event *r,
-                           const fl_typed_event *t);
+                           const fl_typed_event *t, const store_system *m);
 
 /* SQL fl_event_json(names, provider, event_id, version, time, record_id,
 ** channel, host, data, state_text, local_address, remote_address,
@@ -146,7 +166,7 @@ uint64_t store_pipe_saved_inserted(const fl_store *s);
 /* ---- the handle ---- */
 enum {
   STMT_INSERT, STMT_INSERT_MANY, STMT_SOURCE_PROGRESS, STMT_LAYOUT_ADD,
-  STMT_LAYOUT_ID, STMT_EVENT_JSON, STMT_COUNT_
+  STMT_LAYOUT_ID, STMT_EVENT_JSON3, STMT_EVENT_JSON4, STMT_COUNT_
 };
 
 /* What an INSERT parameter holds since its last bind (store_insert.c):

@@ -1,21 +1,25 @@
 /*
-** What a stored row's `data` holds (schema 3) and the layouts that name its
-** values. The columns already hold provider, event id, version, time,
-** record id, channel and host, and the EventData names repeat for every
-** record of an event, so `data` keeps only the rest: the System fields no
-** column holds, the EventData/UserData values as a JSON array, and
-** layout_id naming them (layouts.names, one row per distinct list of
-** names). A row is about 40 % smaller, which is what the writer thread
-** spends its time on (the kernel copying pages). The view events_json
-** (store_schema.c) rebuilds the whole record: json_patch of the columns
-** with `data` (a key set to null there deletes a column's key: the record
-** did not have that field), then the values zipped with the names.
+** What a stored row's `data` holds and the layouts that describe it. The
+** columns already hold provider, event id, version, time, record id,
+** channel and host, and the key names repeat for every record of an event,
+** so a row keeps only values: `data` is a JSON array, and layout_id names
+** its members (layouts.names, one row per distinct shape). Rows written
+** since schema 4 have names {"system":[keys...],"data":[names...]} and
+** `data` = [system values..., event values...]: the System fields no
+** column holds, then any field that disagrees with its column (its own
+** value, or null: the record lacks it), then the EventData/UserData values
+** (an integer k there: the k-th text column of column_refs holds it).
+** Schema-3 rows (names a plain array, `data` an object) stay readable:
+** store_row_json.c rebuilds both. The writer thread spends its time on
+** bytes (SQLite records, the kernel copying pages): a row is about half
+** the size of the record's JSON.
 **
 ** Must never: let events_json give anything but the record's full JSON
-** (store_render_event_json: tests/unit/test_store.c compares them), share
-** the layout table across threads (the producer owns it; the writer gets a
-** new layout's names in the row that first uses it), or grow without
-** bound (past STORE_LAYOUTS_MAX layouts a source's rows keep the full JSON).
+** (store_render_event_json: tests/unit/test_store_json.c compares them),
+** share the layout table across threads (the producer owns it; the writer
+** gets a new layout's names in the row that first uses it), or grow
+** without bound (past STORE_LAYOUTS_MAX layouts a source's rows keep the
+** full JSON).
 */
 #include <stddef.h>
 #include <stdlib.h>
@@ -39,9 +43,87 @@ static void put_u32(store_buf *b, uint32_t v) {
   store_buf_put(b, (const char *)&v, sizeof v);
 }
 
+/* ---- a row's System members: which keys, their values ---- */
+
+/* Bit k of a row's shape: key k is in its `data`. The order is stored in
+** every layout's names and must never change for a written layout, but a
+** new key may be added at the end. */
+static const char *const system_keys[STORE_SYSTEM_KEYS] = {
+    /* a column holds these: present when the record disagrees */
+    "provider", "event_id", "time_created", "event_record_id", "channel",
+    "computer",
+    /* no column holds these */
+    "provider_guid", "event_source", "qualifiers", "level", "task", "opcode",
+    "keywords", "process_id", "thread_id", "user_sid", "activity_id",
+    "related_activity_id", "recovered"};
+
+static void text_member(store_system *m, int k, fl_evtx_str v) {
+  if (!v.ptr) return;
+  m->shape |= 1u << k;
+  m->v[k].type = STORE_SYS_TEXT;
+  m->v[k].text = v;
+}
+
+static void num_member(store_system *m, int k, int has, uint64_t v) {
+  if (!has) return;
+  m->shape |= 1u << k;
+  m->v[k].type = STORE_SYS_NUM;
+  m->v[k].num = v;
+}
+
+/* A field a column holds (col; "" when unknown): nothing when they agree,
+** null when the record lacks it, else the record's own. */
+static void text_patch(store_system *m, int k, fl_evtx_str rec, fl_evtx_str col) {
+  if (rec.ptr && rec.len == col.len &&
+      (!rec.len || memcmp(rec.ptr, col.ptr, rec.len) == 0))
+    return;
+  m->shape |= 1u << k;
+  m->v[k].type = rec.ptr ? STORE_SYS_TEXT : STORE_SYS_NULL;
+  m->v[k].text = rec;
+}
+
+/* The same for a number whose column is never NULL. */
+static void num_patch(store_system *m, int k, int has, uint64_t rec, uint64_t col) {
+  if (has && rec == col) return;
+  m->shape |= 1u << k;
+  m->v[k].type = has ? STORE_SYS_NUM : STORE_SYS_NULL;
+  m->v[k].num = rec;
+}
+
+void store_system_of(store_system *m, const fl_evtx_event *r,
+                     const fl_typed_event *t) {
+  static const fl_evtx_str empty = {"", 0};
+  unsigned has = r->present;
+  m->shape = 0;
+  text_patch(m, 0, r->provider_name, t->provider.ptr ? t->provider : empty);
+  num_patch(m, 1, (has & FL_EVTX_HAS_EVENT_ID) != 0, r->event_id, t->event_id);
+  /* version: the column is the record's or NULL, so never patched */
+  num_patch(m, 2, (has & FL_EVTX_HAS_TIME_CREATED) != 0, r->time_created,
+            (uint64_t)store_clamp_i64(t->time));
+  if (has & FL_EVTX_HAS_EVENT_RECORD_ID) /* else the column is NULL too */
+    num_patch(m, 3, 1, r->event_record_id, (uint64_t)store_clamp_i64(t->record_id));
+  text_patch(m, 4, r->channel, t->channel.ptr ? t->channel : empty);
+  text_patch(m, 5, r->computer, t->host.ptr ? t->host : empty);
+  text_member(m, 6, r->provider_guid);
+  text_member(m, 7, r->event_source_name);
+  num_member(m, 8, (has & FL_EVTX_HAS_QUALIFIERS) != 0, r->qualifiers);
+  num_member(m, 9, (has & FL_EVTX_HAS_LEVEL) != 0, r->level);
+  num_member(m, 10, (has & FL_EVTX_HAS_TASK) != 0, r->task);
+  num_member(m, 11, (has & FL_EVTX_HAS_OPCODE) != 0, r->opcode);
+  num_member(m, 12, (has & FL_EVTX_HAS_KEYWORDS) != 0, r->keywords);
+  if (m->shape & (1u << 12)) m->v[12].type = STORE_SYS_KEYWORDS;
+  num_member(m, 13, (has & FL_EVTX_HAS_PROCESS_ID) != 0, r->process_id);
+  num_member(m, 14, (has & FL_EVTX_HAS_THREAD_ID) != 0, r->thread_id);
+  text_member(m, 15, r->user_sid);
+  text_member(m, 16, r->activity_id);
+  text_member(m, 17, r->related_activity_id);
+  num_member(m, 18, r->recovered != 0, 1);
+}
+
 /* A hash of the name list, 8 bytes a step (it runs for every record). */
-static uint64_t hash_names(const fl_evtx_event *r) {
-  uint64_t h = 0x9e3779b97f4a7c15ull ^ r->data_count;
+static uint64_t hash_names(const fl_evtx_event *r, uint32_t shape) {
+  uint64_t h = (0x9e3779b97f4a7c15ull ^ r->data_count ^ ((uint64_t)shape << 32)) *
+               0xff51afd7ed558ccdull;
   char tmp[24];
   for (size_t i = 0; i < r->data_count; i++) {
     fl_evtx_str n = store_value_name(r, i, tmp);
@@ -61,10 +143,13 @@ static uint64_t hash_names(const fl_evtx_event *r) {
   return h;
 }
 
-/* 1 when the packed key (u32 length + bytes per name) is r's name list. */
-static int same_names(const char *key, uint32_t len, const fl_evtx_event *r) {
-  size_t at = 0;
+/* 1 when the packed key (u32 shape, then u32 length + bytes per name) is
+** r's shape and name list. */
+static int same_names(const char *key, uint32_t len, const fl_evtx_event *r,
+                      uint32_t shape) {
+  size_t at = sizeof shape;
   char tmp[24];
+  if (len < sizeof shape || memcmp(key, &shape, sizeof shape) != 0) return 0;
   for (size_t i = 0; i < r->data_count; i++) {
     fl_evtx_str n = store_value_name(r, i, tmp);
     uint32_t k;
@@ -78,8 +163,9 @@ static int same_names(const char *key, uint32_t len, const fl_evtx_event *r) {
   return at == len;
 }
 
-static void pack_names(store_buf *b, const fl_evtx_event *r) {
+static void pack_names(store_buf *b, const fl_evtx_event *r, uint32_t shape) {
   char tmp[24];
+  put_u32(b, shape);
   for (size_t i = 0; i < r->data_count; i++) {
     fl_evtx_str n = store_value_name(r, i, tmp);
     put_u32(b, (uint32_t)n.len);
@@ -106,15 +192,16 @@ void store_layouts_free(store_layouts *l) {
   free(l);
 }
 
-int32_t store_layout_of(store_layouts *l, const fl_evtx_event *r, int *is_new) {
+int32_t store_layout_of(store_layouts *l, const fl_evtx_event *r,
+                        uint32_t shape, int *is_new) {
   *is_new = 0;
   if (!l) return -1;
-  uint64_t h = hash_names(r);
+  uint64_t h = hash_names(r, shape);
   for (size_t i = h & (LAYOUT_SLOTS - 1);; i = (i + 1) & (LAYOUT_SLOTS - 1)) {
     if (l->slot[i].id < 0) { /* not seen: a new layout, while there is room */
       if (l->count >= STORE_LAYOUTS_MAX || l->keys.len > UINT32_MAX / 2) return -1;
       size_t off = l->keys.len;
-      pack_names(&l->keys, r);
+      pack_names(&l->keys, r, shape);
       if (l->keys.failed || l->keys.len - off > UINT32_MAX / 2) return -1;
       l->slot[i].hash = h;
       l->slot[i].key_off = (uint32_t)off;
@@ -125,55 +212,36 @@ int32_t store_layout_of(store_layouts *l, const fl_evtx_event *r, int *is_new) {
     }
     if (l->slot[i].hash == h &&
         same_names(l->keys.p ? l->keys.p + l->slot[i].key_off : "",
-                   l->slot[i].key_len, r))
+                   l->slot[i].key_len, r, shape))
       return l->slot[i].id;
   }
 }
 
-/* ["name", ...] of r's values, as the layouts table keeps them. */
-void store_render_layout_names(store_buf *b, const fl_evtx_event *r) {
-  store_buf_putc(b, '[');
+/* {"system":[keys of the shape],"data":["name", ...]}: what layouts.names
+** keeps for the rows of this shape and these value names. */
+void store_render_layout_names(store_buf *b, const fl_evtx_event *r,
+                               uint32_t shape) {
+  store_buf_put(b, "{\"system\":[", 11);
+  int first = 1;
+  for (int k = 0; k < STORE_SYSTEM_KEYS; k++) {
+    if (!(shape & (1u << k))) continue;
+    if (!first) store_buf_putc(b, ',');
+    first = 0;
+    store_buf_json_str(b, system_keys[k], strlen(system_keys[k]));
+  }
+  store_buf_put(b, "],\"data\":[", 10);
   for (size_t i = 0; i < r->data_count; i++) {
     if (i) store_buf_putc(b, ',');
     store_buf_value_name(b, r, i);
   }
-  store_buf_putc(b, ']');
+  store_buf_put(b, "]}", 2);
 }
 
 /* ---- the slim `data` ---- */
 
-static void key(store_buf *b, const char *k, int *first) {
-  if (!*first) store_buf_putc(b, ',');
-  *first = 0;
-  store_buf_putc(b, '"');
-  store_buf_put(b, k, strlen(k));
-  store_buf_put(b, "\":", 2);
-}
-
-/* A text field a column also holds (col; "" when unknown): nothing when
-** they agree, null when the record lacks it, else the record's own. */
-static void patch_text(store_buf *b, const char *k, fl_evtx_str rec,
-                       fl_evtx_str col, int *first) {
-  if (rec.ptr && rec.len == col.len &&
-      (!rec.len || memcmp(rec.ptr, col.ptr, rec.len) == 0))
-    return;
-  key(b, k, first);
-  if (!rec.ptr) store_buf_put(b, "null", 4);
-  else store_buf_json_str(b, rec.ptr, rec.len);
-}
-
-/* The same for a number whose column is never NULL. */
-static void patch_num(store_buf *b, const char *k, int has, uint64_t rec,
-                      uint64_t col, int *first) {
-  if (has && rec == col) return;
-  key(b, k, first);
-  if (!has) store_buf_put(b, "null", 4);
-  else store_buf_u64(b, rec);
-}
-
 /* Typed text columns a value may be stored as a reference to (an integer
 ** in the values array: the index here). The order is fl_event_json's
-** parameters ?10... and must never change once written. */
+** parameters ?10... and must never change once written (store_row_json.c). */
 static const size_t column_refs[] = {
     offsetof(fl_typed_event, state_text),
     offsetof(fl_typed_event, local_address),
@@ -201,78 +269,31 @@ static int column_of(const fl_typed_event *t, fl_evtx_str v) {
   return -1;
 }
 
+static void put_system_value(store_buf *b, const store_system_value *v) {
+  switch (v->type) {
+  case STORE_SYS_NULL: store_buf_put(b, "null", 4); break;
+  case STORE_SYS_NUM: store_buf_u64(b, v->num); break;
+  case STORE_SYS_KEYWORDS: store_buf_keywords(b, v->num); break;
+  default: store_buf_json_str(b, v->text.ptr, v->text.len); break;
+  }
+}
+
 void store_render_row_data(store_buf *b, const fl_evtx_event *r,
-                           const fl_typed_event *t) {
-  static const fl_evtx_str empty = {"", 0};
-  unsigned has = r->present;
+                           const fl_typed_event *t, const store_system *m) {
   int first = 1;
-  store_buf_putc(b, '{');
-  patch_text(b, "provider", r->provider_name, t->provider.ptr ? t->provider : empty, &first);
-  patch_num(b, "event_id", (has & FL_EVTX_HAS_EVENT_ID) != 0, r->event_id, t->event_id, &first);
-  /* version: the column is the record's or NULL, so never patched */
-  patch_num(b, "time_created", (has & FL_EVTX_HAS_TIME_CREATED) != 0,
-            r->time_created, (uint64_t)store_clamp_i64(t->time), &first);
-  if (has & FL_EVTX_HAS_EVENT_RECORD_ID) /* else the column is NULL too */
-    patch_num(b, "event_record_id", 1, r->event_record_id,
-              (uint64_t)store_clamp_i64(t->record_id), &first);
-  patch_text(b, "channel", r->channel, t->channel.ptr ? t->channel : empty, &first);
-  patch_text(b, "computer", r->computer, t->host.ptr ? t->host : empty, &first);
-  store_render_system_rest(b, r, &first);
-  key(b, "data", &first);
   store_buf_putc(b, '[');
+  for (uint32_t bits = m->shape; bits; bits &= bits - 1) {
+    if (!first) store_buf_putc(b, ',');
+    first = 0;
+    put_system_value(b, &m->v[__builtin_ctz(bits)]);
+  }
   for (size_t i = 0; i < r->data_count; i++) {
-    if (i) store_buf_putc(b, ',');
+    if (!first) store_buf_putc(b, ',');
+    first = 0;
     const fl_evtx_pair *d = &r->data[i];
     int k = column_of(t, d->value); /* stored once: the column has it */
     if (k >= 0) store_buf_u64(b, (uint64_t)k);
     else store_buf_json_str(b, d->value.ptr ? d->value.ptr : "", d->value.len);
   }
-  store_buf_put(b, "]}", 2);
-}
-
-/* ---- fl_event_json(): the whole record of a row with a layout ----
-** SQL function for the events_json view. SQLite 3.40 lets no JSON function
-** run inside a view when the schema is not trusted (faultline never trusts
-** it), so the view calls this innocuous function, which runs the JSON
-** work as a statement of its own: the columns' object patched with `data`
-** (null there deletes a key), then the values zipped with the names.
-** Arguments: names, provider, event_id, version, time, record_id, channel,
-** host, data, then the columns of column_refs (a value stored as the
-** integer k is column k's text). */
-void store_fn_event_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  static const char sql[] =
-      "SELECT json_set(json_patch(json_patch('{}', json_object('provider', ?2,"
-      " 'event_id', ?3, 'version', ?4, 'time_created', ?5, 'event_record_id',"
-      " ?6, 'channel', ?7, 'computer', ?8)), ?9), '$.data', json((SELECT"
-      " json_group_object(n.value, CASE v.type WHEN 'integer' THEN CASE"
-      " v.value WHEN 0 THEN ?10 WHEN 1 THEN ?11 WHEN 2 THEN ?12 WHEN 3 THEN ?13"
-      " WHEN 4 THEN ?14 WHEN 5 THEN ?15 WHEN 6 THEN ?16 WHEN 7 THEN ?17 WHEN 8"
-      " THEN ?18 WHEN 9 THEN ?19 WHEN 10 THEN ?20 WHEN 11 THEN ?21 END ELSE"
-      " v.value END) FROM json_each(?1) n JOIN json_each(?9, '$.data') v"
-      " ON v.key = n.key)))";
-  if (argc != STORE_EVENT_JSON_ARGS) return;
-  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) { /* the row has it all */
-    sqlite3_result_value(ctx, argv[8]);
-    return;
-  }
-  /* prepared once per connection (finalized by fl_store_close); a call
-  ** nested in another's statement gets one of its own */
-  fl_store *s = sqlite3_user_data(ctx);
-  sqlite3 *db = sqlite3_context_db_handle(ctx);
-  sqlite3_stmt *st = s->stmt[STMT_EVENT_JSON], *own = NULL;
-  if (!st || sqlite3_stmt_busy(st)) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &own, NULL) !=
-        SQLITE_OK) {
-      sqlite3_result_error(ctx, "fl_event_json: cannot prepare", -1);
-      return;
-    }
-    if (!st) s->stmt[STMT_EVENT_JSON] = own, own = NULL;
-    st = own ? own : s->stmt[STMT_EVENT_JSON];
-  }
-  for (int i = 0; i < argc; i++) sqlite3_bind_value(st, i + 1, argv[i]);
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) sqlite3_result_value(ctx, sqlite3_column_value(st, 0));
-  else sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
-  sqlite3_reset(st);
-  sqlite3_finalize(own);
+  store_buf_putc(b, ']');
 }

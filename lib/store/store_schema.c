@@ -113,6 +113,11 @@ static const char *const v3_steps[] = {
     " AS json FROM events e",
 };
 
+/* Version 4 changes no table: rows written from now on keep their System
+** members by position too (layouts.names {"system":[...],"data":[...]},
+** `data` one array; store_row.c). The version says so, so a faultline that
+** knows only schema-3 rows refuses the database instead of misreading it. */
+
 typedef struct migration {
   int version;
   const char *description;
@@ -127,6 +132,8 @@ static const migration migrations[] = {
      STEPS(v2_steps)},
     {3, "layouts: rows keep values and the fields no column holds; events_json",
      STEPS(v3_steps)},
+    {4, "rows keep System members by position (layouts.names system + data)",
+     NULL, 0},
 };
 #define MIGRATION_COUNT (sizeof migrations / sizeof *migrations)
 

@@ -255,11 +255,15 @@ static void json_text(store_buf *b, const char *key, fl_evtx_str v, int *first) 
 }
 
 /* Hex text: 64 bits do not fit a JSON number a double reads. */
-static void json_keywords(store_buf *b, uint64_t kw, int *first) {
-  json_key(b, "keywords", first);
+void store_buf_keywords(store_buf *b, uint64_t kw) {
   put_hex_escape(b, "\"0x", (unsigned)(kw >> 32), 8);
   put_hex_escape(b, "", (unsigned)kw, 8);
   store_buf_putc(b, '"');
+}
+
+static void json_keywords(store_buf *b, uint64_t kw, int *first) {
+  json_key(b, "keywords", first);
+  store_buf_keywords(b, kw);
 }
 
 fl_evtx_str store_value_name(const fl_evtx_event *r, size_t i, char tmp[24]) {
@@ -288,23 +292,6 @@ static void render_data(store_buf *b, const fl_evtx_event *r) {
     store_buf_json_str(b, d->value.ptr ? d->value.ptr : "", d->value.len);
   }
   store_buf_putc(b, '}');
-}
-
-void store_render_system_rest(store_buf *b, const fl_evtx_event *r, int *first) {
-  unsigned has = r->present;
-  json_text(b, "provider_guid", r->provider_guid, first);
-  json_text(b, "event_source", r->event_source_name, first);
-  if (has & FL_EVTX_HAS_QUALIFIERS) json_num(b, "qualifiers", r->qualifiers, first);
-  if (has & FL_EVTX_HAS_LEVEL) json_num(b, "level", r->level, first);
-  if (has & FL_EVTX_HAS_TASK) json_num(b, "task", r->task, first);
-  if (has & FL_EVTX_HAS_OPCODE) json_num(b, "opcode", r->opcode, first);
-  if (has & FL_EVTX_HAS_KEYWORDS) json_keywords(b, r->keywords, first);
-  if (has & FL_EVTX_HAS_PROCESS_ID) json_num(b, "process_id", r->process_id, first);
-  if (has & FL_EVTX_HAS_THREAD_ID) json_num(b, "thread_id", r->thread_id, first);
-  json_text(b, "user_sid", r->user_sid, first);
-  json_text(b, "activity_id", r->activity_id, first);
-  json_text(b, "related_activity_id", r->related_activity_id, first);
-  if (r->recovered) json_num(b, "recovered", 1, first);
 }
 
 void store_render_event_json(store_buf *b, const fl_evtx_event *r) {
