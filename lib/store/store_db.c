@@ -183,6 +183,7 @@ void fl_store_close(fl_store *s) {
   sqlite3_close(s->db);
   store_pipe_free(&s->pipe);
   store_layouts_free(s->layouts);
+  store_peers_free(s->peers);
   free(s->layout_ids);
   free(s->bound[0]);
   free(s->bound[1]);

@@ -124,8 +124,14 @@ fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
                 "INSERT OR IGNORE INTO layouts (names) VALUES (?1)", err);
   if (r == FL_OK)
     r = prepare(s, STMT_LAYOUT_ID, "SELECT id FROM layouts WHERE names = ?1", err);
+  if (r == FL_OK)
+    r = prepare(s, STMT_PEER_BUCKET,
+                "INSERT OR IGNORE INTO peer_buckets VALUES (?1, ?2)", err);
   if (r == FL_OK && !s->layouts) s->layouts = store_layouts_new();
   store_layouts_reset(s->layouts); /* ids are per source */
+  /* without a map every row sends its pair: slower, still exact */
+  if (r == FL_OK && !s->peers) s->peers = store_peers_new();
+  store_peers_reset(s->peers); /* an earlier source may have failed */
   return r;
 }
 
@@ -276,6 +282,9 @@ void store_row_fill(fl_store *s, store_row *row, const fl_evtx_event *r,
   row->has_version = (r->present & FL_EVTX_HAS_VERSION) != 0;
   row->version = r->version;
   row->keyless = !(r->present & FL_EVTX_HAS_EVENT_RECORD_ID);
+  row->new_peer_bucket = store_peers_first(
+      s->peers, t->remote_address,
+      store_clamp_i64(t->time) / STORE_PEER_BUCKET);
   int is_new = 0;
   store_system sys;
   store_system_of(&sys, r, t);
@@ -337,6 +346,25 @@ static fl_status resolve_layouts(fl_store *s, const store_row *rows, int n,
   return FL_OK;
 }
 
+/* The (peer, bucket) pairs these rows are the first of, in the rows'
+** transaction (store_peers.c: why every stored event's pair is there). */
+static fl_status add_peer_buckets(fl_store *s, const store_row *rows, int n,
+                                  fl_error *err) {
+  sqlite3_stmt *st = s->stmt[STMT_PEER_BUCKET];
+  for (int k = 0; k < n; k++) {
+    const fl_typed_event *t = &rows[k].t;
+    if (!rows[k].new_peer_bucket || !t->remote_address.ptr ||
+        t->remote_address.len > INT_MAX)
+      continue;
+    sqlite3_bind_text(st, 1, t->remote_address.ptr, (int)t->remote_address.len,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, store_clamp_i64(t->time) / STORE_PEER_BUCKET);
+    fl_status r = step_done(s, st, "adding a peer bucket", err);
+    if (r != FL_OK) return r;
+  }
+  return FL_OK;
+}
+
 /* Binds n rows (1 or STORE_ROWS_PER_INSERT) as parameter tuples of st. */
 static fl_status insert_rows(fl_store *s, int many, const store_row *rows,
                              int n, const char *text, fl_error *err) {
@@ -354,7 +382,9 @@ static fl_status insert_rows(fl_store *s, int many, const store_row *rows,
   ** that value still: the bindings need no clearing between runs */
   fl_status res = step_done(s, x.st, "inserting events", err);
   if (res != FL_OK) return res;
-  uint64_t added = (uint64_t)sqlite3_changes(s->db);
+  uint64_t added = (uint64_t)sqlite3_changes(s->db); /* before the pairs */
+  res = add_peer_buckets(s, rows, n, err);
+  if (res != FL_OK) return res;
   s->counts.in_scope += (uint64_t)n;
   s->counts.inserted += added;
   s->counts.duplicates += (uint64_t)n - added;

@@ -91,6 +91,15 @@ void store_render_layout_names(store_buf *b, const fl_evtx_event *r,
 void store_render_row_data(store_buf *b, const fl_evtx_event *r,
                            const fl_typed_event *t, const store_system *m);
 
+/* ---- (peer, bucket) pairs already sent to peer_buckets (store_peers.c) ---- */
+typedef struct store_peers store_peers;
+store_peers *store_peers_new(void); /* NULL when out of memory */
+void store_peers_reset(store_peers *p);
+void store_peers_free(store_peers *p);
+/* 1 when the pair must be added (first seen; or p is NULL), 0 when it was
+** sent already; a NULL peer has no pair (0). */
+int store_peers_first(store_peers *p, fl_evtx_str peer, int64_t bucket);
+
 /* SQL fl_event_json(names, provider, event_id, version, time, record_id,
 ** channel, host, data, state_text, local_address, remote_address,
 ** local_principal, remote_principal, error_text, error_raw,
@@ -104,12 +113,16 @@ static inline int64_t store_clamp_i64(uint64_t v) {
 }
 
 /* ---- schema pieces used outside the migrations ---- */
-/* The secondary indexes of events, as migration 1 creates them ("CREATE
-** INDEX " + these). Earlier builds dropped them for a bulk load and
-** built them when the source completed; a load that died left them out. */
-#define STORE_EVENTS_TIME_INDEX "events_time ON events(time)"
-#define STORE_EVENTS_PEER_INDEX "events_peer ON events(remote_address, time)"
-/* Recreates them when missing (such a dead load); no-op otherwise. */
+/* The secondary index of events as migration 5 creates it ("CREATE INDEX "
+** + this): time order for every time-bounded read, and the peer beside it
+** so a peer filter is checked in the index, not in the row. Earlier builds
+** dropped indexes for a bulk load and built them when the source
+** completed; a load that died left them out. */
+#define STORE_EVENTS_TIME_INDEX "events_time ON events(time, remote_address)"
+/* peer_buckets.bucket: time / this, FILETIME units (10 minutes). A peer
+** lookup reads the time index only within its buckets (store_peers.c). */
+#define STORE_PEER_BUCKET INT64_C(6000000000)
+/* Recreates it when missing (such a dead load); no-op otherwise. */
 fl_status store_ensure_indexes(fl_store *s, fl_error *err);
 
 /* ---- rows on their way to SQLite (store_pipe.c) ---- */
@@ -125,6 +138,7 @@ typedef struct store_row {
   size_t json_off, json_len;   /* `data`, into the batch's text */
   int32_t layout;              /* per-source layout id, -1: full JSON */
   size_t names_off, names_len; /* a new layout's names (len 0: known) */
+  int new_peer_bucket;         /* first of its (peer, bucket): add the pair */
 } store_row;
 
 typedef struct store_batch store_batch;
@@ -166,7 +180,8 @@ uint64_t store_pipe_saved_inserted(const fl_store *s);
 /* ---- the handle ---- */
 enum {
   STMT_INSERT, STMT_INSERT_MANY, STMT_SOURCE_PROGRESS, STMT_LAYOUT_ADD,
-  STMT_LAYOUT_ID, STMT_EVENT_JSON3, STMT_EVENT_JSON4, STMT_COUNT_
+  STMT_LAYOUT_ID, STMT_PEER_BUCKET, STMT_EVENT_JSON3, STMT_EVENT_JSON4,
+  STMT_COUNT_
 };
 
 /* What an INSERT parameter holds since its last bind (store_insert.c):
@@ -195,6 +210,7 @@ struct fl_store {
   fl_store_ingest_stats saved;  /* counts at the last commit */
   store_pipe pipe;
   store_layouts *layouts;   /* the producer's, reset per source */
+  store_peers *peers;       /* the producer's, reset per source */
   int64_t *layout_ids;      /* the writer's: layout id -> layouts.id */
   size_t layout_ids_cap;
   store_buf scratch;        /* the producer's full JSON of a keyless row */

@@ -98,6 +98,15 @@ static const char all_columns[] =
     " s.path AS source_path, e.source_id, e.record_id, e.file_offset";
 static const char from_where[] =
     " FROM events e JOIN sources s ON s.id = e.source_id WHERE 1";
+/* A peer's events: its buckets in peer_buckets (a key seek), and in each
+** bucket's stretch of the time index the entries of that peer (the index
+** carries it, so other peers' rows are never read). Exact, because every
+** stored event's (peer, bucket) is in peer_buckets (store_peers.c). */
+static const char from_peer_where[] =
+    " FROM peer_buckets b JOIN events e INDEXED BY events_time"
+    " ON e.time >= b.bucket * 6000000000 AND e.time < (b.bucket + 1) * 6000000000"
+    " AND e.remote_address = b.remote_address"
+    " JOIN sources s ON s.id = e.source_id WHERE b.remote_address = ?";
 
 typedef struct sqlb {
   char text[4096];
@@ -116,12 +125,14 @@ static void sqlb_add(sqlb *q, const char *frag) {
 }
 
 /* Builds the WHERE clause; parameters are bound in the same order. */
-static void build_where(sqlb *q, const fl_store_filter *f) {
-  sqlb_add(q, from_where);
+/* buckets: the database has peer_buckets (schema 5; a database opened
+** read-only is not migrated, so an older one is read the older way). */
+static void build_where(sqlb *q, const fl_store_filter *f, int buckets) {
+  sqlb_add(q, f->peer && buckets ? from_peer_where : from_where);
+  if (f->peer && !buckets) sqlb_add(q, " AND e.remote_address = ?");
   if (f->has_since) sqlb_add(q, " AND e.time >= ?");
   if (f->has_until) sqlb_add(q, " AND e.time < ?");
   if (f->host) sqlb_add(q, " AND e.host = ? COLLATE NOCASE");
-  if (f->peer) sqlb_add(q, " AND e.remote_address = ?");
   if (f->event_id_count) {
     sqlb_add(q, " AND e.event_id IN (?");
     for (size_t i = 1; i < f->event_id_count; i++) sqlb_add(q, ",?");
@@ -136,10 +147,10 @@ static void build_where(sqlb *q, const fl_store_filter *f) {
 
 static void bind_filter(sqlite3_stmt *st, const fl_store_filter *f) {
   int i = 1;
+  if (f->peer) sqlite3_bind_text(st, i++, f->peer, -1, SQLITE_STATIC);
   if (f->has_since) sqlite3_bind_int64(st, i++, (sqlite3_int64)f->since);
   if (f->has_until) sqlite3_bind_int64(st, i++, (sqlite3_int64)f->until);
   if (f->host) sqlite3_bind_text(st, i++, f->host, -1, SQLITE_STATIC);
-  if (f->peer) sqlite3_bind_text(st, i++, f->peer, -1, SQLITE_STATIC);
   for (size_t k = 0; k < f->event_id_count; k++)
     sqlite3_bind_int64(st, i++, f->event_ids[k]);
   if (f->has_code) sqlite3_bind_int64(st, i++, f->code);
@@ -154,7 +165,7 @@ fl_status fl_store_query(fl_store *s, const fl_store_filter *f,
   sqlb_add(&q, fmt == FL_STORE_TEXT ? text_columns : all_columns);
   if (f->event_id_count > FL_STORE_MAX_IDS)
     return fl_error_at(err, FL_EUSAGE, "query", 0, "too many event ids");
-  build_where(&q, f);
+  build_where(&q, f, fl_store_schema_version(s) >= 5);
   if (q.overflow) return fl_error_at(err, FL_EUSAGE, "query", 0, "filter too long");
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(s->db, q.text, -1, &st, NULL) != SQLITE_OK)

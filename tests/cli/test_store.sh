@@ -46,8 +46,8 @@ check ingest_twice_same_count "$(count 'SELECT count(*) FROM events')" 1001
 check ingest_sources_complete "$(count "SELECT count(*) FROM sources WHERE status='complete'")" 4
 check ingest_sha256 "$(count "SELECT DISTINCT sha256 FROM sources WHERE path LIKE '%/a.evtx'")" "$(sha256sum "$TMP/a.evtx" | cut -d' ' -f1)"
 check ingest_integrity "$(count 'PRAGMA integrity_check')" ok
-# a bulk load builds the secondary indexes at the end: they are there
-check ingest_indexes "$(count "SELECT count(*) FROM sqlite_master WHERE name IN ('events_time','events_peer')")" 2
+# the secondary index (time, peer) and peer_buckets are there
+check ingest_indexes "$(count "SELECT count(*) FROM sqlite_master WHERE (name = 'events_time' AND sql LIKE '%(time, remote_address)') OR name = 'peer_buckets'")" 2
 # the re-ingests above record their reader flags and store nothing new
 check ingest_again_flags_recorded "$(count "SELECT count(*) FROM sources WHERE inserted = 0 AND reader_flags = 0")" 3
 # other reader flags read the file again (and find every event stored)
@@ -123,6 +123,51 @@ check mixed_keys_record_ids "$(count 'SELECT count(DISTINCT record_id) FROM even
 "$FL_BIN" ingest -q --db "$TMP/mixed.db" "$TMP/mixed.jsonl" --recover >/dev/null 2>&1
 check mixed_keys_reingest_no_duplicates "$(count 'SELECT count(*) FROM events' "$TMP/mixed.db")" 1001
 
+# ---- query --peer reads peer_buckets + the time index: exact ----
+# peers_exact NAME DB [QUERY OPTIONS...]: for up to 25 peers of DB, query
+# --peer gives as many events as a plain scan of the table, and in time
+# order; one peer with no events gives none.
+peers_exact() {
+  local name=$1 db=$2 bad=0 n=0 peer want got since_sql=''
+  shift 2
+  [ "${1:-}" = --since ] && since_sql=" AND time >= $(count "SELECT (strftime('%s', '$2') + 11644473600) * 10000000" "$db")"
+  while IFS= read -r peer; do
+    [ -n "$peer" ] || continue
+    n=$((n + 1))
+    want=$(count "SELECT count(*) FROM events WHERE remote_address = '$peer'$since_sql" "$db")
+    got=$("$FL_BIN" query --db "$db" --format jsonl --peer "$peer" "$@" | wc -l | tr -d ' ')
+    [ "$got" = "$want" ] || { bad=$((bad + 1)); echo "  $name: peer $peer: $got events, table has $want"; }
+  done < <("$FL_BIN" sql --db "$db" --format csv "SELECT DISTINCT remote_address FROM events WHERE remote_address IS NOT NULL AND remote_address NOT LIKE '%''%' LIMIT 25" | tail -n +2 | tr -d '\r')
+  got=$("$FL_BIN" query --db "$db" --format jsonl --peer 192.0.2.254 "$@" | wc -l | tr -d ' ')
+  if [ "$bad" = 0 ] && [ "$n" -gt 0 ] && [ "$got" = 0 ]; then echo "PASS $name ($n peers)"; else
+    echo "FAIL $name: $bad of $n peers differ, unknown peer gave $got"; fi
+}
+peers_exact peer_query_exact "$DB"
+peers_exact peer_query_exact_since "$DB" --since 2024-05-01T12:10:00Z
+peers_exact peer_query_exact_two_inputs "$TMP/k2.db"
+"$FL_BIN" ingest -q --db "$TMP/k2.db" "$TMP/k.netsh" "$TMP/k.evtx" --recover >/dev/null 2>&1
+peers_exact peer_query_exact_reingest "$TMP/k2.db"
+check peer_buckets_one_per_bucket "$(count 'SELECT count(*) - count(DISTINCT remote_address || char(1) || bucket) FROM peer_buckets' "$TMP/k2.db")" 0
+check peer_buckets_every_event "$(count 'SELECT count(*) FROM events e WHERE remote_address IS NOT NULL AND NOT EXISTS (SELECT 1 FROM peer_buckets b WHERE b.remote_address = e.remote_address AND b.bucket = e.time / 6000000000)' "$TMP/k2.db")" 0
+# a database as schema 4 left it (peer index, no peer_buckets): read-only
+# commands read it the older way; the next ingest migrates it
+cp "$TMP/k2.db" "$TMP/v4.db"
+$PY - "$TMP/v4.db" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("""
+DROP TABLE peer_buckets; DROP INDEX events_time;
+CREATE INDEX events_time ON events(time);
+CREATE INDEX events_peer ON events(remote_address, time);
+DELETE FROM schema_version WHERE version = 5;""")
+db.commit()
+PYEOF
+peers_exact peer_query_schema4_read_only "$TMP/v4.db"
+"$FL_BIN" ingest -q --db "$TMP/v4.db" "$TMP/k.netsh" >/dev/null 2>&1
+check peer_migration_version "$(count 'SELECT max(version) FROM schema_version' "$TMP/v4.db")" 5
+check peer_migration_no_peer_index "$(count "SELECT count(*) FROM sqlite_master WHERE name = 'events_peer'" "$TMP/v4.db")" 0
+peers_exact peer_query_migrated "$TMP/v4.db"
+
 # ---- exit codes ----
 expect_exit usage_ingest_no_files 2 -- ingest --db "$DB"
 expect_exit usage_ingest_batch 2 -- ingest --db "$DB" --batch 0 "$TMP/a.evtx"
@@ -173,4 +218,5 @@ expect_exit kill_rerun 0 -- ingest --db "$K" "$TMP/big.evtx"
 check kill_rerun_exact_count "$(count 'SELECT count(*) FROM events' "$K")" $((N + 1))
 check kill_rerun_one_source "$(count "SELECT count(*) || ' ' || status || ' ' || inserted FROM sources" "$K")" "1 complete $((N + 1))"
 check kill_rerun_integrity "$(count 'PRAGMA integrity_check' "$K")" ok
-check kill_rerun_indexes "$(count "SELECT count(*) FROM sqlite_master WHERE name IN ('events_time','events_peer')" "$K")" 2
+check kill_rerun_indexes "$(count "SELECT count(*) FROM sqlite_master WHERE (name = 'events_time' AND sql LIKE '%(time, remote_address)') OR name = 'peer_buckets'" "$K")" 2
+check kill_rerun_peer_buckets "$(count 'SELECT count(*) FROM events e WHERE remote_address IS NOT NULL AND NOT EXISTS (SELECT 1 FROM peer_buckets b WHERE b.remote_address = e.remote_address AND b.bucket = e.time / 6000000000)' "$K")" 0
