@@ -253,7 +253,12 @@ static int fl_evtx_bx_fragment(fl_evtx_bx *x) {
     } else if (t == FL_BXML_TEMPLATE_INSTANCE && !x->tdef) {
       fl_evtx_instance inst;
       uint32_t next;
-      if (fl_evtx_instance_read(c, x->pos, x->end, &inst, &next)) return -1;
+      if (c->qinst_off == x->pos && c->qinst_end == x->end) {
+        inst = c->qinst; /* read already by this record's quick filter */
+        next = c->qinst_next;
+      } else if (fl_evtx_instance_read(c, x->pos, x->end, &inst, &next)) {
+        return -1;
+      }
       if (fl_evtx_template_replay(c, &inst, x->sink)) return -1;
       x->pos = next;
       return 0; /* an instance is the whole fragment */

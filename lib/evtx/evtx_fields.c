@@ -128,6 +128,7 @@ static void fl_evtx_fs_end_capture(fl_evtx_fs *f) {
   if (id == FLD_PAIR_NAME) {
     f->pair[0] = off;
     f->pair[1] = len;
+    f->pair_name = NULL;
   } else if (id == FLD_PAIR_VALUE) {
     f->pair[2] = off;
     f->pair[3] = len;
@@ -153,7 +154,14 @@ static void fl_evtx_fs_start(fl_evtx_fs *f, int id) {
 ** the steps (evtx_replay.c) instead of every element and attribute. */
 static void fl_evtx_fs_record(fl_evtx_fs *f, int op, uint32_t a, uint32_t n,
                               uint16_t slot) {
-  fl_evtx_fstep st = {(uint8_t)op, 0, f->rec_cond, slot, a, n};
+  fl_evtx_fstep st;
+  memset(&st, 0, sizeof st);
+  st.op = (uint8_t)op;
+  st.piece = op == FL_FS_VALUE_SLOT ? FL_FS_PIECE_SLOT : FL_FS_PIECE_NONE;
+  st.cond = f->rec_cond;
+  st.slot = slot;
+  st.a = a;
+  st.n = n;
   fl_evtx_buf_put(f->rec, &st, sizeof st);
 }
 
@@ -170,6 +178,7 @@ static void fl_evtx_fs_fx_start(fl_evtx_fs *f, int id) {
 static void fl_evtx_fs_pair_open(fl_evtx_fields_sink *f, const char *name, size_t n) {
   f->pair_open = 1;
   memset(f->pair, 0, sizeof f->pair);
+  f->pair_name = NULL;
   if (!(n == 4 && memcmp(name, "Data", 4) == 0)) {
     f->pair[0] = (uint32_t)f->text.len;
     f->pair[1] = (uint32_t)n;
@@ -179,19 +188,11 @@ static void fl_evtx_fs_pair_open(fl_evtx_fields_sink *f, const char *name, size_
 
 static void fl_evtx_fs_pair_close(fl_evtx_fields_sink *f) {
   if (f->capture == FLD_PAIR_VALUE) fl_evtx_fs_end_capture(f);
-  fl_evtx_buf_put(&f->pairs, f->pair, sizeof f->pair);
+  fl_evtx_fs_pair pr;
+  pr.name = f->pair_name;
+  memcpy(pr.q, f->pair, sizeof pr.q);
+  fl_evtx_buf_put(&f->pairs, &pr, sizeof pr);
   f->pair_open = 0;
-}
-
-void fl_evtx_fs_apply(fl_evtx_fields_sink *f, const fl_evtx_fstep *st,
-                      const char *pool) {
-  switch (st->op) {
-    case FL_FS_END: fl_evtx_fs_end_capture(f); break;
-    case FL_FS_START: fl_evtx_fs_start(f, (int)st->a); break;
-    case FL_FS_PAIR_OPEN: fl_evtx_fs_pair_open(f, pool + st->a, st->n); break;
-    case FL_FS_PAIR_CLOSE: fl_evtx_fs_pair_close(f); break;
-    default: break; /* values: the caller has them */
-  }
 }
 
 static int fl_evtx_fs_at(const fl_evtx_fs *f, unsigned d, int code) {
@@ -266,7 +267,13 @@ static void fl_evtx_fs_close(fl_evtx_sink *s) {
   if (f->depth) f->depth--;
 }
 
-void fl_evtx_fs_put_value(fl_evtx_fields_sink *f, const fl_evtx_val *v) {
+/* A value as text, unescaped: strings (most values) straight to UTF-8. */
+static inline void fl_evtx_fs_format(fl_evtx_buf *text, const fl_evtx_val *v) {
+  if (v->type == FL_VT_STRING) fl_evtx_utf16_append(text, v->p, v->len, FL_ESC_NONE);
+  else fl_evtx_value_format(text, v, FL_ESC_NONE);
+}
+
+static void fl_evtx_fs_put_value(fl_evtx_fields_sink *f, const fl_evtx_val *v) {
   if (!f->capture) return;
   if (f->capture == FLD_TIME && v->type == FL_VT_FILETIME && v->len >= 8) {
     f->filetime = fl_le64(v->p);
@@ -284,7 +291,259 @@ void fl_evtx_fs_put_value(fl_evtx_fields_sink *f, const fl_evtx_val *v) {
     if (f->pend == 1) fl_evtx_value_format(&f->text, &f->pend_first, FL_ESC_NONE);
     f->pend = 2;
   }
-  fl_evtx_value_format(&f->text, v, FL_ESC_NONE);
+  fl_evtx_fs_format(&f->text, v);
+}
+
+/* ---- running a template's plan (evtx_replay.c makes it) ----
+** FIELD and PAIR steps do what the START ... END (PAIR_OPEN ... PAIR_CLOSE)
+** run they replace did, from any state, with two shortcuts: a name or a
+** field's whole text that is a template literal is referenced in the pool,
+** not copied, and TimeCreated's FILETIME is not formatted (its text is
+** never read). The bytes not written still count toward the output cap
+** (c->lim_extra), so a record is dropped exactly when it was before. */
+static void fl_evtx_fs_field(fl_evtx_fs *f, fl_evtx_ctx *c,
+                             const fl_evtx_fstep *st, const fl_evtx_val *v,
+                             const char *pool) {
+  if (f->capture) fl_evtx_fs_end_capture(f);
+  int id = st->id;
+  uint32_t bit = 1u << id, off = (uint32_t)f->text.len;
+  f->capture = 0;
+  f->capture_depth = f->depth;
+  f->cap_off = off;
+  f->pend = 0;
+  if (st->piece == FL_FS_PIECE_LIT) {
+    c->lim_extra += st->n;
+    if (!(f->seen & bit)) {
+      f->seen |= bit;
+      f->lit |= bit;
+      f->lit_p[id] = pool + st->a;
+      f->str_len[id] = st->n;
+    }
+    return;
+  }
+  if (v) {
+    uint64_t x;
+    if (id == FLD_TIME && v->type == FL_VT_FILETIME && v->len >= 8) {
+      f->filetime = fl_le64(v->p);
+      f->filetime_ok = 1;
+      c->lim_extra += 28; /* what fl_evtx_filetime_format writes */
+    } else if (fl_evtx_fs_numeric(id) && fl_evtx_fs_uint(v, &x)) {
+      if (!(f->seen & bit)) {
+        f->direct |= bit;
+        f->num[id] = x;
+      }
+    } else {
+      fl_evtx_fs_format(&f->text, v);
+    }
+  }
+  if (!(f->seen & bit)) {
+    f->seen |= bit;
+    f->str_off[id] = off;
+    f->str_len[id] = (uint32_t)f->text.len - off;
+  }
+}
+
+static int fl_evtx_fs_item(fl_evtx_fs *f, fl_evtx_ctx *c,
+                           const fl_evtx_fstep *st, const fl_evtx_val *v,
+                           const char *pool) {
+  f->pair_open = 1;
+  memset(f->pair, 0, sizeof f->pair);
+  f->pair_name = NULL;
+  /* the name from an element (PAIR_OPEN) is set before the capture open
+  ** before it ends, one from a Name attribute after it */
+  if (!st->named) {
+    f->pair_name = pool + st->b;
+    f->pair[1] = st->m;
+    c->lim_extra += st->m;
+  }
+  if (f->capture) fl_evtx_fs_end_capture(f);
+  if (st->named) {
+    f->pair_name = pool + st->b;
+    f->pair[1] = st->m;
+    c->lim_extra += st->m;
+  }
+  uint32_t off = (uint32_t)f->text.len;
+  if (v) {
+    if (fl_evtx_ctx_over_limit(c, (uint32_t)c->record_off)) return -1;
+    fl_evtx_fs_format(&f->text, v);
+  } else if (st->piece == FL_FS_PIECE_LIT) {
+    fl_evtx_buf_put(&f->text, pool + st->a, st->n);
+  }
+  f->pair[2] = off;
+  f->pair[3] = (uint32_t)f->text.len - off;
+  f->capture = 0;
+  f->capture_depth = f->depth;
+  f->cap_off = off;
+  f->pend = 0;
+  f->pair_open = 0;
+  fl_evtx_fs_pair *pr =
+      (fl_evtx_fs_pair *)(void *)fl_evtx_buf_room(&f->pairs, sizeof *pr);
+  if (pr) { /* what fl_evtx_fs_pair_close appends, without a call */
+    pr->name = f->pair_name;
+    memcpy(pr->q, f->pair, sizeof pr->q);
+    f->pairs.len += sizeof *pr;
+  }
+  return 0;
+}
+
+int fl_evtx_fs_run(fl_evtx_fields_sink *f, fl_evtx_ctx *c,
+                   const fl_evtx_fstep *steps, uint32_t count,
+                   const char *pool, const fl_evtx_instance *inst,
+                   const char *voff) {
+  for (const fl_evtx_fstep *st = steps, *e = steps + count; st < e; st++) {
+    fl_evtx_val v;
+    if (st->cond != FL_FS_NO_COND) {
+      fl_evtx_slot_value(inst, voff, st->cond, &v);
+      if (v.type == FL_VT_NULL || v.len == 0) continue;
+    }
+    const fl_evtx_val *pv = NULL;
+    if (st->piece == FL_FS_PIECE_SLOT) {
+      fl_evtx_slot_value(inst, voff, st->slot, &v);
+      if (v.type != FL_VT_NULL && v.len != 0) pv = &v;
+    }
+    switch (st->op) {
+      case FL_FS_PAIR:
+        if (fl_evtx_fs_item(f, c, st, pv, pool)) return -1;
+        break;
+      case FL_FS_FIELD:
+        if (pv && fl_evtx_ctx_over_limit(c, (uint32_t)c->record_off)) return -1;
+        fl_evtx_fs_field(f, c, st, pv, pool);
+        break;
+      case FL_FS_VALUE_SLOT:
+        if (!pv) break;
+        if (fl_evtx_ctx_over_limit(c, (uint32_t)c->record_off)) return -1;
+        fl_evtx_fs_put_value(f, pv);
+        break;
+      case FL_FS_VALUE_LIT:
+        v.type = FL_VT_UTF8;
+        v.len = st->n;
+        v.p = (const uint8_t *)pool + st->a;
+        fl_evtx_fs_put_value(f, &v);
+        break;
+      case FL_FS_END:
+        if (f->capture) fl_evtx_fs_end_capture(f);
+        break;
+      case FL_FS_START: fl_evtx_fs_start(f, (int)st->a); break;
+      case FL_FS_PAIR_OPEN: fl_evtx_fs_pair_open(f, pool + st->a, st->n); break;
+      case FL_FS_PAIR_CLOSE: fl_evtx_fs_pair_close(f); break;
+      default: break;
+    }
+  }
+  return c->failed ? -1 : 0;
+}
+
+/* ---- fusing a recorded plan ---- */
+
+/* A value step at s[k] (of n) with condition cond: its piece in out; the
+** steps it used (0 or 1). An empty literal adds nothing: no piece. */
+static uint32_t fl_evtx_fuse_value(const fl_evtx_fstep *s, uint32_t n,
+                                   uint32_t k, uint16_t cond,
+                                   fl_evtx_fstep *out) {
+  out->piece = FL_FS_PIECE_NONE;
+  if (k >= n || s[k].cond != cond) return 0;
+  if (s[k].op == FL_FS_VALUE_SLOT) {
+    out->piece = FL_FS_PIECE_SLOT;
+    out->slot = s[k].slot;
+    return 1;
+  }
+  if (s[k].op != FL_FS_VALUE_LIT) return 0;
+  if (s[k].n) {
+    out->piece = FL_FS_PIECE_LIT;
+    out->a = s[k].a;
+    out->n = s[k].n;
+  }
+  return 1;
+}
+
+static int fl_evtx_fuse_is(const fl_evtx_fstep *s, uint32_t n, uint32_t k,
+                           int op, uint16_t cond) {
+  return k < n && s[k].op == op && s[k].cond == cond;
+}
+
+/* 1 when the steps from s[k] end a capture before anything is added to
+** it: optional attributes (START and values under one condition, each
+** either all skipped or ending the capture first) up to an END or START
+** that always runs. */
+static int fl_evtx_fuse_ends(const fl_evtx_fstep *s, uint32_t n, uint32_t k) {
+  while (k < n) {
+    uint16_t x = s[k].cond;
+    if ((s[k].op == FL_FS_END || s[k].op == FL_FS_START) && x == FL_FS_NO_COND)
+      return 1;
+    if (s[k].op != FL_FS_START) return 0;
+    for (k++; k < n && s[k].cond == x && (s[k].op == FL_FS_VALUE_SLOT ||
+                                          s[k].op == FL_FS_VALUE_LIT);
+         k++) {
+    }
+  }
+  return 0;
+}
+
+/* START(id) [value] under one condition, id a System field, with the END
+** under that condition too (taken in), or ending it as fl_evtx_fuse_ends
+** says (left in: it then finds no capture open). */
+static uint32_t fl_evtx_fuse_field(const fl_evtx_fstep *s, uint32_t n,
+                                   fl_evtx_fstep *out) {
+  uint16_t cond = s[0].cond;
+  if (s[0].op != FL_FS_START || s[0].a == FLD_NONE || s[0].a >= FLD_PAIR_NAME)
+    return 0;
+  memset(out, 0, sizeof *out);
+  uint32_t k = 1 + fl_evtx_fuse_value(s, n, 1, cond, out);
+  out->op = FL_FS_FIELD;
+  out->id = (uint8_t)s[0].a;
+  out->cond = cond;
+  if (fl_evtx_fuse_is(s, n, k, FL_FS_END, cond)) return k + 1;
+  return fl_evtx_fuse_ends(s, n, k) ? k : 0;
+}
+
+/* PAIR_OPEN("Data") START(name) literal END START(value) [value] END
+** PAIR_CLOSE, or PAIR_OPEN(<name>) START(value) [value] END PAIR_CLOSE,
+** none conditional; names are not empty. */
+static uint32_t fl_evtx_fuse_pair(const fl_evtx_fstep *s, uint32_t n,
+                                  const char *pool, fl_evtx_fstep *out) {
+  const uint16_t no = FL_FS_NO_COND;
+  if (s[0].op != FL_FS_PAIR_OPEN || s[0].cond != no || !s[0].n) return 0;
+  memset(out, 0, sizeof *out);
+  uint32_t k = 1;
+  if (s[0].n == 4 && memcmp(pool + s[0].a, "Data", 4) == 0) {
+    if (!fl_evtx_fuse_is(s, n, 1, FL_FS_START, no) || s[1].a != FLD_PAIR_NAME ||
+        !fl_evtx_fuse_is(s, n, 2, FL_FS_VALUE_LIT, no) || !s[2].n ||
+        !fl_evtx_fuse_is(s, n, 3, FL_FS_END, no))
+      return 0;
+    out->named = 1;
+    out->b = s[2].a;
+    out->m = s[2].n;
+    k = 4;
+  } else {
+    out->b = s[0].a;
+    out->m = s[0].n;
+  }
+  if (!fl_evtx_fuse_is(s, n, k, FL_FS_START, no) || s[k].a != FLD_PAIR_VALUE)
+    return 0;
+  k++;
+  k += fl_evtx_fuse_value(s, n, k, no, out);
+  if (!fl_evtx_fuse_is(s, n, k, FL_FS_END, no) ||
+      !fl_evtx_fuse_is(s, n, k + 1, FL_FS_PAIR_CLOSE, no))
+    return 0;
+  out->op = FL_FS_PAIR;
+  out->cond = no;
+  return k + 2;
+}
+
+uint32_t fl_evtx_fplan_fuse(fl_evtx_fstep *st, uint32_t count,
+                            const char *pool) {
+  uint32_t w = 0;
+  for (uint32_t i = 0; i < count;) {
+    fl_evtx_fstep f;
+    uint32_t used = fl_evtx_fuse_pair(st + i, count - i, pool, &f);
+    if (!used) used = fl_evtx_fuse_field(st + i, count - i, &f);
+    if (used) {
+      st[w++] = f;
+      i += used;
+    } else {
+      st[w++] = st[i++];
+    }
+  }
+  return w;
 }
 
 static void fl_evtx_fs_value(fl_evtx_sink *s, const fl_evtx_val *v) {
@@ -350,9 +609,15 @@ void fl_evtx_fields_sink_begin(fl_evtx_fields_sink *s, fl_evtx_event *ev) {
   s->capture = 0;
   s->pair_open = 0;
   s->seen = 0;
+  s->lit = 0;
   s->direct = 0;
   s->pend = 0;
   s->filetime_ok = 0;
+}
+
+/* A captured string's bytes: in text, or a template literal. */
+static const char *fl_evtx_fs_text(const fl_evtx_fs *f, int id) {
+  return (f->lit & (1u << id)) ? f->lit_p[id] : f->text.p + f->str_off[id];
 }
 
 static uint64_t fl_evtx_fs_num(const fl_evtx_fs *f, int id, int *ok) {
@@ -364,7 +629,7 @@ static uint64_t fl_evtx_fs_num(const fl_evtx_fs *f, int id, int *ok) {
   if (!(f->seen & (1u << id)) || !f->str_len[id]) return 0;
   char tmp[32];
   size_t n = f->str_len[id] < sizeof tmp - 1 ? f->str_len[id] : sizeof tmp - 1;
-  memcpy(tmp, f->text.p + f->str_off[id], n);
+  memcpy(tmp, fl_evtx_fs_text(f, id), n);
   tmp[n] = 0;
   char *end;
   unsigned long long v = strtoull(tmp, &end, 0);
@@ -375,7 +640,7 @@ static uint64_t fl_evtx_fs_num(const fl_evtx_fs *f, int id, int *ok) {
 static fl_evtx_str fl_evtx_fs_str(const fl_evtx_fs *f, int id) {
   fl_evtx_str s = {NULL, 0};
   if (f->seen & (1u << id)) {
-    s.ptr = f->text.p + f->str_off[id];
+    s.ptr = fl_evtx_fs_text(f, id);
     s.len = f->str_len[id];
   }
   return s;
@@ -419,19 +684,20 @@ void fl_evtx_fields_sink_finish(fl_evtx_fields_sink *s) {
   ev->user_sid = fl_evtx_fs_str(s, FLD_USER);
   ev->activity_id = fl_evtx_fs_str(s, FLD_ACTIVITY);
   ev->related_activity_id = fl_evtx_fs_str(s, FLD_RELATED);
-  size_t n = s->pairs.len / (4 * sizeof(uint32_t));
+  size_t n = s->pairs.len / sizeof(fl_evtx_fs_pair);
   s->pairv.len = 0;
   fl_evtx_pair *pv = (fl_evtx_pair *)fl_evtx_buf_room(&s->pairv, n * sizeof *pv + 1);
   ev->data_count = 0;
   ev->data = NULL;
   if (!pv) return;
+  const char *text = s->text.p ? s->text.p : "";
   for (size_t i = 0; i < n; i++) {
-    uint32_t q[4];
-    memcpy(q, s->pairs.p + i * sizeof q, sizeof q);
-    pv[i].name.ptr = s->text.p ? s->text.p + q[0] : "";
-    pv[i].name.len = q[1];
-    pv[i].value.ptr = s->text.p ? s->text.p + q[2] : "";
-    pv[i].value.len = q[3];
+    fl_evtx_fs_pair pr;
+    memcpy(&pr, s->pairs.p + i * sizeof pr, sizeof pr);
+    pv[i].name.ptr = pr.name ? pr.name : text + pr.q[0];
+    pv[i].name.len = pr.q[1];
+    pv[i].value.ptr = text + pr.q[2];
+    pv[i].value.len = pr.q[3];
   }
   ev->data_count = n;
   ev->data = pv;

@@ -152,15 +152,25 @@ typedef struct fl_evtx_xlit {
 ** with the structure (paths, element names) already resolved. */
 enum {
   FL_FS_END = 1, FL_FS_START, FL_FS_PAIR_OPEN, FL_FS_PAIR_CLOSE,
-  FL_FS_VALUE_SLOT, FL_FS_VALUE_LIT
+  FL_FS_VALUE_SLOT, FL_FS_VALUE_LIT,
+  /* fused by fl_evtx_fplan_fuse: one step for a whole START, value, END
+  ** (FIELD) or a whole EventData/UserData item (PAIR) */
+  FL_FS_FIELD, FL_FS_PAIR
 };
 #define FL_FS_NO_COND 0xFFFF
 #define FL_VT_SLOT_MARK 0xfd /* planning only: a value naming slot len */
+/* FIELD/PAIR value: none, slot `slot`, or the pool literal a/n */
+enum { FL_FS_PIECE_NONE, FL_FS_PIECE_SLOT, FL_FS_PIECE_LIT };
 typedef struct fl_evtx_fstep {
-  uint8_t op, pad;
+  uint8_t op;
+  uint8_t id;     /* FIELD: the field id */
+  uint8_t piece;  /* FIELD/PAIR: FL_FS_PIECE_* */
+  uint8_t named;  /* PAIR: the name came from a Name attribute */
   uint16_t cond;  /* skipped when this slot is Null/empty (optional attr) */
-  uint16_t slot;  /* FL_FS_VALUE_SLOT */
-  uint32_t a, n;  /* START: a = field id; PAIR_OPEN / VALUE_LIT: pool text */
+  uint16_t slot;  /* FL_FS_VALUE_SLOT, FIELD/PAIR piece */
+  uint32_t a, n;  /* START: a = field id; PAIR_OPEN / VALUE_LIT / piece:
+                  ** pool text */
+  uint32_t b, m;  /* PAIR: its name in the pool */
 } fl_evtx_fstep;
 
 typedef struct fl_evtx_tmpl {
@@ -194,6 +204,14 @@ typedef struct fl_evtx_diaglist {
   size_t count, cap;
   uint64_t warnings, errors;
 } fl_evtx_diaglist;
+
+/* A template instance's pieces once its header was read. */
+typedef struct fl_evtx_instance {
+  fl_evtx_tmpl *tmpl;
+  uint32_t nvalues;
+  const uint8_t *desc;   /* nvalues x {u16 size, u8 type, u8 0} */
+  const uint8_t *data;   /* packed values */
+} fl_evtx_instance;
 
 /* ---- per-worker context ---- */
 #define FL_EVTX_CHUNK_TCACHE 64   /* per-chunk template slots (power of 2) */
@@ -235,6 +253,13 @@ typedef struct fl_evtx_ctx {
   ** start (the output cap); unused entries are NULL */
   fl_evtx_buf *lim[3];         /* lim[2] is set whenever lim[1] is */
   size_t lim_end;              /* lim[0]'s length at the start + the cap */
+  /* bytes the field extractor referenced in a template's pool instead of
+  ** copying them into lim[0]: they count toward the cap as if copied */
+  size_t lim_extra;
+  /* the current record's top template instance, read by the quick filter
+  ** at qinst_off (0: none) and taken again by the full parse */
+  uint32_t qinst_off, qinst_end, qinst_next;
+  fl_evtx_instance qinst;
 } fl_evtx_ctx;
 
 /* Fails the record (located at off) for rendering past the cap. */
@@ -243,7 +268,7 @@ int fl_evtx_ctx_fail_limit(fl_evtx_ctx *c, uint32_t off);
 ** past FL_EVTX_MAX_RECORD_OUTPUT. */
 static inline int fl_evtx_ctx_over_limit(fl_evtx_ctx *c, uint32_t off) {
   if (!c->lim[0]) return 0;
-  size_t n = c->lim[0]->len;
+  size_t n = c->lim[0]->len + c->lim_extra;
   if (c->lim[1]) n += c->lim[1]->len + c->lim[2]->len;
   return n > c->lim_end ? fl_evtx_ctx_fail_limit(c, off) : 0;
 }
@@ -269,20 +294,29 @@ int fl_evtx_binxml_parse(fl_evtx_ctx *c, uint32_t off, uint32_t end,
 ** UTF-16 length in chars, or -1. */
 int fl_evtx_name_read(fl_evtx_ctx *c, uint32_t noff);
 
-/* A template instance's pieces once its header was read. */
-typedef struct fl_evtx_instance {
-  fl_evtx_tmpl *tmpl;
-  uint32_t nvalues;
-  const uint8_t *desc;   /* nvalues x {u16 size, u8 type, u8 0} */
-  const uint8_t *data;   /* packed values */
-} fl_evtx_instance;
-
 /* Reads the TemplateInstance at chunk offset off (token 0x0C), compiling
 ** or finding its template. *next = offset after the values. */
 int fl_evtx_instance_read(fl_evtx_ctx *c, uint32_t off, uint32_t end,
                           fl_evtx_instance *inst, uint32_t *next);
 /* Finds or compiles the template whose definition is at def_off. */
 fl_evtx_tmpl *fl_evtx_template_get(fl_evtx_ctx *c, uint32_t def_off);
+/* The value of slot i of inst whose value offsets are the u32s at voff
+** (fl_evtx_template_replay's table); Null when out of range. */
+static inline void fl_evtx_slot_value(const fl_evtx_instance *inst,
+                                      const char *voff, uint32_t i,
+                                      fl_evtx_val *v) {
+  if (i >= inst->nvalues) {
+    v->type = FL_VT_NULL;
+    v->len = 0;
+    v->p = inst->data;
+    return;
+  }
+  uint32_t off;
+  memcpy(&off, voff + 4u * i, 4);
+  v->p = inst->data + off;
+  v->len = fl_le16(inst->desc + 4 * i);
+  v->type = inst->desc[4 * i + 2];
+}
 /* The value of substitution slot i (Null when out of range). */
 void fl_evtx_instance_value(const fl_evtx_instance *inst, uint32_t i,
                             fl_evtx_val *v);
@@ -348,7 +382,7 @@ typedef struct fl_evtx_fields_sink {
   fl_evtx_sink base;
   fl_evtx_event *ev;
   fl_evtx_buf text;              /* all captured strings */
-  fl_evtx_buf pairs;             /* u32 name off/len, value off/len */
+  fl_evtx_buf pairs;             /* fl_evtx_fs_pair each */
   fl_evtx_buf pairv;             /* fl_evtx_pair, built by finish */
   int name[3];                   /* element name codes at depth 1..3 */
   unsigned depth;
@@ -356,8 +390,11 @@ typedef struct fl_evtx_fields_sink {
   unsigned capture_depth;
   uint32_t cap_off;              /* start of the current capture */
   uint32_t pair[4];
+  const char *pair_name;         /* the open pair's name in a pool, or NULL */
   int pair_open;
   uint32_t str_off[32], str_len[32];
+  uint32_t lit;                  /* bit per field id whose string is lit_p */
+  const char *lit_p[32];         /* in a template's pool, not in text */
   uint32_t seen;                 /* bit per field id captured */
   uint32_t direct;               /* bit per numeric id kept as num[] */
   uint64_t num[32];
@@ -373,6 +410,13 @@ typedef struct fl_evtx_fields_sink {
   uint16_t rec_cond;             /* slot the steps depend on, or NONE */
   int rec_failed;                /* the template cannot be planned */
 } fl_evtx_fields_sink;
+/* One EventData/UserData item while parsing: its name is name (in a
+** template's pool, for as long as the record is delivered) when not NULL,
+** else q[0]/q[1] in text; the value is q[2]/q[3] in text. */
+typedef struct fl_evtx_fs_pair {
+  const char *name;
+  uint32_t q[4];
+} fl_evtx_fs_pair;
 extern const fl_evtx_sink_ops fl_evtx_fs_ops;
 /* 1 (the default): records replay their template's field plan when it
 ** fits. Tests set 0 to compare against the op-by-op replay, or 2 to also
@@ -384,10 +428,17 @@ void fl_evtx_fields_sink_init(fl_evtx_fields_sink *s);
 void fl_evtx_fields_sink_begin(fl_evtx_fields_sink *s, fl_evtx_event *ev);
 /* Turns captured offsets into pointers once parsing is done. */
 void fl_evtx_fields_sink_finish(fl_evtx_fields_sink *s);
-/* A plan step (not a value) applied to the sink; pool = the template's. */
-void fl_evtx_fs_apply(fl_evtx_fields_sink *f, const fl_evtx_fstep *st,
-                      const char *pool);
-void fl_evtx_fs_put_value(fl_evtx_fields_sink *f, const fl_evtx_val *v);
+/* Runs a template's fields plan (steps, count) for the record's instance
+** whose value offsets are voff; pool = the template's. 0, or -1 with
+** c->failed set. */
+int fl_evtx_fs_run(fl_evtx_fields_sink *f, fl_evtx_ctx *c,
+                   const fl_evtx_fstep *steps, uint32_t count,
+                   const char *pool, const fl_evtx_instance *inst,
+                   const char *voff);
+/* Rewrites a recorded plan in place, fusing step runs into FL_FS_FIELD /
+** FL_FS_PAIR steps with the same effect; returns the new count. */
+uint32_t fl_evtx_fplan_fuse(fl_evtx_fstep *st, uint32_t count,
+                            const char *pool);
 void fl_evtx_fields_sink_free(fl_evtx_fields_sink *s);
 
 /* ---- diagnostics ---- */
@@ -427,8 +478,21 @@ typedef struct fl_evtx_job {   /* the result of one chunk */
   int stop;                    /* on_record asked to stop */
 } fl_evtx_job;
 
+/* The last name value (raw bytes and type) a filter list was checked
+** against, and the answer: records repeat their provider and channel. */
+#define FL_EVTX_NAME_MEMO_MAX 128
+typedef struct fl_evtx_name_memo {
+  int valid, verdict;
+  uint8_t type;
+  uint32_t len;
+  uint8_t key[FL_EVTX_NAME_MEMO_MAX];
+} fl_evtx_name_memo;
+
 typedef struct fl_evtx_worker {
   fl_evtx_ctx ctx;
+  /* the filter's event ids below 65536 as bits (the rest: the list) */
+  uint64_t id_bits[1024];
+  fl_evtx_name_memo provider_memo, channel_memo;
   fl_evtx_xml_sink xml;
   fl_evtx_json_sink json;
   fl_evtx_fields_sink fields;

@@ -21,6 +21,9 @@ void fl_evtx_worker_init(fl_evtx_worker *w, const char *name,
   fl_evtx_json_sink_init(&w->json, &w->dummy);
   fl_evtx_fields_sink_init(&w->fields);
   w->opt = opt;
+  for (size_t i = 0; i < opt->filter.id_count; i++)
+    if (opt->filter.ids[i] < 65536)
+      w->id_bits[opt->filter.ids[i] >> 6] |= 1ull << (opt->filter.ids[i] & 63);
 }
 
 void fl_evtx_worker_free(fl_evtx_worker *w) {
@@ -50,7 +53,9 @@ static int fl_evtx_name_in(const char *s, size_t n, const char *const *list,
   return 0;
 }
 
-static int fl_evtx_id_in(uint64_t id, const fl_evtx_filter *f) {
+static int fl_evtx_id_in(const fl_evtx_worker *w, uint64_t id) {
+  if (id < 65536) return (int)((w->id_bits[id >> 6] >> (id & 63)) & 1);
+  const fl_evtx_filter *f = &w->opt->filter;
   for (size_t i = 0; i < f->id_count; i++)
     if (f->ids[i] == id) return 1;
   return 0;
@@ -74,6 +79,39 @@ static int fl_evtx_src_text(fl_evtx_ctx *c, const fl_evtx_instance *inst,
   return 1;
 }
 
+/* 1 when the text of src is in list, 0 when not (or absent), -1 unknown:
+** fl_evtx_src_text and fl_evtx_name_in, answered from memo when the value
+** is the same bytes of the same type as last time. */
+static int fl_evtx_src_in(fl_evtx_ctx *c, const fl_evtx_instance *inst,
+                          const fl_evtx_field_src *src,
+                          const char *const *list, size_t count,
+                          fl_evtx_name_memo *memo) {
+  fl_evtx_val v = {FL_VT_NULL, 0, NULL};
+  if (src->kind == 2) {
+    v.type = FL_VT_UTF8;
+    v.len = src->n;
+    v.p = (const uint8_t *)inst->tmpl->pool + src->a;
+  } else if (src->kind == 1) {
+    fl_evtx_instance_value(inst, src->slot, &v);
+  }
+  int keyed = (src->kind == 1 || src->kind == 2) && v.type != FL_VT_BINXML &&
+              v.len <= FL_EVTX_NAME_MEMO_MAX;
+  if (keyed && memo->valid && memo->type == v.type && memo->len == v.len &&
+      (!v.len || memcmp(memo->key, v.p, v.len) == 0))
+    return memo->verdict;
+  int r = fl_evtx_src_text(c, inst, src);
+  if (r <= 0) return r;
+  r = fl_evtx_name_in(c->scratch.p, c->scratch.len, list, count);
+  if (keyed) {
+    memo->valid = 1;
+    memo->verdict = r;
+    memo->type = v.type;
+    memo->len = v.len;
+    if (v.len) memcpy(memo->key, v.p, v.len);
+  }
+  return r;
+}
+
 /* 1 match, 0 no match, -1 cannot tell without a full parse. */
 static int fl_evtx_filter_quick(fl_evtx_worker *w, uint32_t off,
                                 uint32_t end) {
@@ -87,6 +125,10 @@ static int fl_evtx_filter_quick(fl_evtx_worker *w, uint32_t off,
     c->failed = 0; /* the full parse will report it */
     return -1;
   }
+  c->qinst = inst; /* the full parse starts with this same instance */
+  c->qinst_off = off;
+  c->qinst_end = end;
+  c->qinst_next = next;
   const fl_evtx_tmpl *t = inst.tmpl;
   if (!t->root_is_event) return -1;
   if (f->id_count) {
@@ -106,29 +148,26 @@ static int fl_evtx_filter_quick(fl_evtx_worker *w, uint32_t off,
       fl_evtx_buf_putc(&c->scratch, 0);
       id = strtoull(c->scratch.p, NULL, 10);
     }
-    if (!fl_evtx_id_in(id, f)) return 0;
+    if (!fl_evtx_id_in(w, id)) return 0;
   }
   if (f->provider_count) {
-    int r = fl_evtx_src_text(c, &inst, &t->provider);
+    int r = fl_evtx_src_in(c, &inst, &t->provider, f->providers,
+                           f->provider_count, &w->provider_memo);
     if (r <= 0) return r;
-    if (!fl_evtx_name_in(c->scratch.p, c->scratch.len, f->providers,
-                         f->provider_count))
-      return 0;
   }
   if (f->channel_count) {
-    int r = fl_evtx_src_text(c, &inst, &t->channel);
+    int r = fl_evtx_src_in(c, &inst, &t->channel, f->channels,
+                           f->channel_count, &w->channel_memo);
     if (r <= 0) return r;
-    if (!fl_evtx_name_in(c->scratch.p, c->scratch.len, f->channels,
-                         f->channel_count))
-      return 0;
   }
   return 1;
 }
 
-static int fl_evtx_filter_full(const fl_evtx_event *ev,
-                               const fl_evtx_filter *f) {
+static int fl_evtx_filter_full(const fl_evtx_worker *w,
+                               const fl_evtx_event *ev) {
+  const fl_evtx_filter *f = &w->opt->filter;
   if (f->id_count && (!(ev->present & FL_EVTX_HAS_EVENT_ID) ||
-                      !fl_evtx_id_in(ev->event_id, f)))
+                      !fl_evtx_id_in(w, ev->event_id)))
     return 0;
   if (f->provider_count &&
       !fl_evtx_name_in(ev->provider_name.ptr ? ev->provider_name.ptr : "",
@@ -147,6 +186,7 @@ static void fl_evtx_record_reset(fl_evtx_ctx *c) {
   c->elem_depth = 0;
   c->vstack.len = 0;
   c->lim[0] = c->lim[1] = c->lim[2] = NULL;
+  c->lim_extra = 0;
 }
 
 /* The output cap counts what these buffers gain from now on. */
@@ -210,6 +250,7 @@ int fl_evtx_record_process(fl_evtx_worker *w, uint32_t pos, uint32_t size,
   c->record_id = fl_le64(c->chunk + pos + 8);
   c->has_record = 1;
   c->record_off = pos;
+  c->qinst_off = 0;
   memset(&w->ev, 0, sizeof w->ev);
   int have_fields = 0;
   if (f->id_count || f->provider_count || f->channel_count) {
@@ -221,7 +262,7 @@ int fl_evtx_record_process(fl_evtx_worker *w, uint32_t pos, uint32_t size,
         return 0;
       }
       have_fields = 1;
-      r = fl_evtx_filter_full(&w->ev, f);
+      r = fl_evtx_filter_full(w, &w->ev);
     }
     if (!r) return 0;
   }

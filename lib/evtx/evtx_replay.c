@@ -40,18 +40,7 @@ typedef struct fl_evtx_play {
 
 static void fl_evtx_play_value(const fl_evtx_play *pl, uint32_t i,
                                fl_evtx_val *v) {
-  const fl_evtx_instance *inst = pl->inst;
-  if (i >= inst->nvalues) {
-    v->type = FL_VT_NULL;
-    v->len = 0;
-    v->p = inst->data;
-    return;
-  }
-  uint32_t off;
-  memcpy(&off, pl->c->vstack.p + pl->vbase + 4u * i, 4);
-  v->p = inst->data + off;
-  v->len = fl_le16(inst->desc + 4 * i);
-  v->type = inst->desc[4 * i + 2];
+  fl_evtx_slot_value(pl->inst, pl->c->vstack.p + pl->vbase, i, v);
 }
 
 static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
@@ -284,10 +273,13 @@ static void fl_evtx_plan_make(fl_evtx_tmpl *t, const fl_evtx_fields_sink *at) {
   fl_evtx_plan_walk(t, &f);
   t->fplan_state = -1;
   if (!f.rec_failed && !steps.failed && f.depth == at->depth && !f.pair_open) {
-    t->fplan_count = (uint32_t)(steps.len / sizeof(fl_evtx_fstep));
-    t->fplan = malloc(steps.len ? steps.len : 1);
+    fl_evtx_fstep *st = (fl_evtx_fstep *)(void *)steps.p;
+    uint32_t count = st ? (uint32_t)(steps.len / sizeof *st) : 0;
+    count = fl_evtx_fplan_fuse(st, count, t->pool);
+    t->fplan_count = count;
+    t->fplan = malloc(count ? count * sizeof *st : 1);
     if (t->fplan) {
-      if (steps.len) memcpy(t->fplan, steps.p, steps.len);
+      if (st && count) memcpy(t->fplan, st, count * sizeof *st);
       t->fplan_state = 1;
     }
   }
@@ -295,41 +287,10 @@ static void fl_evtx_plan_make(fl_evtx_tmpl *t, const fl_evtx_fields_sink *at) {
   fl_buf_free(&steps);
 }
 
-/* The plan holds for this record: no nested BinXML, no array value. */
-static int fl_evtx_plan_fits(const fl_evtx_instance *inst) {
-  for (uint32_t i = 0; i < inst->nvalues; i++) {
-    uint8_t type = inst->desc[4 * i + 2];
-    if (type == FL_VT_BINXML ||
-        ((type & FL_VT_ARRAY_FLAG) && fl_le16(inst->desc + 4 * i)))
-      return 0;
-  }
-  return 1;
-}
-
 static int fl_evtx_plan_run(const fl_evtx_play *pl, fl_evtx_fields_sink *f) {
   const fl_evtx_tmpl *t = pl->t;
-  for (uint32_t k = 0; k < t->fplan_count; k++) {
-    const fl_evtx_fstep *st = &t->fplan[k];
-    fl_evtx_val v;
-    if (st->cond != FL_FS_NO_COND) {
-      fl_evtx_play_value(pl, st->cond, &v);
-      if (v.type == FL_VT_NULL || v.len == 0) continue;
-    }
-    if (st->op == FL_FS_VALUE_SLOT) {
-      fl_evtx_play_value(pl, st->slot, &v);
-      if (v.type == FL_VT_NULL || v.len == 0) continue;
-      if (fl_evtx_ctx_over_limit(pl->c, (uint32_t)pl->c->record_off)) return -1;
-      fl_evtx_fs_put_value(f, &v);
-    } else if (st->op == FL_FS_VALUE_LIT) {
-      v.type = FL_VT_UTF8;
-      v.len = st->n;
-      v.p = (const uint8_t *)t->pool + st->a;
-      fl_evtx_fs_put_value(f, &v);
-    } else {
-      fl_evtx_fs_apply(f, st, t->pool);
-    }
-  }
-  return pl->c->failed ? -1 : 0;
+  return fl_evtx_fs_run(f, pl->c, t->fplan, t->fplan_count, t->pool, pl->inst,
+                        pl->c->vstack.p + pl->vbase);
 }
 
 int fl_evtx_fields_plan_enabled = 1;
@@ -337,7 +298,8 @@ atomic_ulong fl_evtx_fields_plan_records;
 
 /* The fields extractor, when this template's plan holds here. */
 static fl_evtx_fields_sink *fl_evtx_plan_sink(fl_evtx_sink *sink,
-                                              const fl_evtx_instance *inst) {
+                                              const fl_evtx_instance *inst,
+                                              int fits) {
   if (sink->ops != &fl_evtx_fs_ops || !fl_evtx_fields_plan_enabled) return NULL;
   fl_evtx_fields_sink *f = (fl_evtx_fields_sink *)sink;
   /* a template starts a plan only where no capture or pair is open: the
@@ -345,7 +307,7 @@ static fl_evtx_fields_sink *fl_evtx_plan_sink(fl_evtx_sink *sink,
   if (f->rec || f->capture || f->pair_open || f->depth > 5) return NULL;
   if (inst->tmpl->fplan_state == 0) fl_evtx_plan_make(inst->tmpl, f);
   if (inst->tmpl->fplan_state != 1 || !fl_evtx_plan_same_path(inst->tmpl, f) ||
-      !fl_evtx_plan_fits(inst))
+      !fits)
     return NULL;
   if (fl_evtx_fields_plan_enabled == 2) /* tests count the planned records */
     atomic_fetch_add_explicit(&fl_evtx_fields_plan_records, 1,
@@ -362,15 +324,27 @@ int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
     return -1;
   }
   uint32_t at = 0;
-  for (uint32_t i = 0; i < inst->nvalues; i++) {
-    memcpy(d + 4u * i, &at, 4);
-    at += fl_le16(inst->desc + 4 * i);
+  int fits = 1; /* for a fields plan: no nested BinXML, no array value */
+  if (sink->ops == &fl_evtx_fs_ops) {
+    for (uint32_t i = 0; i < inst->nvalues; i++) {
+      uint32_t size = fl_le16(inst->desc + 4 * i);
+      uint8_t type = inst->desc[4 * i + 2];
+      memcpy(d + 4u * i, &at, 4);
+      at += size;
+      if (type == FL_VT_BINXML || ((type & FL_VT_ARRAY_FLAG) && size)) fits = 0;
+    }
+  } else {
+    for (uint32_t i = 0; i < inst->nvalues; i++) {
+      memcpy(d + 4u * i, &at, 4);
+      at += fl_le16(inst->desc + 4 * i);
+    }
   }
   c->vstack.len += 4u * inst->nvalues;
   fl_evtx_xml_sink *xml =
       sink->ops == &fl_evtx_xml_ops ? (fl_evtx_xml_sink *)sink : NULL;
   fl_evtx_play pl = {c, inst, vbase, inst->tmpl, sink, xml};
-  fl_evtx_fields_sink *planned = xml ? NULL : fl_evtx_plan_sink(sink, inst);
+  fl_evtx_fields_sink *planned =
+      xml ? NULL : fl_evtx_plan_sink(sink, inst, fits);
   int r = planned ? fl_evtx_plan_run(&pl, planned)
                   : fl_evtx_play_range(&pl, 0, inst->tmpl->nops, NULL);
   c->vstack.len = vbase;

@@ -183,13 +183,70 @@ static inline unsigned fl_evtx_ascii8(const uint8_t *p, unsigned bit,
 }
 #endif
 
+#if defined(__SSE2__)
+/* 1 when the 8 units at p are all ASCII; their low bytes go to d either
+** way (8 bytes, room is the caller's). */
+static inline int fl_evtx_ascii8_plain(const uint8_t *p, char *d) {
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+  _mm_storel_epi64((__m128i *)(void *)d, _mm_packus_epi16(v, v));
+  __m128i hi = _mm_and_si128(v, _mm_set1_epi16((short)0xff80));
+  return _mm_movemask_epi8(_mm_cmpeq_epi16(hi, _mm_setzero_si128())) == 0xffff;
+}
+#endif
+
+/* Unescaped text (the field extractor, names) is nearly always ASCII: all
+** n units at p written as bytes to d (room for n) in a few wide steps, the
+** last one overlapping the one before, never reading past p + 2n; 0 when
+** one is not ASCII (d then holds garbage; the caller starts over). */
+static int fl_evtx_utf16_ascii_plain(const uint8_t *p, size_t n, char *d) {
+#if defined(__SSE2__)
+  if (n >= 8) {
+    int ok = 1;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) ok &= fl_evtx_ascii8_plain(p + 2 * i, d + i);
+    if (i < n) ok &= fl_evtx_ascii8_plain(p + 2 * (n - 8), d + n - 8);
+    return ok;
+  }
+#endif
+  if (n >= 4) {
+    uint64_t x = fl_le64(p), y = fl_le64(p + 2 * (n - 4));
+    if ((x | y) & FL_EVTX_LANES16(0xff80)) return 0;
+    for (int k = 0; k < 4; k++) {
+      d[k] = (char)(x >> (16 * k));
+      d[n - 4 + (size_t)k] = (char)(y >> (16 * k));
+    }
+    return 1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned c = fl_le16(p + 2 * i);
+    if (c >= 0x80) return 0;
+    d[i] = (char)c;
+  }
+  return 1;
+}
+
+/* Kept out of line so the plain ASCII path stays a small function. */
+static void fl_evtx_utf16_escaped(fl_evtx_buf *out, const uint8_t *p, size_t n,
+                                  fl_evtx_esc esc) __attribute__((noinline));
+
 void fl_evtx_utf16_append(fl_evtx_buf *out, const uint8_t *p, size_t nbytes,
                           fl_evtx_esc esc) {
   size_t n = nbytes / 2;
   while (n && p[2 * n - 2] == 0 && p[2 * n - 1] == 0) n--; /* trailing NULs */
   /* room even for n == 0: callers rely on out->p being allocated after a
   ** successful append (an empty name is passed on as a pointer) */
-  if (!fl_evtx_buf_room(out, n)) return;
+  char *room = fl_evtx_buf_room(out, n);
+  if (!room) return;
+  if (esc == FL_ESC_NONE && fl_evtx_utf16_ascii_plain(p, n, room)) {
+    out->len += n;
+    return;
+  }
+  fl_evtx_utf16_escaped(out, p, n, esc);
+}
+
+/* n units at p (trailing NULs gone, room for n reserved) with esc. */
+static void fl_evtx_utf16_escaped(fl_evtx_buf *out, const uint8_t *p, size_t n,
+                                  fl_evtx_esc esc) {
   unsigned bit = fl_evtx_esc_bit(esc);
   size_t i = 0;
   while (i < n) {
