@@ -184,6 +184,7 @@ void fl_store_close(fl_store *s) {
   store_pipe_free(&s->pipe);
   store_layouts_free(s->layouts);
   store_peers_free(s->peers);
+  store_intern_free(s->intern); /* after the statements: they bound its text */
   free(s->layout_ids);
   free(s->bound[0]);
   free(s->bound[1]);

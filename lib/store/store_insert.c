@@ -131,6 +131,7 @@ fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
   store_layouts_reset(s->layouts); /* ids are per source */
   /* without a map every row sends its pair: slower, still exact */
   if (r == FL_OK && !s->peers) s->peers = store_peers_new();
+  if (r == FL_OK && !s->intern) s->intern = store_intern_new(); /* NULL: copies */
   store_peers_reset(s->peers); /* an earlier source may have failed */
   return r;
 }
@@ -179,10 +180,14 @@ static void bind_int(binder *x, int i, int64_t v) {
 
 /* text that lives as long as the program (names from the catalog) */
 static void bind_static(binder *x, int i, const char *v) {
-  if (x->b[i].state == STORE_BOUND_STATIC && x->b[i].text == v) return;
-  sqlite3_bind_text(x->st, i, v, (int)strlen(v), SQLITE_STATIC);
+  int64_t n = (int64_t)strlen(v);
+  if (x->b[i].state == STORE_BOUND_STATIC && x->b[i].text == v &&
+      x->b[i].value == n)
+    return;
+  sqlite3_bind_text(x->st, i, v, (int)n, SQLITE_STATIC);
   x->b[i].state = STORE_BOUND_STATIC;
   x->b[i].text = v;
+  x->b[i].value = n;
 }
 
 static void bind_blob(binder *x, int i, const void *v, int n) {
@@ -197,6 +202,24 @@ static void bind_str(binder *x, int i, fl_evtx_str v) {
   }
   sqlite3_bind_text(x->st, i, v.ptr, (int)v.len, SQLITE_STATIC);
   x->b[i].state = STORE_BOUND_OTHER;
+}
+
+/* A typed string that may be interned (bit k of the row's stable): bound
+** only when the parameter held another address or length before. */
+static void bind_kept(binder *x, int i, fl_evtx_str v, const store_row *row,
+                      int k) {
+  if (!(row->stable & (1u << k)) || !v.ptr) {
+    bind_str(x, i, v);
+    return;
+  }
+  store_bound *b = &x->b[i];
+  if (b->state == STORE_BOUND_STATIC && b->text == v.ptr &&
+      b->value == (int64_t)v.len)
+    return;
+  sqlite3_bind_text(x->st, i, v.ptr, (int)v.len, SQLITE_STATIC);
+  b->state = STORE_BOUND_STATIC;
+  b->text = v.ptr;
+  b->value = (int64_t)v.len;
 }
 
 static void bind_enum(binder *x, int i, int64_t v) {
@@ -225,9 +248,11 @@ static void bind_system(fl_store *s, binder *x, int b, const store_row *row,
   bind_int(x, b + 3, store_clamp_i64(row->file_offset));
   bind_int(x, b + 5, ft);
   bind_int(x, b + 6, (ft - INT64_C(116444736000000000)) / 10000);
-  bind_str(x, b + 7, t->host.ptr ? t->host : empty);
-  bind_str(x, b + 8, t->channel.ptr ? t->channel : empty);
-  bind_str(x, b + 9, t->provider.ptr ? t->provider : empty);
+  bind_kept(x, b + 7, t->host.ptr ? t->host : empty, row, STORE_STABLE_HOST);
+  bind_kept(x, b + 8, t->channel.ptr ? t->channel : empty, row,
+            STORE_STABLE_CHANNEL);
+  bind_kept(x, b + 9, t->provider.ptr ? t->provider : empty, row,
+            STORE_STABLE_PROVIDER);
   bind_int(x, b + 10, t->event_id);
   bind_opt(x, b + 11, row->has_version, row->version);
   bind_static(x, b + 12, fl_event_kind_name(t->kind));
@@ -240,23 +265,24 @@ static void bind_system(fl_store *s, binder *x, int b, const store_row *row,
   else bind_int(x, b + 46, s->layout_ids[row->layout]);
 }
 
-static void bind_typed(binder *x, int b, const fl_typed_event *t) {
+static void bind_typed(binder *x, int b, const store_row *row) {
+  const fl_typed_event *t = &row->t;
   unsigned h = t->has;
   bind_enum(x, b + 15, t->keying_module);
   bind_enum(x, b + 16, t->auth_method);
   bind_enum(x, b + 17, t->failure_point);
   bind_enum(x, b + 18, t->role);
   bind_enum(x, b + 19, t->state);
-  bind_str(x, b + 20, t->state_text);
+  bind_kept(x, b + 20, t->state_text, row, STORE_STABLE_STATE_TEXT);
   bind_enum(x, b + 21, t->mode);
-  bind_str(x, b + 22, t->local_address);
+  bind_kept(x, b + 22, t->local_address, row, STORE_STABLE_LOCAL_ADDRESS);
   bind_opt(x, b + 23, (h & FL_TE_LOCAL_PORT) != 0, t->local_port);
   bind_str(x, b + 24, t->remote_address);
   bind_opt(x, b + 25, (h & FL_TE_REMOTE_PORT) != 0, t->remote_port);
   bind_str(x, b + 26, t->local_principal);
   bind_str(x, b + 27, t->remote_principal);
   bind_opt(x, b + 28, (h & FL_TE_ERROR_CODE) != 0, t->error_code);
-  bind_str(x, b + 29, t->error_text);
+  bind_kept(x, b + 29, t->error_text, row, STORE_STABLE_ERROR_TEXT);
   bind_str(x, b + 30, t->error_raw);
   int ff = (h & FL_TE_FAILURE_FLAGS) != 0;
   bind_opt(x, b + 31, ff, t->failure_flags);
@@ -376,7 +402,7 @@ static fl_status insert_rows(fl_store *s, int many, const store_row *rows,
       return fl_error_at(err, FL_ELIMIT, s->path, rows[k].file_offset,
                          "record too large to store");
     bind_system(s, &x, k * ROW_PARAMS, &rows[k], text);
-    bind_typed(&x, k * ROW_PARAMS, &rows[k].t);
+    bind_typed(&x, k * ROW_PARAMS, &rows[k]);
   }
   /* every parameter is bound (a value or NULL) for every row, or holds
   ** that value still: the bindings need no clearing between runs */

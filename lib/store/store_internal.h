@@ -125,6 +125,20 @@ static inline int64_t store_clamp_i64(uint64_t v) {
 /* Recreates it when missing (such a dead load); no-op otherwise. */
 fl_status store_ensure_indexes(fl_store *s, fl_error *err);
 
+/* ---- interned typed strings (store_intern.c) ---- */
+/* The typed strings interned, as bits of store_row.stable. */
+enum {
+  STORE_STABLE_HOST, STORE_STABLE_CHANNEL, STORE_STABLE_PROVIDER,
+  STORE_STABLE_LOCAL_ADDRESS, STORE_STABLE_STATE_TEXT, STORE_STABLE_ERROR_TEXT,
+  STORE_STABLE_FIELDS
+};
+typedef struct store_intern store_intern;
+store_intern *store_intern_new(void); /* NULL when out of memory */
+void store_intern_free(store_intern *t);
+/* v's interned copy (NUL-terminated; the same address for the same bytes
+** until the table is freed), or NULL: not interned (full, too long, NULL). */
+const char *store_intern_str(store_intern *t, int field, fl_evtx_str v);
+
 /* ---- rows on their way to SQLite (store_pipe.c) ---- */
 /* One typed record, self-contained: its strings and JSON live in the
 ** batch's text (as offset + 1 until the writer rebases them). */
@@ -139,6 +153,7 @@ typedef struct store_row {
   int32_t layout;              /* per-source layout id, -1: full JSON */
   size_t names_off, names_len; /* a new layout's names (len 0: known) */
   int new_peer_bucket;         /* first of its (peer, bucket): add the pair */
+  unsigned stable;             /* 1 << STORE_STABLE_*: the string is interned */
 } store_row;
 
 typedef struct store_batch store_batch;
@@ -185,10 +200,11 @@ enum {
 };
 
 /* What an INSERT parameter holds since its last bind (store_insert.c):
-** bindings outlive each run, so a NULL or an integer already there is not
-** bound again. Text from a batch is always bound (its buffer is reused). */
+** bindings outlive each run, so a NULL, an integer or a string that never
+** moves (a catalog name, an interned string) already there is not bound
+** again. Text from a batch is always bound (its buffer is reused). */
 typedef struct store_bound {
-  int64_t value;       /* STORE_BOUND_INT */
+  int64_t value;       /* STORE_BOUND_INT; the length for STORE_BOUND_STATIC */
   const char *text;    /* STORE_BOUND_STATIC: a string that never moves */
   uint8_t state;       /* STORE_BOUND_* */
 } store_bound;
@@ -211,6 +227,7 @@ struct fl_store {
   store_pipe pipe;
   store_layouts *layouts;   /* the producer's, reset per source */
   store_peers *peers;       /* the producer's, reset per source */
+  store_intern *intern;     /* the producer's; its strings live until close */
   int64_t *layout_ids;      /* the writer's: layout id -> layouts.id */
   size_t layout_ids_cap;
   store_buf scratch;        /* the producer's full JSON of a keyless row */

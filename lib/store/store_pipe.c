@@ -25,27 +25,35 @@ enum {
   PIPE_TEXT = 2u << 20         /* or this many bytes of copied text */
 };
 
-/* Every string member of fl_typed_event: copied into the batch, because
-** the record it points into is gone when the writer binds it. A string
-** member missing here would dangle (ASan in the test build catches it). */
-static const size_t typed_strings[] = {
-    offsetof(fl_typed_event, host),
-    offsetof(fl_typed_event, channel),
-    offsetof(fl_typed_event, provider),
-    offsetof(fl_typed_event, error_text),
-    offsetof(fl_typed_event, error_raw),
-    offsetof(fl_typed_event, state_text),
-    offsetof(fl_typed_event, local_address),
-    offsetof(fl_typed_event, remote_address),
-    offsetof(fl_typed_event, local_principal),
-    offsetof(fl_typed_event, remote_principal),
-    offsetof(fl_typed_event, initiator_cookie),
-    offsetof(fl_typed_event, responder_cookie),
-    offsetof(fl_typed_event, cert_hash),
-    offsetof(fl_typed_event, policy),
-    offsetof(fl_typed_event, iscsi_target),
+/* Every string member of fl_typed_event: interned (stable: a
+** STORE_STABLE_* field) or copied into the batch (-1), because the record
+** it points into is gone when the writer binds it. A string member missing
+** here would dangle (ASan in the test build catches it). */
+static const struct {
+  size_t off;
+  int stable;
+} typed_strings[] = {
+    {offsetof(fl_typed_event, host), STORE_STABLE_HOST},
+    {offsetof(fl_typed_event, channel), STORE_STABLE_CHANNEL},
+    {offsetof(fl_typed_event, provider), STORE_STABLE_PROVIDER},
+    {offsetof(fl_typed_event, error_text), STORE_STABLE_ERROR_TEXT},
+    {offsetof(fl_typed_event, error_raw), -1},
+    {offsetof(fl_typed_event, state_text), STORE_STABLE_STATE_TEXT},
+    {offsetof(fl_typed_event, local_address), STORE_STABLE_LOCAL_ADDRESS},
+    {offsetof(fl_typed_event, remote_address), -1},
+    {offsetof(fl_typed_event, local_principal), -1},
+    {offsetof(fl_typed_event, remote_principal), -1},
+    {offsetof(fl_typed_event, initiator_cookie), -1},
+    {offsetof(fl_typed_event, responder_cookie), -1},
+    {offsetof(fl_typed_event, cert_hash), -1},
+    {offsetof(fl_typed_event, policy), -1},
+    {offsetof(fl_typed_event, iscsi_target), -1},
 };
 #define TYPED_STRING_COUNT (sizeof typed_strings / sizeof *typed_strings)
+
+static fl_evtx_str *typed_string(store_row *r, size_t i) {
+  return (fl_evtx_str *)((char *)&r->t + typed_strings[i].off);
+}
 
 struct store_batch {
   store_row *rows;
@@ -62,10 +70,12 @@ static void batch_free(store_batch *b) {
 }
 
 /* Writer side: string offsets (+1; 0 = NULL) become pointers into text,
-** which no longer grows. */
+** which no longer grows; interned strings are pointers already. */
 static void row_rebase(store_row *r, const char *base) {
   for (size_t i = 0; i < TYPED_STRING_COUNT; i++) {
-    fl_evtx_str *s = (fl_evtx_str *)((char *)&r->t + typed_strings[i]);
+    int k = typed_strings[i].stable;
+    if (k >= 0 && (r->stable & (1u << k))) continue;
+    fl_evtx_str *s = typed_string(r, i);
     s->ptr = s->ptr ? base + ((uintptr_t)s->ptr - 1) : NULL;
   }
 }
@@ -234,8 +244,18 @@ fl_status store_pipe_queue(fl_store *s, const fl_evtx_event *r,
                : fl_error_at(err, FL_ENOMEM, s->path, 0, "out of memory");
   store_row *row = &b->rows[b->count];
   store_row_fill(s, row, r, t, &b->text);
-  for (size_t i = 0; i < TYPED_STRING_COUNT; i++)
-    copy_str(&b->text, (fl_evtx_str *)((char *)&row->t + typed_strings[i]));
+  row->stable = 0;
+  for (size_t i = 0; i < TYPED_STRING_COUNT; i++) {
+    fl_evtx_str *v = typed_string(row, i);
+    int k = typed_strings[i].stable;
+    const char *kept = k >= 0 ? store_intern_str(s->intern, k, *v) : NULL;
+    if (kept) {
+      v->ptr = kept;
+      row->stable |= 1u << k;
+    } else {
+      copy_str(&b->text, v);
+    }
+  }
   if (b->text.failed)
     return fl_error_at(err, FL_ENOMEM, s->path, r->file_offset, "out of memory");
   p->queued++;

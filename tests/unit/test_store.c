@@ -220,6 +220,44 @@ static void idempotent_adds(void) {
   remove_db();
 }
 
+/* Typed strings interned (host, channel, provider, local address, state
+** and error text: store_intern.c) and copied ones side by side, past the
+** intern table's limit (thousands of distinct hosts), queued through the
+** writer thread (many rows per INSERT): every row keeps its own values. */
+static void interned_strings_stay_right(void) {
+  static const fl_evtx_pair d[] = {PAIR("RemoteAddress", "198.51.100.7"),
+                                   PAIR("LocalAddress", "10.0.0.5"),
+                                   PAIR("FailureReason", "Negotiation timed out")};
+  enum { ROWS = 6000 };
+  remove_db();
+  fl_store *s = NULL;
+  fl_error err;
+  CHECK(fl_store_open(db_path, 0, &s, &err) == FL_OK);
+  if (!s) return;
+  CHECK(fl_store_source_begin(s, "synthetic", 0, 1000, &err) == FL_OK);
+  char host[64];
+  for (int i = 0; i < ROWS; i++) {
+    fl_evtx_event r = mm_failure((uint64_t)i + 1, 1, d, 3);
+    int n = i % 7 == 0 ? snprintf(host, sizeof host, "same.example")
+                       : snprintf(host, sizeof host, "h%05d.example", i);
+    r.computer = (fl_evtx_str){host, (size_t)n};
+    if (i % 5 == 0) r.channel = S("Microsoft-Windows-Other/Operational");
+    CHECK(fl_store_queue(s, &r, NULL, &err) == FL_OK);
+  }
+  CHECK(fl_store_source_finish(s, NULL, NULL, &err) == FL_OK);
+  CHECK(count_rows(s, "SELECT * FROM events") == ROWS);
+  CHECK(count_rows(s, "SELECT * FROM events WHERE host = CASE WHEN"
+                      " (record_id - 1) % 7 = 0 THEN 'same.example' ELSE"
+                      " printf('h%05d.example', record_id - 1) END") == ROWS);
+  CHECK(count_rows(s, "SELECT * FROM events WHERE channel = CASE WHEN"
+                      " (record_id - 1) % 5 = 0 THEN"
+                      " 'Microsoft-Windows-Other/Operational' ELSE 'Security'"
+                      " END AND local_address = '10.0.0.5' AND error_text ="
+                      " 'Negotiation timed out'") == ROWS);
+  fl_store_close(s);
+  remove_db();
+}
+
 static void sql_is_read_only(void) {
   remove_db();
   fl_store *s = NULL;
@@ -360,6 +398,7 @@ int main(void) {
   RUN(schema_and_migrations);
   RUN(foreign_files_refused);
   RUN(idempotent_adds);
+  RUN(interned_strings_stay_right);
   RUN(sql_is_read_only);
   RUN(escaping_hostile_text);
   RUN(json_escape_every_byte);
