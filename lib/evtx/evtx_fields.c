@@ -100,7 +100,7 @@ static int fl_evtx_fs_numeric(int id) {
 }
 
 /* An unsigned value whose text form parses back to the same integer. */
-static int fl_evtx_fs_uint(const fl_evtx_val *v, uint64_t *out) {
+static inline int fl_evtx_fs_uint(const fl_evtx_val *v, uint64_t *out) {
   switch (v->type) {
     case FL_VT_UINT8: if (v->len != 1) return 0; *out = v->p[0]; return 1;
     case FL_VT_UINT16: if (v->len != 2) return 0; *out = fl_le16(v->p); return 1;
@@ -392,12 +392,14 @@ int fl_evtx_fs_run(fl_evtx_fields_sink *f, fl_evtx_ctx *c,
                    const char *voff) {
   for (const fl_evtx_fstep *st = steps, *e = steps + count; st < e; st++) {
     fl_evtx_val v;
+    const fl_evtx_val *pv = NULL;
     if (st->cond != FL_FS_NO_COND) {
       fl_evtx_slot_value(inst, voff, st->cond, &v);
       if (v.type == FL_VT_NULL || v.len == 0) continue;
+      /* an optional attribute's value is usually the condition itself */
+      if (st->piece == FL_FS_PIECE_SLOT && st->slot == st->cond) pv = &v;
     }
-    const fl_evtx_val *pv = NULL;
-    if (st->piece == FL_FS_PIECE_SLOT) {
+    if (st->piece == FL_FS_PIECE_SLOT && !pv) {
       fl_evtx_slot_value(inst, voff, st->slot, &v);
       if (v.type != FL_VT_NULL && v.len != 0) pv = &v;
     }

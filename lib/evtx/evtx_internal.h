@@ -311,11 +311,11 @@ static inline void fl_evtx_slot_value(const fl_evtx_instance *inst,
     v->p = inst->data;
     return;
   }
-  uint32_t off;
+  uint32_t off, d = fl_le32(inst->desc + 4 * i); /* u16 size, u8 type */
   memcpy(&off, voff + 4u * i, 4);
   v->p = inst->data + off;
-  v->len = fl_le16(inst->desc + 4 * i);
-  v->type = inst->desc[4 * i + 2];
+  v->len = d & 0xffff;
+  v->type = (uint8_t)(d >> 16);
 }
 /* The value of substitution slot i (Null when out of range). */
 void fl_evtx_instance_value(const fl_evtx_instance *inst, uint32_t i,

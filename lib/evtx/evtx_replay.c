@@ -326,13 +326,15 @@ int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
   uint32_t at = 0;
   int fits = 1; /* for a fields plan: no nested BinXML, no array value */
   if (sink->ops == &fl_evtx_fs_ops) {
+    unsigned odd = 0;
     for (uint32_t i = 0; i < inst->nvalues; i++) {
-      uint32_t size = fl_le16(inst->desc + 4 * i);
-      uint8_t type = inst->desc[4 * i + 2];
+      uint32_t e = fl_le32(inst->desc + 4 * i), size = e & 0xffff;
+      unsigned type = (e >> 16) & 0xff;
       memcpy(d + 4u * i, &at, 4);
       at += size;
-      if (type == FL_VT_BINXML || ((type & FL_VT_ARRAY_FLAG) && size)) fits = 0;
+      odd |= (type == FL_VT_BINXML) | ((type & FL_VT_ARRAY_FLAG) && size);
     }
+    fits = !odd;
   } else {
     for (uint32_t i = 0; i < inst->nvalues; i++) {
       memcpy(d + 4u * i, &at, 4);

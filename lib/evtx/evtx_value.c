@@ -194,6 +194,12 @@ static inline int fl_evtx_ascii8_plain(const uint8_t *p, char *d) {
 }
 #endif
 
+/* The low bytes of 4 UTF-16 units (each below 0x100) side by side. */
+static inline uint32_t fl_evtx_narrow4(uint64_t x) {
+  x = (x | (x >> 8)) & 0x0000ffff0000ffffull;
+  return (uint32_t)(x | (x >> 16));
+}
+
 /* Unescaped text (the field extractor, names) is nearly always ASCII: all
 ** n units at p written as bytes to d (room for n) in a few wide steps, the
 ** last one overlapping the one before, never reading past p + 2n; 0 when
@@ -211,10 +217,9 @@ static int fl_evtx_utf16_ascii_plain(const uint8_t *p, size_t n, char *d) {
   if (n >= 4) {
     uint64_t x = fl_le64(p), y = fl_le64(p + 2 * (n - 4));
     if ((x | y) & FL_EVTX_LANES16(0xff80)) return 0;
-    for (int k = 0; k < 4; k++) {
-      d[k] = (char)(x >> (16 * k));
-      d[n - 4 + (size_t)k] = (char)(y >> (16 * k));
-    }
+    uint32_t a = fl_evtx_narrow4(x), b = fl_evtx_narrow4(y);
+    memcpy(d + n - 4, &b, 4); /* little-endian host (fl_le32) */
+    memcpy(d, &a, 4);
     return 1;
   }
   for (size_t i = 0; i < n; i++) {
