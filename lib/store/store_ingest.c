@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -79,6 +80,32 @@ typedef struct hasher {
   char hex[65];
 } hasher;
 
+/* Hashes 1 MiB at a time, stopping when the read is cancelled. */
+static void hash_bytes(hasher *h, fl_store_sha256 *ctx, const uint8_t *p,
+                       size_t len) {
+  for (size_t off = 0; off < len && !atomic_load(&h->cancel); off += 1 << 20) {
+    size_t n = len - off < (1u << 20) ? len - off : (1u << 20);
+    fl_store_sha256_update(ctx, p + off, n);
+  }
+}
+
+/* A regular file through a mapping of its own: the page cache the reader
+** maps too, with no copy (read() cost the hash thread more than SHA-NI:
+** 0.9 s of 1.4 s on a 773 MB file). 0 when it cannot be mapped: read it. */
+static int hash_mapped(hasher *h, int fd, fl_store_sha256 *ctx) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+      (uint64_t)st.st_size > SIZE_MAX)
+    return 0;
+  size_t len = (size_t)st.st_size;
+  void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (m == MAP_FAILED) return 0;
+  madvise(m, len, MADV_SEQUENTIAL);
+  hash_bytes(h, ctx, m, len);
+  munmap(m, len);
+  return 1;
+}
+
 static void *hash_main(void *arg) {
   hasher *h = arg;
   /* the fingerprint is needed only at the end: on two cores it should take
@@ -89,17 +116,15 @@ static void *hash_main(void *arg) {
   uint8_t d[32];
   fl_store_sha256_init(&ctx);
   if (h->data) {
-    for (size_t off = 0; off < h->len && !atomic_load(&h->cancel); off += 1 << 20) {
-      size_t n = h->len - off < (1u << 20) ? h->len - off : (1u << 20);
-      fl_store_sha256_update(&ctx, h->data + off, n);
-    }
+    hash_bytes(h, &ctx, h->data, h->len);
   } else if (!h->path) {
     h->failed = EINVAL; /* neither bytes nor a path: nothing to hash */
   } else {
     int fd = open(h->path, O_RDONLY | O_CLOEXEC);
-    uint8_t *buf = malloc(1 << 20);
-    if (fd < 0 || !buf) h->failed = fd < 0 ? errno : ENOMEM;
-    while (!h->failed && !atomic_load(&h->cancel)) {
+    int mapped = fd >= 0 && hash_mapped(h, fd, &ctx);
+    uint8_t *buf = mapped ? NULL : malloc(1 << 20);
+    if (fd < 0 || (!mapped && !buf)) h->failed = fd < 0 ? errno : ENOMEM;
+    while (!mapped && !h->failed && !atomic_load(&h->cancel)) {
       ssize_t n = read(fd, buf, 1 << 20);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) h->failed = errno ? errno : -1;
