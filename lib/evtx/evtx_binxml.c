@@ -50,7 +50,7 @@ int fl_evtx_name_read(fl_evtx_ctx *c, uint32_t noff) {
   uint32_t n = fl_le16(c->chunk + noff + 6);
   if ((c->chunk_len - noff - 8) / 2 < n) return -1;
   c->names.len = 0;
-  fl_evtx_utf16_append(&c->names, c->chunk + noff + 8, 2u * n, FL_ESC_NONE);
+  fl_evtx_utf16_append_plain(&c->names, c->chunk + noff + 8, 2u * n);
   return c->names.failed ? -1 : (int)n;
 }
 

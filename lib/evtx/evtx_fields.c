@@ -269,7 +269,7 @@ static void fl_evtx_fs_close(fl_evtx_sink *s) {
 
 /* A value as text, unescaped: strings (most values) straight to UTF-8. */
 static inline void fl_evtx_fs_format(fl_evtx_buf *text, const fl_evtx_val *v) {
-  if (v->type == FL_VT_STRING) fl_evtx_utf16_append(text, v->p, v->len, FL_ESC_NONE);
+  if (v->type == FL_VT_STRING) fl_evtx_utf16_append_plain(text, v->p, v->len);
   else fl_evtx_value_format(text, v, FL_ESC_NONE);
 }
 

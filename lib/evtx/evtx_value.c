@@ -230,9 +230,15 @@ static int fl_evtx_utf16_ascii_plain(const uint8_t *p, size_t n, char *d) {
   return 1;
 }
 
-/* Kept out of line so the plain ASCII path stays a small function. */
-static void fl_evtx_utf16_escaped(fl_evtx_buf *out, const uint8_t *p, size_t n,
-                                  fl_evtx_esc esc) __attribute__((noinline));
+void fl_evtx_utf16_append_plain(fl_evtx_buf *out, const uint8_t *p,
+                                size_t nbytes) {
+  size_t n = nbytes / 2;
+  while (n && p[2 * n - 2] == 0 && p[2 * n - 1] == 0) n--; /* trailing NULs */
+  char *room = fl_evtx_buf_room(out, n);
+  if (!room) return;
+  if (fl_evtx_utf16_ascii_plain(p, n, room)) out->len += n;
+  else fl_evtx_utf16_append(out, p, 2 * n, FL_ESC_NONE);
+}
 
 void fl_evtx_utf16_append(fl_evtx_buf *out, const uint8_t *p, size_t nbytes,
                           fl_evtx_esc esc) {
@@ -240,18 +246,7 @@ void fl_evtx_utf16_append(fl_evtx_buf *out, const uint8_t *p, size_t nbytes,
   while (n && p[2 * n - 2] == 0 && p[2 * n - 1] == 0) n--; /* trailing NULs */
   /* room even for n == 0: callers rely on out->p being allocated after a
   ** successful append (an empty name is passed on as a pointer) */
-  char *room = fl_evtx_buf_room(out, n);
-  if (!room) return;
-  if (esc == FL_ESC_NONE && fl_evtx_utf16_ascii_plain(p, n, room)) {
-    out->len += n;
-    return;
-  }
-  fl_evtx_utf16_escaped(out, p, n, esc);
-}
-
-/* n units at p (trailing NULs gone, room for n reserved) with esc. */
-static void fl_evtx_utf16_escaped(fl_evtx_buf *out, const uint8_t *p, size_t n,
-                                  fl_evtx_esc esc) {
+  if (!fl_evtx_buf_room(out, n)) return;
   unsigned bit = fl_evtx_esc_bit(esc);
   size_t i = 0;
   while (i < n) {

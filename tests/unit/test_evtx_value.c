@@ -47,7 +47,7 @@ static int same_as_ref(const uint16_t *u, size_t n) {
   size_t wn = ref_utf8(u, n, want);
   fl_evtx_buf out = {0};
   FL_EVTX_PUTS(&out, "x"); /* an append lands after what is there */
-  fl_evtx_utf16_append(&out, p, 2 * n, FL_ESC_NONE);
+  fl_evtx_utf16_append_plain(&out, p, 2 * n);
   int ok = !out.failed && out.len == wn + 1 && out.p[0] == 'x' &&
            memcmp(out.p + 1, want, wn) == 0;
   fl_buf_free(&out);
