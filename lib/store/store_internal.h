@@ -39,7 +39,11 @@ int store_sha256_use_portable(int portable);
 typedef fl_buf store_buf; /* lib/common/fl_buf.h */
 
 void store_buf_put(store_buf *b, const char *s, size_t n);
-void store_buf_putc(store_buf *b, char c);
+/* inline: the row renderer puts a separator between every two values */
+static inline void store_buf_putc(store_buf *b, char c) {
+  if (fl_buf_reserve(b, 1)) return;
+  b->p[b->len++] = c;
+}
 void store_buf_u64(store_buf *b, uint64_t v);
 /* Escaped forms (appended; no surrounding quotes unless said). */
 void store_buf_json_str(store_buf *b, const char *s, size_t n); /* "..." */

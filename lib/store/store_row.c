@@ -36,6 +36,7 @@ struct store_layouts {
     int32_t id; /* -1: empty slot */
   } slot[LAYOUT_SLOTS];
   uint32_t count;
+  int32_t last;      /* the slot the previous record matched, or -1 */
   store_buf keys;    /* every layout's packed names */
 };
 
@@ -177,6 +178,7 @@ void store_layouts_reset(store_layouts *l) {
   if (!l) return;
   for (size_t i = 0; i < LAYOUT_SLOTS; i++) l->slot[i].id = -1;
   l->count = 0;
+  l->last = -1;
   l->keys.len = 0;
 }
 
@@ -196,6 +198,11 @@ int32_t store_layout_of(store_layouts *l, const fl_evtx_event *r,
                         uint32_t shape, int *is_new) {
   *is_new = 0;
   if (!l) return -1;
+  /* records of one event come in runs: the previous layout, compared
+  ** byte for byte, answers most of them without hashing the names */
+  if (l->last >= 0 && same_names(l->keys.p + l->slot[l->last].key_off,
+                                 l->slot[l->last].key_len, r, shape))
+    return l->slot[l->last].id;
   uint64_t h = hash_names(r, shape);
   for (size_t i = h & (LAYOUT_SLOTS - 1);; i = (i + 1) & (LAYOUT_SLOTS - 1)) {
     if (l->slot[i].id < 0) { /* not seen: a new layout, while there is room */
@@ -207,13 +214,16 @@ int32_t store_layout_of(store_layouts *l, const fl_evtx_event *r,
       l->slot[i].key_off = (uint32_t)off;
       l->slot[i].key_len = (uint32_t)(l->keys.len - off);
       l->slot[i].id = (int32_t)l->count++;
+      l->last = (int32_t)i;
       *is_new = 1;
       return l->slot[i].id;
     }
     if (l->slot[i].hash == h &&
         same_names(l->keys.p ? l->keys.p + l->slot[i].key_off : "",
-                   l->slot[i].key_len, r, shape))
+                   l->slot[i].key_len, r, shape)) {
+      l->last = (int32_t)i;
       return l->slot[i].id;
+    }
   }
 }
 
@@ -257,15 +267,31 @@ static const size_t column_refs[] = {
     offsetof(fl_typed_event, iscsi_target),
 };
 #define COLUMN_REFS (sizeof column_refs / sizeof *column_refs)
+_Static_assert(COLUMN_REFS <= 20, "a reference is written as one or two digits");
+
+/* The text columns that hold something, with their numbers: a value is
+** looked for among these only (most rows fill about half of them). */
+typedef struct column_set {
+  fl_evtx_str text[COLUMN_REFS];
+  uint8_t ref[COLUMN_REFS];
+  size_t count;
+} column_set;
+
+static void columns_of(column_set *c, const fl_typed_event *t) {
+  c->count = 0;
+  for (size_t k = 0; k < COLUMN_REFS; k++) {
+    const fl_evtx_str *v = (const fl_evtx_str *)((const char *)t + column_refs[k]);
+    if (!v->ptr || !v->len) continue;
+    c->text[c->count] = *v;
+    c->ref[c->count++] = (uint8_t)k;
+  }
+}
 
 /* The column holding exactly this value (the typer points its strings into
 ** the record, so the same bytes are the same pointer), or -1. */
-static int column_of(const fl_typed_event *t, fl_evtx_str v) {
-  if (!v.ptr || !v.len) return -1;
-  for (size_t k = 0; k < COLUMN_REFS; k++) {
-    const fl_evtx_str *c = (const fl_evtx_str *)((const char *)t + column_refs[k]);
-    if (c->ptr == v.ptr && c->len == v.len) return (int)k;
-  }
+static int column_of(const column_set *c, fl_evtx_str v) {
+  for (size_t i = 0; i < c->count; i++)
+    if (c->text[i].ptr == v.ptr && c->text[i].len == v.len) return c->ref[i];
   return -1;
 }
 
@@ -281,6 +307,8 @@ static void put_system_value(store_buf *b, const store_system_value *v) {
 void store_render_row_data(store_buf *b, const fl_evtx_event *r,
                            const fl_typed_event *t, const store_system *m) {
   int first = 1;
+  column_set cols;
+  columns_of(&cols, t);
   store_buf_putc(b, '[');
   for (uint32_t bits = m->shape; bits; bits &= bits - 1) {
     if (!first) store_buf_putc(b, ',');
@@ -291,8 +319,9 @@ void store_render_row_data(store_buf *b, const fl_evtx_event *r,
     if (!first) store_buf_putc(b, ',');
     first = 0;
     const fl_evtx_pair *d = &r->data[i];
-    int k = column_of(t, d->value); /* stored once: the column has it */
-    if (k >= 0) store_buf_u64(b, (uint64_t)k);
+    int k = d->value.len ? column_of(&cols, d->value) : -1;
+    if (k >= 10) store_buf_putc(b, '1'); /* stored once: the column has it */
+    if (k >= 0) store_buf_putc(b, (char)('0' + k % 10));
     else store_buf_json_str(b, d->value.ptr ? d->value.ptr : "", d->value.len);
   }
   store_buf_putc(b, ']');

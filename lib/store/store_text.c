@@ -24,11 +24,6 @@ void store_buf_put(store_buf *b, const char *s, size_t n) {
   b->len += n;
 }
 
-void store_buf_putc(store_buf *b, char c) {
-  if (fl_buf_reserve(b, 1)) return;
-  b->p[b->len++] = c;
-}
-
 void store_buf_u64(store_buf *b, uint64_t v) {
   char tmp[24];
   size_t i = sizeof tmp;
