@@ -170,6 +170,21 @@ static void fl_evtx_fs_fx_end(fl_evtx_fs *f) {
   fl_evtx_fs_end_capture(f);
 }
 
+/* An attribute that is no field ends the capture an earlier attribute of
+** its element opened; its END is recorded unconditionally even when the
+** attribute is optional. Left out, the next attribute or the attrs end
+** ends that capture instead, with nothing added in between: the same.
+** Under the attribute's condition the END would be skipped while the
+** recording, having seen the capture end, records none at the attrs end:
+** the capture would stay open past the element and take in what follows
+** (a pair's element name, text after a nested template). */
+static void fl_evtx_fs_fx_end_attr(fl_evtx_fs *f) {
+  uint16_t cond = f->rec_cond;
+  f->rec_cond = FL_FS_NO_COND;
+  fl_evtx_fs_fx_end(f);
+  f->rec_cond = cond;
+}
+
 static void fl_evtx_fs_fx_start(fl_evtx_fs *f, int id) {
   if (f->rec) fl_evtx_fs_record(f, FL_FS_START, (uint32_t)id, 0, 0);
   fl_evtx_fs_start(f, id);
@@ -245,7 +260,7 @@ static void fl_evtx_fs_attr(fl_evtx_sink *s, const char *name, size_t n) {
       memcmp(name, "Name", 4) == 0)
     id = FLD_PAIR_NAME;
   if (id) fl_evtx_fs_fx_start(f, id);
-  else fl_evtx_fs_fx_end(f);
+  else fl_evtx_fs_fx_end_attr(f);
 }
 
 static void fl_evtx_fs_attrs_end(fl_evtx_sink *s) {

@@ -3,7 +3,8 @@
 ** exactly what replaying every op gives: every System field and every
 ** EventData/UserData pair of every record, on generated files of every
 ** scenario (hostile text included) and on every EVTX file of
-** ../shared/evtx-corpus (clean, dirty, truncated, template-less).
+** ../shared/evtx-corpus (clean, dirty, truncated, template-less), and on
+** hand-built templates whose shapes neither of those has.
 **
 ** Never writes outside a temporary directory; the corpus part is skipped
 ** with a message when ../shared (FL_SHARED) is absent.
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fl_crc32.h"
 #include "evtx/evtx_internal.h"
 #include "faultline.h"
 #include "harness.h"
@@ -139,6 +141,277 @@ static void plan_matches_replay_on_generated(void) {
   CHECK(planned * 2 > records); /* the plan is what was compared */
 }
 
+/* ---- hand-built templates (raw BinXML, as in test_evtx_reader.c) ----
+** The writer only writes the System shape Windows uses; these shapes put
+** an optional attribute that is not a field after one that is. */
+static uint8_t raw[4096 + 65536];
+static uint32_t rpos; /* chunk-relative */
+#define RCH (raw + 4096)
+
+static void r8(uint8_t v) { RCH[rpos++] = v; }
+static void r16(uint16_t v) { r8((uint8_t)v); r8((uint8_t)(v >> 8)); }
+static void r32(uint32_t v) { r16((uint16_t)v); r16((uint16_t)(v >> 16)); }
+static void r64(uint64_t v) { r32((uint32_t)v); r32((uint32_t)(v >> 32)); }
+static void rname(const char *s) { /* name offset + the name inline */
+  r32(rpos + 4);
+  r32(0);
+  r16(0);
+  r16((uint16_t)strlen(s));
+  for (const char *p = s; *p; p++) r16((uint8_t)*p);
+  r16(0);
+}
+/* <name (attributes follow when attrs) in a template definition */
+static void ropen(const char *name, int attrs) {
+  r8(attrs ? 0x41 : 0x01);
+  r16(0xffff);
+  r32(0);
+  rname(name);
+  if (attrs) r32(0);
+}
+static void rattr(const char *name, uint16_t slot, uint8_t type, int optional) {
+  r8(0x06);
+  rname(name);
+  r8(optional ? 0x0e : 0x0d);
+  r16(slot);
+  r8(type);
+}
+/* <name>%a%b</name> */
+static void rtext2(const char *name, uint16_t a, uint16_t b) {
+  ropen(name, 0);
+  r8(0x02);
+  r8(0x0d); r16(a); r8(0x01);
+  r8(0x0d); r16(b); r8(0x01);
+  r8(0x04);
+}
+
+/* A template definition's header (next, GUID from tid, size to patch);
+** returns where the size goes. */
+static uint32_t rdef_begin(uint8_t tid) {
+  r32(0);
+  for (int i = 0; i < 16; i++) r8((uint8_t)(tid + i));
+  uint32_t size_at = rpos;
+  r32(0);
+  r8(0x0f); r8(1); r8(1); r8(0);
+  return size_at;
+}
+static void rdef_end(uint32_t size_at) {
+  uint32_t size = rpos - size_at - 4;
+  memcpy(RCH + size_at, &size, 4);
+}
+
+/* A record's header and fragment header; returns where it starts. */
+static uint32_t rrec_begin(uint64_t id) {
+  uint32_t at = rpos;
+  r32(FL_EVTX_RECORD_MAGIC);
+  r32(0);
+  r64(id);
+  r64(132000000000000000ULL);
+  r8(0x0f); r8(1); r8(1); r8(0);
+  return at;
+}
+static void rrec_end(uint32_t at) {
+  uint32_t size = rpos + 4 - at;
+  memcpy(RCH + at + 4, &size, 4);
+  r32(size);
+}
+
+/* Event/System/{EventID=%3, <elem> a0=%0 a1=%1 a2=%2 (all three optional)}
+** then EventData/<Foo>%4%5</Foo>: Foo's two pieces keep its PAIR_OPEN a
+** step of its own, the step that appends the item's name to the text. */
+static void rtemplate(uint8_t id, const char *elem, const char *const a[3]) {
+  uint32_t size_at = rdef_begin(id);
+  ropen("Event", 0); r8(0x02);
+  ropen("System", 0); r8(0x02);
+  ropen("EventID", 0); r8(0x02); r8(0x0d); r16(3); r8(0x06); r8(0x04);
+  ropen(elem, 1);
+  for (uint16_t i = 0; i < 3; i++) rattr(a[i], i, 0x01, 1);
+  r8(0x03);
+  r8(0x04);
+  ropen("EventData", 0); r8(0x02);
+  rtext2("Foo", 4, 5);
+  r8(0x04);
+  r8(0x04);
+  r8(0x00);
+  rdef_end(size_at);
+}
+
+/* One record of the template whose definition is at *def (0: define it
+** here); vals[0..2] are the three attributes' values, each a UTF-16 string
+** or a Null when NULL; vals[1] may instead be a GUID (guid set). */
+static void rrecord(uint64_t id, uint32_t *def, uint8_t tid, const char *elem,
+                    const char *const a[3], const char *const vals[3],
+                    int guid) {
+  uint32_t at = rrec_begin(id);
+  r8(0x0c); r8(1); r32(tid);
+  if (!*def) {
+    *def = rpos + 4;
+    r32(*def);
+    rtemplate(tid, elem, a);
+  } else {
+    r32(*def);
+  }
+  static const char *const tail[2] = {"ab", "cd"};
+  uint16_t len[6];
+  uint8_t type[6];
+  for (int i = 0; i < 3; i++) {
+    type[i] = vals[i] ? 0x01 : 0x00;
+    len[i] = vals[i] ? (uint16_t)(2 * strlen(vals[i])) : 0;
+  }
+  if (guid && vals[1]) type[1] = 0x0f, len[1] = 16;
+  type[3] = 0x06, len[3] = 2;
+  type[4] = type[5] = 0x01, len[4] = len[5] = 4;
+  r32(6);
+  for (int i = 0; i < 6; i++) r16(len[i]), r8(type[i]), r8(0);
+  for (int i = 0; i < 3; i++) {
+    if (!vals[i]) continue;
+    if (i == 1 && guid)
+      for (int k = 1; k <= 16; k++) r8((uint8_t)k);
+    else
+      for (const char *p = vals[i]; *p; p++) r16((uint8_t)*p);
+  }
+  r16(4652);
+  for (int i = 0; i < 2; i++)
+    for (const char *p = tail[i]; *p; p++) r16((uint8_t)*p);
+  rrec_end(at);
+}
+
+/* Instance of template tid whose definition is at *def (0: define it here
+** with body). */
+static void rinstance(uint8_t tid, uint32_t *def, void (*body)(void)) {
+  r8(0x0c); r8(1); r32(tid);
+  if (*def) {
+    r32(*def);
+    return;
+  }
+  *def = rpos + 4;
+  r32(*def);
+  uint32_t size_at = rdef_begin(tid);
+  body();
+  rdef_end(size_at);
+}
+
+/* <System><Provider Guid=%0 X=%1/></System>, both optional */
+static void rinner_body(void) {
+  ropen("System", 0); r8(0x02);
+  ropen("Provider", 1);
+  rattr("Guid", 0, 0x0f, 1);
+  rattr("X", 1, 0x01, 1);
+  r8(0x03);
+  r8(0x04);
+  r8(0x00);
+}
+
+/* <Event>%0 tail</Event>, %0 nested BinXML (replayed op by op) */
+static void router_body(void) {
+  ropen("Event", 0); r8(0x02);
+  r8(0x0d); r16(0); r8(0x21);
+  r8(0x05); r8(0x01); r16(5);
+  for (const char *p = " tail"; *p; p++) r16((uint8_t)*p);
+  r8(0x04);
+  r8(0x00);
+}
+
+/* A record whose System is a nested template (planned) with Guid and X
+** (left out unless x), text following it in the outer one. */
+static void rnested(uint64_t id, uint32_t *outer, uint32_t *inner, int x) {
+  uint32_t at = rrec_begin(id);
+  rinstance(10, outer, router_body);
+  r32(1);
+  uint32_t desc = rpos;
+  r32(0x210000);
+  uint32_t start = rpos;
+  r8(0x0f); r8(1); r8(1); r8(0);
+  rinstance(11, inner, rinner_body);
+  r32(2);
+  r16(16); r8(0x0f); r8(0);
+  r16(x ? 2 : 0); r8(x ? 0x01 : 0x00); r8(0);
+  for (int k = 1; k <= 16; k++) r8((uint8_t)k);
+  if (x) r16('x');
+  uint16_t size = (uint16_t)(rpos - start);
+  memcpy(RCH + desc, &size, 2);
+  rrec_end(at);
+}
+
+static size_t count_str(const char *hay, const char *needle) {
+  size_t n = 0, len = strlen(needle);
+  for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += len) n++;
+  return n;
+}
+
+static int raw_write(const char *path) {
+  memcpy(raw, "ElfFile", 8);
+  raw[32] = 128;
+  raw[36] = 1;
+  raw[38] = 3;
+  raw[41] = 0x10;
+  raw[42] = 1;
+  memcpy(RCH, "ElfChnk", 8);
+  RCH[40] = 128;
+  memcpy(RCH + 8, (uint64_t[]){1}, 8);  /* first/last record numbers */
+  memcpy(RCH + 16, (uint64_t[]){6}, 8);
+  memcpy(RCH + 24, (uint64_t[]){1}, 8);
+  memcpy(RCH + 32, (uint64_t[]){6}, 8);
+  memcpy(RCH + 48, &rpos, 4);
+  uint32_t crc = fl_crc32(0, RCH + 512, rpos - 512);
+  memcpy(RCH + 52, &crc, 4);
+  crc = fl_crc32(fl_crc32(0, RCH, 120), RCH + 128, 384);
+  memcpy(RCH + 124, &crc, 4);
+  crc = fl_crc32(0, raw, 120);
+  memcpy(raw + 124, &crc, 4);
+  FILE *f = fopen(path, "wb");
+  if (!f) return -1;
+  size_t n = fwrite(raw, 1, sizeof raw, f);
+  return fclose(f) == 0 && n == sizeof raw ? 0 : -1;
+}
+
+/* An optional attribute that is not a field (X, Y), after a System field
+** captured from an attribute (Provider Guid, Execution ThreadID), left out
+** of the record: the op-by-op replay ends that capture at the element's
+** attrs end, and the plan must too; a capture left open takes in what
+** comes next: the next item's name (Guid "{...}Foo", ThreadID "0x1fFoo"
+** read as 0x1fF), or the outer template's text after a nested one. */
+static void plan_matches_replay_after_left_out_attribute(void) {
+  static const char *const prov[3] = {"Name", "Guid", "X"};
+  static const char *const exec[3] = {"ProcessID", "ThreadID", "Y"};
+  static const char *const with_x[3] = {"Prov", "g", "x"};
+  static const char *const no_x[3] = {"Prov", "g", NULL};
+  static const char *const tid_y[3] = {"7", "0x1f", "y"};
+  static const char *const tid_no_y[3] = {"7", "0x1f", NULL};
+  memset(raw, 0, sizeof raw);
+  rpos = 512;
+  uint32_t def_p = 0, def_e = 0, def_outer = 0, def_inner = 0;
+  rrecord(1, &def_p, 7, "Provider", prov, with_x, 1);
+  rrecord(2, &def_p, 7, "Provider", prov, no_x, 1);
+  rrecord(3, &def_e, 8, "Execution", exec, tid_y, 0);
+  rrecord(4, &def_e, 8, "Execution", exec, tid_no_y, 0);
+  rnested(5, &def_outer, &def_inner, 1);
+  rnested(6, &def_outer, &def_inner, 0);
+  char dir[] = "/tmp/fl-plan-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char path[64];
+  snprintf(path, sizeof path, "%s/left-out.evtx", dir);
+  CHECK(raw_write(path) == 0);
+  uint64_t records = 0, planned = 0;
+  CHECK(same_fields(path, &records, &planned));
+  /* plain and --recover; records 5 and 6: the nested template planned */
+  CHECK(records == 12 && planned == 12);
+  /* and what both give is the op-by-op answer */
+  static const char guid[] = "|guid=38:{04030201-0605-0807-090A-0B0C0D0E0F10}|";
+  for (int planned_run = 0; planned_run <= 1; planned_run++) {
+    digest d;
+    CHECK(read_fields(path, planned_run, 0, &d) == 0);
+    fl_evtx_buf_put(&d.text, "", 1);
+    const char *t = d.text.p ? d.text.p : "";
+    CHECK(d.records == 6);
+    CHECK(count_str(t, guid) == 4);
+    CHECK(count_str(t, " th=31 ") == 2);
+    CHECK(count_str(t, "|n=3:Foo|v=4:abcd") == 4);
+    fl_buf_free(&d.text);
+  }
+  unlink(path);
+  rmdir(dir);
+}
+
 /* Every *.evtx below dir. */
 static void walk_corpus(const char *dir, int *files, int *bad, uint64_t *records,
                         uint64_t *planned) {
@@ -178,6 +451,7 @@ static void plan_matches_replay_on_corpus(void) {
 
 int main(void) {
   RUN(plan_matches_replay_on_generated);
+  RUN(plan_matches_replay_after_left_out_attribute);
   const char *shared = getenv("FL_SHARED");
   snprintf(corpus_dir, sizeof corpus_dir, "%s/evtx-corpus",
            shared && *shared ? shared : "../shared");
