@@ -634,7 +634,10 @@ void fl_evtx_fields_sink_begin(fl_evtx_fields_sink *s, fl_evtx_event *ev) {
 
 /* A captured string's bytes: in text, or a template literal. */
 static const char *fl_evtx_fs_text(const fl_evtx_fs *f, int id) {
-  return (f->lit & (1u << id)) ? f->lit_p[id] : f->text.p + f->str_off[id];
+  if (f->lit & (1u << id)) return f->lit_p[id];
+  /* an empty capture before any text was kept: no buffer yet (NULL + 0 is
+  ** undefined behaviour, and the field is seen: "" not NULL) */
+  return f->text.p ? f->text.p + f->str_off[id] : "";
 }
 
 static uint64_t fl_evtx_fs_num(const fl_evtx_fs *f, int id, int *ok) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz smoke test (run by tests/run): builds every libFuzzer target of
-# fuzz/targets with `make fuzz-build` and runs each one for
+# fuzz/targets with `make fuzz-build`, replays every committed finding in
+# fuzz/regressions/NAME/ once, and runs each target for
 # FUZZ_SMOKE_SECONDS (default 60) on a throw-away corpus seeded from
 # ../shared. Any crash, leak, timeout or out-of-memory is a FAIL naming the
 # reproducer file (kept under build/fuzz/artifacts/NAME/) and the first
@@ -41,6 +42,17 @@ else
 fi
 
 targets=$(sed -n 's/^\([A-Za-z0-9_]\{1,\}\)[[:space:]].*/\1/p' fuzz/targets)
+# Every input a fuzzer ever found stays a test: replayed once each.
+for t in $targets; do
+  [ -d "fuzz/regressions/$t" ] || continue
+  set -- fuzz/regressions/"$t"/*
+  [ -e "$1" ] || continue
+  if build/fuzz/fuzz_"$t" "$@" >"$TMP/replay-$t.log" 2>&1; then
+    echo "PASS fuzz $t regressions: $# inputs replayed"
+  else
+    echo "FAIL fuzz $t regressions: $(grep -m1 -E 'runtime error|ERROR|Running: ' "$TMP/replay-$t.log" | head -c 300)"
+  fi
+done
 [ -d "${FL_SHARED:-../shared}" ] ||
   echo "SKIP fuzz seeds from ../shared: absent, committed seeds only"
 for t in $targets; do
