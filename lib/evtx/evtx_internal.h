@@ -197,6 +197,8 @@ typedef struct fl_evtx_tmpl {
   unsigned fplan_depth;
   int fplan_name[3];
   uint32_t nops, pool_len, nlits;
+  /* pre-rendered JSON (evtx_jlit.c), made at first JSON use */
+  struct fl_evtx_jplans *jplans;
   fl_evtx_op *ops;
   fl_evtx_xlit *lits;
   char *pool;
@@ -363,7 +365,8 @@ typedef struct fl_evtx_json_frame {
   uint32_t members;
 } fl_evtx_json_frame;
 
-typedef struct fl_evtx_json_sink {
+typedef struct fl_evtx_json_sink fl_evtx_json_sink;
+struct fl_evtx_json_sink {
   fl_evtx_sink base;
   fl_evtx_buf *out;
   fl_evtx_buf names, attrs, text, keys;
@@ -375,12 +378,45 @@ typedef struct fl_evtx_json_sink {
   unsigned attr_pieces;
   int attr_bare;
   uint32_t attr_val_off;
-} fl_evtx_json_sink;
+  /* pre-rendered templates (evtx_jlit.c): plan_used is set when a record
+  ** took one (its rendering is redone op by op when it fails or grows
+  ** large), no_plan makes every template play op by op */
+  int plan_used, no_plan;
+  uint8_t vclass[256];          /* value type -> plan class */
+  fl_evtx_buf sig;              /* the current instance's classes */
+  struct fl_evtx_jsim *jsim;    /* plan-making scratch, made at first use */
+  /* set only in that scratch's sink: values whose bytes lie in
+  ** [sim_lo, sim_hi) render as slot markers, nested BinXML as a hole */
+  int sim, sim_failed;
+  const uint8_t *sim_lo, *sim_hi;
+  unsigned sim_entry;
+  fl_evtx_buf *sim_holes;
+};
 void fl_evtx_json_sink_init(fl_evtx_json_sink *s, fl_evtx_buf *out);
 /* reset starts a record ("{"), end closes it ("}\n"). */
 void fl_evtx_json_sink_reset(fl_evtx_json_sink *s);
 void fl_evtx_json_sink_end(fl_evtx_json_sink *s);
 void fl_evtx_json_sink_free(fl_evtx_json_sink *s);
+extern const fl_evtx_sink_ops fl_evtx_json_ops;
+/* 1 (the default): JSON records replay a template's pre-rendered plan when
+** it fits. Tests set 0 to compare with the op-by-op replay; nothing else
+** may change it, and never while a read runs. */
+extern int fl_evtx_json_plan_enabled;
+/* A record that took a plan and rendered past this is rendered again op by
+** op, so the output cap (which counts the op-by-op sink's buffers) decides
+** exactly as without plans. */
+#define FL_EVTX_JSON_PLAN_MAX_OUT (FL_EVTX_MAX_RECORD_OUTPUT / 8)
+/* Replays inst (value offsets at c->vstack + vbase) into j from its
+** template's plan: 1 when no plan fits (the caller plays op by op), else
+** 0 or -1 with c->failed set. */
+int fl_evtx_jplan_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
+                         fl_evtx_json_sink *j, size_t vbase);
+/* Plan making: nested BinXML value `slot` met by the scratch sink;
+** next_is_close: the template's next op closes the element. */
+void fl_evtx_json_sim_hole(fl_evtx_json_sink *j, uint16_t slot,
+                           int next_is_close);
+void fl_evtx_json_sim_free(fl_evtx_json_sink *j);
+void fl_evtx_jplans_free(struct fl_evtx_jplans *p);
 
 typedef struct fl_evtx_fields_sink {
   fl_evtx_sink base;

@@ -223,6 +223,7 @@ static int fl_evtx_record_render(fl_evtx_worker *w, uint32_t off,
   fl_evtx_ctx *c = &w->ctx;
   fl_evtx_buf *out = &w->job->out;
   fl_evtx_sink *sink;
+  size_t start = out->len;
   fl_evtx_record_reset(c);
   if (w->opt->format == FL_EVTX_RENDER_XML) {
     w->xml.out = out;
@@ -231,11 +232,24 @@ static int fl_evtx_record_render(fl_evtx_worker *w, uint32_t off,
     fl_evtx_record_limit(c, out, NULL, NULL);
   } else {
     w->json.out = out;
+    w->json.plan_used = 0;
     fl_evtx_json_sink_reset(&w->json);
     sink = &w->json.base;
     fl_evtx_record_limit(c, out, &w->json.text, &w->json.attrs);
   }
-  if (fl_evtx_binxml_parse(c, off, end, 0, sink)) return -1;
+  int rc = fl_evtx_binxml_parse(c, off, end, 0, sink);
+  if (sink == &w->json.base && w->json.plan_used &&
+      (rc || out->len - start > FL_EVTX_JSON_PLAN_MAX_OUT)) {
+    /* the output cap counts the op-by-op sink's buffers: let it decide */
+    out->len = start;
+    fl_evtx_record_reset(c);
+    fl_evtx_json_sink_reset(&w->json);
+    fl_evtx_record_limit(c, out, &w->json.text, &w->json.attrs);
+    w->json.no_plan = 1;
+    rc = fl_evtx_binxml_parse(c, off, end, 0, sink);
+    w->json.no_plan = 0;
+  }
+  if (rc) return -1;
   if (w->opt->format == FL_EVTX_RENDER_XML) fl_evtx_buf_putc(out, '\n');
   else fl_evtx_json_sink_end(&w->json);
   return 0;

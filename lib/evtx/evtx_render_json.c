@@ -5,6 +5,10 @@
 ** "X": value, repeated keys get _1, _2 ... suffixes. Integers, reals and
 ** booleans print bare when they are an element's or attribute's whole value.
 **
+** Templates are mostly rendered from pre-rendered plans (evtx_jlit.c); the
+** plans are made by running this sink in a simulation mode, so it stays the
+** one definition of the output.
+**
 ** Must never: emit invalid JSON (every string is escaped, every object
 ** closed), or look further back than the current record.
 */
@@ -38,6 +42,7 @@ static void fl_evtx_js_key(fl_evtx_js *j, unsigned d) {
   kn = (uint32_t)(j->keys.len - e - 4);
   memcpy(j->keys.p + e, &kn, 4);
   const char *k = j->keys.p + e + 4;
+  if (j->sim && kn && memchr(k, 0, kn)) j->sim_failed = 1; /* from a slot */
   unsigned dup = 0, seen = 0;
   for (size_t at = p->keys_off; at + 4 <= e && seen < 256; seen++) {
     uint32_t n;
@@ -180,6 +185,18 @@ static void fl_evtx_js_close(fl_evtx_sink *s) {
   j->depth--;
 }
 
+/* A value's text; in plan making, a slot's marker ("\0V" + u16 slot: a
+** raw NUL is escaped everywhere else). */
+static void fl_evtx_js_format(fl_evtx_js *j, fl_evtx_buf *b,
+                              const fl_evtx_val *v) {
+  if (j->sim && v->p >= j->sim_lo && v->p < j->sim_hi) {
+    char m[4] = {0, 'V', (char)v->p[0], (char)v->p[1]};
+    fl_evtx_buf_put(b, m, 4);
+    return;
+  }
+  fl_evtx_value_format(b, v, FL_ESC_JSON);
+}
+
 static void fl_evtx_js_text_piece(fl_evtx_js *j, const fl_evtx_val *v,
                                   int pieces_fmt) {
   fl_evtx_json_frame *f = &j->frames[j->depth];
@@ -187,14 +204,14 @@ static void fl_evtx_js_text_piece(fl_evtx_js *j, const fl_evtx_val *v,
     j->attr_pieces++;
     j->attr_bare = j->attr_pieces == 1 && pieces_fmt &&
                    fl_evtx_value_is_json_bare(v->type);
-    fl_evtx_value_format(&j->attrs, v, FL_ESC_JSON);
+    fl_evtx_js_format(j, &j->attrs, v);
     return;
   }
   if (f->mode == 1 || j->depth == 0) { /* text beside children */
     if (j->depth == 0) return;
     if (f->members++) fl_evtx_buf_putc(j->out, ',');
     FL_EVTX_PUTS(j->out, "\"#text\":\"");
-    fl_evtx_value_format(j->out, v, FL_ESC_JSON);
+    fl_evtx_js_format(j, j->out, v);
     fl_evtx_buf_putc(j->out, '"');
     return;
   }
@@ -206,7 +223,7 @@ static void fl_evtx_js_text_piece(fl_evtx_js *j, const fl_evtx_val *v,
   j->text_pieces++;
   j->text_bare = j->text_pieces == 1 && pieces_fmt &&
                  fl_evtx_value_is_json_bare(v->type);
-  fl_evtx_value_format(&j->text, v, FL_ESC_JSON);
+  fl_evtx_js_format(j, &j->text, v);
 }
 
 static void fl_evtx_js_value(fl_evtx_sink *s, const fl_evtx_val *v) {
@@ -245,7 +262,7 @@ static void fl_evtx_js_pi(fl_evtx_sink *s, const char *t, size_t tn,
   (void)s; (void)t; (void)tn; (void)data; /* JSON has no place for PIs */
 }
 
-static const fl_evtx_sink_ops fl_evtx_js_ops = {
+const fl_evtx_sink_ops fl_evtx_json_ops = {
     fl_evtx_js_open,  fl_evtx_js_attr,    fl_evtx_js_attrs_end,
     fl_evtx_js_close, fl_evtx_js_value,   fl_evtx_js_cdata,
     fl_evtx_js_charref, fl_evtx_js_entref, fl_evtx_js_pi,
@@ -253,8 +270,13 @@ static const fl_evtx_sink_ops fl_evtx_js_ops = {
 
 void fl_evtx_json_sink_init(fl_evtx_json_sink *s, fl_evtx_buf *out) {
   memset(s, 0, sizeof *s);
-  s->base.ops = &fl_evtx_js_ops;
+  s->base.ops = &fl_evtx_json_ops;
   s->out = out;
+  /* plan classes (evtx_jlit.c): 1 bare, 2 string, 3 nested BinXML, 4 array */
+  for (unsigned t = 0; t < 256; t++)
+    s->vclass[t] = t == FL_VT_BINXML ? 3
+                   : (t & FL_VT_ARRAY_FLAG) ? 4
+                   : fl_evtx_value_is_json_bare((uint8_t)t) ? 1 : 2;
 }
 
 void fl_evtx_json_sink_reset(fl_evtx_json_sink *s) {
@@ -276,4 +298,6 @@ void fl_evtx_json_sink_free(fl_evtx_json_sink *s) {
   fl_buf_free(&s->attrs);
   fl_buf_free(&s->text);
   fl_buf_free(&s->keys);
+  fl_buf_free(&s->sig);
+  fl_evtx_json_sim_free(s);
 }

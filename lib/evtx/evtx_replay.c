@@ -54,6 +54,14 @@ static int fl_evtx_play_sub(const fl_evtx_play *pl, const fl_evtx_op *op,
   if (v.type == FL_VT_NULL || v.len == 0) return 0;
   if (v.type == FL_VT_BINXML) {
     fl_evtx_ctx *c = pl->c;
+    if (pl->sink->ops == &fl_evtx_json_ops &&
+        ((fl_evtx_json_sink *)pl->sink)->sim) { /* making a JSON plan */
+      uint32_t i = (uint32_t)(op - pl->t->ops);
+      fl_evtx_json_sim_hole((fl_evtx_json_sink *)pl->sink, op->sub,
+                            i + 1 < pl->t->nops &&
+                                op[1].code == FL_OP_CLOSE);
+      return 0;
+    }
     uint32_t off = (uint32_t)(v.p - c->chunk);
     return fl_evtx_binxml_parse(c, off, off + v.len, 0, pl->sink);
   }
@@ -345,6 +353,13 @@ int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
   fl_evtx_xml_sink *xml =
       sink->ops == &fl_evtx_xml_ops ? (fl_evtx_xml_sink *)sink : NULL;
   fl_evtx_play pl = {c, inst, vbase, inst->tmpl, sink, xml};
+  if (sink->ops == &fl_evtx_json_ops) {
+    int r = fl_evtx_jplan_replay(c, inst, (fl_evtx_json_sink *)sink, vbase);
+    if (r != 1) {
+      c->vstack.len = vbase;
+      return r;
+    }
+  }
   fl_evtx_fields_sink *planned =
       xml ? NULL : fl_evtx_plan_sink(sink, inst, fits);
   int r = planned ? fl_evtx_plan_run(&pl, planned)

@@ -347,6 +347,7 @@ void fl_evtx_template_free_all(fl_evtx_ctx *c) {
   while (c->owned) {
     fl_evtx_tmpl *n = c->owned->next_owned;
     free(c->owned->fplan);
+    fl_evtx_jplans_free(c->owned->jplans);
     free(c->owned);
     c->owned = n;
   }
