@@ -80,8 +80,11 @@ void fl_evtx_json_sim_free(fl_evtx_json_sink *j) {
 }
 
 static fl_evtx_jplans *fl_evtx_jplans_make(const fl_evtx_tmpl *t) {
+  uint32_t top = 0;
+  for (uint32_t i = 0; i < t->nops; i++)
+    if (t->ops[i].code == FL_OP_SUB && t->ops[i].sub > top) top = t->ops[i].sub;
   fl_evtx_jplans *p = calloc(1, sizeof *p);
-  uint8_t *seen = calloc(65536 / 8, 1); /* a bit per slot number */
+  uint8_t *seen = calloc(top / 8 + 1, 1); /* a bit per slot number */
   if (p) p->refs = malloc(t->nops ? t->nops * sizeof *p->refs : 1);
   if (!p || !p->refs || !seen) {
     fl_evtx_jplans_free(p);
@@ -295,7 +298,10 @@ static fl_evtx_jplan *fl_evtx_jplan_add(fl_evtx_ctx *c, fl_evtx_json_sink *j,
     return p;
   /* remembered as "op by op" (sig kept in a steps-less allocation) */
   p->steps = malloc(ps->nrefs + 1u);
-  if (!p->steps) return NULL;
+  if (!p->steps) {
+    p->sig = NULL; /* matches nothing */
+    return NULL;
+  }
   p->sig = (uint8_t *)p->steps;
   memcpy(p->sig, j->sig.p, ps->nrefs);
   p->ok = 0;
@@ -394,7 +400,7 @@ int fl_evtx_jplan_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
     return 1;
   fl_evtx_jplan *p = NULL;
   for (unsigned i = 0; i < ps->count && !p; i++)
-    if (ps->plan[i].deep == deep &&
+    if (ps->plan[i].deep == deep && ps->plan[i].sig &&
         memcmp(ps->plan[i].sig, j->sig.p, ps->nrefs) == 0)
       p = &ps->plan[i];
   if (!p) p = fl_evtx_jplan_add(c, j, ps, inst, deep);
