@@ -406,9 +406,12 @@ void fl_evtx_json_sink_end(fl_evtx_json_sink *s);
 void fl_evtx_json_sink_free(fl_evtx_json_sink *s);
 extern const fl_evtx_sink_ops fl_evtx_json_ops;
 /* 1 (the default): JSON records replay a template's pre-rendered plan when
-** it fits. Tests set 0 to compare with the op-by-op replay; nothing else
-** may change it, and never while a read runs. */
+** it fits. Tests and the fuzz harness set 0 to compare with the op-by-op
+** replay, or 2 to also count in fl_evtx_json_plan_runs the template
+** instances a plan rendered; nothing else may change it, and never while a
+** read runs. */
 extern int fl_evtx_json_plan_enabled;
+extern atomic_ulong fl_evtx_json_plan_runs;
 /* A record that took a plan and rendered past this is rendered again op by
 ** op, so the output cap (which counts the op-by-op sink's buffers) decides
 ** exactly as without plans. */

@@ -15,14 +15,17 @@
 ** shapes the simulation refuses are played op by op.
 **
 ** Must never: produce bytes the op-by-op sink would not (tests/unit/
-** test_evtx_json_plan.c compares), trust a slot beyond the value table
-** (fl_evtx_slot_value), or keep plans without bound per template.
+** test_evtx_json_plan.c and fuzz/fuzz_evtx.c compare), trust a slot beyond
+** the value table (fl_evtx_slot_value), keep plans without bound per
+** template, or replace a plan while a run of it is under way (a hole's
+** nested BinXML may hold the same template again).
 */
 #include <stdlib.h>
 
 #include "evtx/evtx_internal.h"
 
 int fl_evtx_json_plan_enabled = 1;
+atomic_ulong fl_evtx_json_plan_runs;
 
 /* value classes (fl_evtx_json_sink.vclass; 0 = left out) */
 enum { FL_JC_EMPTY, FL_JC_BARE, FL_JC_STRING, FL_JC_BINXML, FL_JC_ARRAY };
@@ -39,6 +42,9 @@ typedef struct fl_evtx_jstep {
 
 typedef struct fl_evtx_jplan {
   int ok;                 /* 0: this signature plays op by op */
+  unsigned busy;          /* runs under way (a hole's nested BinXML can
+                             take this template's plans again): never
+                             replaced while non-zero */
   unsigned deep;          /* made for an entry depth above 0 */
   uint32_t top_members;   /* members the plan adds to the entry object */
   uint32_t top_nkeys;     /* its keys, {u32 len, bytes} at keys_a/keys_n */
@@ -285,10 +291,14 @@ static fl_evtx_jplan *fl_evtx_jplan_add(fl_evtx_ctx *c, fl_evtx_json_sink *j,
                                         unsigned deep) {
   fl_evtx_jsim *m = fl_evtx_jsim_get(j);
   if (!m || ps->builds >= FL_EVTX_JPLAN_BUILDS) return NULL;
+  fl_evtx_jplan *p = NULL;
+  if (ps->count < FL_EVTX_JPLANS_MAX) p = &ps->plan[ps->count++];
+  /* replaced in turn, but not one whose run this one is nested in */
+  for (unsigned k = 0; !p && k < FL_EVTX_JPLANS_MAX; k++)
+    if (!ps->plan[ps->next++ % FL_EVTX_JPLANS_MAX].busy)
+      p = &ps->plan[(ps->next - 1) % FL_EVTX_JPLANS_MAX];
+  if (!p) return NULL;
   ps->builds++;
-  fl_evtx_jplan *p = &ps->plan[ps->count < FL_EVTX_JPLANS_MAX
-                                   ? ps->count++
-                                   : ps->next++ % FL_EVTX_JPLANS_MAX];
   free(p->steps);
   memset(p, 0, sizeof *p);
   p->deep = deep;
@@ -406,5 +416,10 @@ int fl_evtx_jplan_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
   if (!p) p = fl_evtx_jplan_add(c, j, ps, inst, deep);
   if (!p || !p->ok || !fl_evtx_jplan_keys_fit(j, p)) return 1;
   j->plan_used = 1;
-  return fl_evtx_jplan_run(c, j, inst, vbase, p);
+  if (fl_evtx_json_plan_enabled == 2) /* tests see which path was taken */
+    atomic_fetch_add_explicit(&fl_evtx_json_plan_runs, 1, memory_order_relaxed);
+  p->busy++;
+  int r = fl_evtx_jplan_run(c, j, inst, vbase, p);
+  p->busy--;
+  return r;
 }
