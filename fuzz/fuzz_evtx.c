@@ -28,6 +28,7 @@
 /* The plan toggles (fl_evtx_fields_plan_enabled, fl_evtx_json_plan_enabled)
 ** are internal: tests and this harness only. */
 #include "evtx/evtx_internal.h"
+#include "evtx_event_text.h" /* tests/: the same text the plan tests compare */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,48 +56,9 @@ typedef struct fuzz_out {
   fl_buf output, events; /* JSONL + diagnostics; every field as text */
 } fuzz_out;
 
-static void fuzz_put_str(fl_buf *b, const char *tag, fl_evtx_str s) {
-  char head[48];
-  int n = snprintf(head, sizeof head, "|%s%c%zu:", tag, s.ptr ? '=' : '-', s.len);
-  fl_evtx_buf_put(b, head, (size_t)n);
-  if (s.ptr && s.len) fl_evtx_buf_put(b, s.ptr, s.len);
-}
-
-/* Every field of ev as text, the way tests/unit/test_evtx_fields_plan.c
-** compares them (a NULL string and an empty one differ). */
-static void fuzz_keep_event(fl_buf *b, const fl_evtx_event *ev) {
-  char line[512];
-  int n = snprintf(line, sizeof line,
-                   "\n%llu %llu %x id=%u q=%u v=%u l=%u t=%u o=%u k=%llx tc=%llu"
-                   " wt=%llu rid=%llu p=%u th=%u rec=%d ch=%llu",
-                   (unsigned long long)ev->record_id,
-                   (unsigned long long)ev->file_offset, ev->present, ev->event_id,
-                   ev->qualifiers, ev->version, ev->level, ev->task, ev->opcode,
-                   (unsigned long long)ev->keywords,
-                   (unsigned long long)ev->time_created,
-                   (unsigned long long)ev->written_time,
-                   (unsigned long long)ev->event_record_id, ev->process_id,
-                   ev->thread_id, ev->recovered,
-                   (unsigned long long)ev->chunk_index);
-  fl_evtx_buf_put(b, line, (size_t)n);
-  fuzz_put_str(b, "prov", ev->provider_name);
-  fuzz_put_str(b, "guid", ev->provider_guid);
-  fuzz_put_str(b, "src", ev->event_source_name);
-  fuzz_put_str(b, "chan", ev->channel);
-  fuzz_put_str(b, "comp", ev->computer);
-  fuzz_put_str(b, "user", ev->user_sid);
-  fuzz_put_str(b, "act", ev->activity_id);
-  fuzz_put_str(b, "rel", ev->related_activity_id);
-  fuzz_put_str(b, "json", ev->rendered);
-  for (size_t i = 0; i < ev->data_count; i++) {
-    fuzz_put_str(b, "n", ev->data[i].name);
-    fuzz_put_str(b, "v", ev->data[i].value);
-  }
-}
-
 static int fuzz_on_record(const fl_evtx_event *ev, void *user) {
   fuzz_out *o = user;
-  if (o->keep) fuzz_keep_event(&o->events, ev);
+  if (o->keep) fl_test_event_text(&o->events, ev);
   unsigned acc = (unsigned)ev->event_id;
   const fl_evtx_str *fields[] = {
       &ev->provider_name, &ev->provider_guid, &ev->event_source_name,

@@ -19,6 +19,7 @@
 
 #include "common/fl_crc32.h"
 #include "evtx/evtx_internal.h"
+#include "evtx_event_text.h"
 #include "faultline.h"
 #include "harness.h"
 
@@ -28,39 +29,9 @@ typedef struct digest {
   uint64_t records;
 } digest;
 
-static void put_str(fl_buf *b, const char *tag, fl_evtx_str s) {
-  char head[48];
-  int n = snprintf(head, sizeof head, "|%s%c%zu:", tag, s.ptr ? '=' : '-', s.len);
-  fl_evtx_buf_put(b, head, (size_t)n);
-  if (s.ptr && s.len) fl_evtx_buf_put(b, s.ptr, s.len);
-}
-
 static int on_record(const fl_evtx_event *ev, void *user) {
   digest *d = user;
-  char line[512];
-  int n = snprintf(line, sizeof line,
-                   "\n%llu %llu %x id=%u q=%u v=%u l=%u t=%u o=%u k=%llx tc=%llu"
-                   " rid=%llu p=%u th=%u rec=%d",
-                   (unsigned long long)ev->record_id,
-                   (unsigned long long)ev->file_offset, ev->present, ev->event_id,
-                   ev->qualifiers, ev->version, ev->level, ev->task, ev->opcode,
-                   (unsigned long long)ev->keywords,
-                   (unsigned long long)ev->time_created,
-                   (unsigned long long)ev->event_record_id, ev->process_id,
-                   ev->thread_id, ev->recovered);
-  fl_evtx_buf_put(&d->text, line, (size_t)n);
-  put_str(&d->text, "prov", ev->provider_name);
-  put_str(&d->text, "guid", ev->provider_guid);
-  put_str(&d->text, "src", ev->event_source_name);
-  put_str(&d->text, "chan", ev->channel);
-  put_str(&d->text, "comp", ev->computer);
-  put_str(&d->text, "user", ev->user_sid);
-  put_str(&d->text, "act", ev->activity_id);
-  put_str(&d->text, "rel", ev->related_activity_id);
-  for (size_t i = 0; i < ev->data_count; i++) {
-    put_str(&d->text, "n", ev->data[i].name);
-    put_str(&d->text, "v", ev->data[i].value);
-  }
+  fl_test_event_text(&d->text, ev);
   d->records++;
   return 0;
 }
