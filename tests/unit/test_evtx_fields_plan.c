@@ -22,6 +22,7 @@
 #include "evtx_event_text.h"
 #include "faultline.h"
 #include "harness.h"
+#include "raw_binxml.h"
 
 /* Every field of every record, as text. */
 typedef struct digest {
@@ -112,39 +113,13 @@ static void plan_matches_replay_on_generated(void) {
   CHECK(planned * 2 > records); /* the plan is what was compared */
 }
 
-/* ---- hand-built templates (raw BinXML, as in test_evtx_reader.c) ----
+/* ---- hand-built templates (raw BinXML: tests/raw_binxml.h) ----
 ** The writer only writes the System shape Windows uses; these shapes put
 ** an optional attribute that is not a field after one that is. */
-static uint8_t raw[4096 + 65536];
-static uint32_t rpos; /* chunk-relative */
-#define RCH (raw + 4096)
-
-static void r8(uint8_t v) { RCH[rpos++] = v; }
-static void r16(uint16_t v) { r8((uint8_t)v); r8((uint8_t)(v >> 8)); }
-static void r32(uint32_t v) { r16((uint16_t)v); r16((uint16_t)(v >> 16)); }
-static void r64(uint64_t v) { r32((uint32_t)v); r32((uint32_t)(v >> 32)); }
-static void rname(const char *s) { /* name offset + the name inline */
-  r32(rpos + 4);
-  r32(0);
-  r16(0);
-  r16((uint16_t)strlen(s));
-  for (const char *p = s; *p; p++) r16((uint8_t)*p);
-  r16(0);
-}
-/* <name (attributes follow when attrs) in a template definition */
-static void ropen(const char *name, int attrs) {
-  r8(attrs ? 0x41 : 0x01);
-  r16(0xffff);
-  r32(0);
-  rname(name);
-  if (attrs) r32(0);
-}
 static void rattr(const char *name, uint16_t slot, uint8_t type, int optional) {
   r8(0x06);
   rname(name);
-  r8(optional ? 0x0e : 0x0d);
-  r16(slot);
-  r8(type);
+  rsub(slot, type, optional);
 }
 /* <name>%a%b</name> */
 static void rtext2(const char *name, uint16_t a, uint16_t b) {
@@ -153,37 +128,6 @@ static void rtext2(const char *name, uint16_t a, uint16_t b) {
   r8(0x0d); r16(a); r8(0x01);
   r8(0x0d); r16(b); r8(0x01);
   r8(0x04);
-}
-
-/* A template definition's header (next, GUID from tid, size to patch);
-** returns where the size goes. */
-static uint32_t rdef_begin(uint8_t tid) {
-  r32(0);
-  for (int i = 0; i < 16; i++) r8((uint8_t)(tid + i));
-  uint32_t size_at = rpos;
-  r32(0);
-  r8(0x0f); r8(1); r8(1); r8(0);
-  return size_at;
-}
-static void rdef_end(uint32_t size_at) {
-  uint32_t size = rpos - size_at - 4;
-  memcpy(RCH + size_at, &size, 4);
-}
-
-/* A record's header and fragment header; returns where it starts. */
-static uint32_t rrec_begin(uint64_t id) {
-  uint32_t at = rpos;
-  r32(FL_EVTX_RECORD_MAGIC);
-  r32(0);
-  r64(id);
-  r64(132000000000000000ULL);
-  r8(0x0f); r8(1); r8(1); r8(0);
-  return at;
-}
-static void rrec_end(uint32_t at) {
-  uint32_t size = rpos + 4 - at;
-  memcpy(RCH + at + 4, &size, 4);
-  r32(size);
 }
 
 /* Event/System/{EventID=%3, <elem> a0=%0 a1=%1 a2=%2 (all three optional)}
@@ -209,10 +153,10 @@ static void rtemplate(uint8_t id, const char *elem, const char *const a[3]) {
 /* One record of the template whose definition is at *def (0: define it
 ** here); vals[0..2] are the three attributes' values, each a UTF-16 string
 ** or a Null when NULL; vals[1] may instead be a GUID (guid set). */
-static void rrecord(uint64_t id, uint32_t *def, uint8_t tid, const char *elem,
+static void rrecord(uint32_t *def, uint8_t tid, const char *elem,
                     const char *const a[3], const char *const vals[3],
                     int guid) {
-  uint32_t at = rrec_begin(id);
+  uint32_t at = rrec_begin();
   r8(0x0c); r8(1); r32(tid);
   if (!*def) {
     *def = rpos + 4;
@@ -246,21 +190,6 @@ static void rrecord(uint64_t id, uint32_t *def, uint8_t tid, const char *elem,
   rrec_end(at);
 }
 
-/* Instance of template tid whose definition is at *def (0: define it here
-** with body). */
-static void rinstance(uint8_t tid, uint32_t *def, void (*body)(void)) {
-  r8(0x0c); r8(1); r32(tid);
-  if (*def) {
-    r32(*def);
-    return;
-  }
-  *def = rpos + 4;
-  r32(*def);
-  uint32_t size_at = rdef_begin(tid);
-  body();
-  rdef_end(size_at);
-}
-
 /* <System><Provider Guid=%0 X=%1/></System>, both optional */
 static void rinner_body(void) {
   ropen("System", 0); r8(0x02);
@@ -269,7 +198,6 @@ static void rinner_body(void) {
   rattr("X", 1, 0x01, 1);
   r8(0x03);
   r8(0x04);
-  r8(0x00);
 }
 
 /* <Event>%0 tail</Event>, %0 nested BinXML (replayed op by op) */
@@ -279,13 +207,12 @@ static void router_body(void) {
   r8(0x05); r8(0x01); r16(5);
   for (const char *p = " tail"; *p; p++) r16((uint8_t)*p);
   r8(0x04);
-  r8(0x00);
 }
 
 /* A record whose System is a nested template (planned) with Guid and X
 ** (left out unless x), text following it in the outer one. */
-static void rnested(uint64_t id, uint32_t *outer, uint32_t *inner, int x) {
-  uint32_t at = rrec_begin(id);
+static void rnested(uint32_t *outer, uint32_t *inner, int x) {
+  uint32_t at = rrec_begin();
   rinstance(10, outer, router_body);
   r32(1);
   uint32_t desc = rpos;
@@ -309,32 +236,6 @@ static size_t count_str(const char *hay, const char *needle) {
   return n;
 }
 
-static int raw_write(const char *path) {
-  memcpy(raw, "ElfFile", 8);
-  raw[32] = 128;
-  raw[36] = 1;
-  raw[38] = 3;
-  raw[41] = 0x10;
-  raw[42] = 1;
-  memcpy(RCH, "ElfChnk", 8);
-  RCH[40] = 128;
-  memcpy(RCH + 8, (uint64_t[]){1}, 8);  /* first/last record numbers */
-  memcpy(RCH + 16, (uint64_t[]){6}, 8);
-  memcpy(RCH + 24, (uint64_t[]){1}, 8);
-  memcpy(RCH + 32, (uint64_t[]){6}, 8);
-  memcpy(RCH + 48, &rpos, 4);
-  uint32_t crc = fl_crc32(0, RCH + 512, rpos - 512);
-  memcpy(RCH + 52, &crc, 4);
-  crc = fl_crc32(fl_crc32(0, RCH, 120), RCH + 128, 384);
-  memcpy(RCH + 124, &crc, 4);
-  crc = fl_crc32(0, raw, 120);
-  memcpy(raw + 124, &crc, 4);
-  FILE *f = fopen(path, "wb");
-  if (!f) return -1;
-  size_t n = fwrite(raw, 1, sizeof raw, f);
-  return fclose(f) == 0 && n == sizeof raw ? 0 : -1;
-}
-
 /* An optional attribute that is not a field (X, Y), after a System field
 ** captured from an attribute (Provider Guid, Execution ThreadID), left out
 ** of the record: the op-by-op replay ends that capture at the element's
@@ -348,15 +249,14 @@ static void plan_matches_replay_after_left_out_attribute(void) {
   static const char *const no_x[3] = {"Prov", "g", NULL};
   static const char *const tid_y[3] = {"7", "0x1f", "y"};
   static const char *const tid_no_y[3] = {"7", "0x1f", NULL};
-  memset(raw, 0, sizeof raw);
-  rpos = 512;
+  raw_begin();
   uint32_t def_p = 0, def_e = 0, def_outer = 0, def_inner = 0;
-  rrecord(1, &def_p, 7, "Provider", prov, with_x, 1);
-  rrecord(2, &def_p, 7, "Provider", prov, no_x, 1);
-  rrecord(3, &def_e, 8, "Execution", exec, tid_y, 0);
-  rrecord(4, &def_e, 8, "Execution", exec, tid_no_y, 0);
-  rnested(5, &def_outer, &def_inner, 1);
-  rnested(6, &def_outer, &def_inner, 0);
+  rrecord(&def_p, 7, "Provider", prov, with_x, 1);      /* record 1 */
+  rrecord(&def_p, 7, "Provider", prov, no_x, 1);        /* 2 */
+  rrecord(&def_e, 8, "Execution", exec, tid_y, 0);      /* 3 */
+  rrecord(&def_e, 8, "Execution", exec, tid_no_y, 0);   /* 4 */
+  rnested(&def_outer, &def_inner, 1);                   /* 5 */
+  rnested(&def_outer, &def_inner, 0);                   /* 6 */
   char dir[] = "/tmp/fl-plan-XXXXXX";
   CHECK(mkdtemp(dir) != NULL);
   char path[64];

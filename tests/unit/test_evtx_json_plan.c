@@ -24,6 +24,7 @@
 #include "evtx/evtx_internal.h"
 #include "faultline.h"
 #include "harness.h"
+#include "raw_binxml.h"
 
 static int on_output(const char *buf, size_t len, void *user) {
   fl_evtx_buf_put(user, buf, len);
@@ -103,45 +104,9 @@ static void plan_matches_replay_on_generated(void) {
   CHECK(bytes > 100000);
 }
 
-/* ---- hand-built templates (raw BinXML, the builder of
-** test_evtx_fields_plan.c grown to any value type and nested BinXML) ----
+/* ---- hand-built templates (raw BinXML: tests/raw_binxml.h, plus values of
+** any type and nested BinXML) ----
 ** Neither the generator nor the corpus has these shapes. */
-static uint8_t raw[4096 + 65536];
-static uint32_t rpos; /* chunk-relative */
-static uint64_t rrecords;
-#define RCH (raw + 4096)
-
-static void r8(uint8_t v) { RCH[rpos++] = v; }
-static void r16(uint16_t v) { r8((uint8_t)v); r8((uint8_t)(v >> 8)); }
-static void r32(uint32_t v) { r16((uint16_t)v); r16((uint16_t)(v >> 16)); }
-static void r64(uint64_t v) { r32((uint32_t)v); r32((uint32_t)(v >> 32)); }
-static void rutf16(const char *s) {
-  for (const char *p = s; *p; p++) r16((uint8_t)*p);
-}
-static void rname(const char *s) { /* name offset + the name inline */
-  r32(rpos + 4);
-  r32(0);
-  r16(0);
-  r16((uint16_t)strlen(s));
-  rutf16(s);
-  r16(0);
-}
-/* <name (attributes follow when attrs) in a template definition */
-static void ropen(const char *name, int attrs) {
-  r8(attrs ? 0x41 : 0x01);
-  r16(0xffff);
-  r32(0);
-  rname(name);
-  if (attrs) r32(0);
-}
-static void rsub(uint16_t slot, uint8_t type, int optional) {
-  r8(optional ? 0x0e : 0x0d);
-  r16(slot);
-  r8(type);
-}
-static void rtext(const char *s) {
-  r8(0x05); r8(0x01); r16((uint16_t)strlen(s)); rutf16(s);
-}
 /* <name>%slot</name>, <name Name="key">%slot</name> when key */
 static void relem_sub(const char *name, const char *key, uint16_t slot,
                       uint8_t type) {
@@ -159,35 +124,6 @@ static void rsystem(void) {
   ropen("System", 0); r8(0x02);
   ropen("EventID", 0); r8(0x02); rtext("4652"); r8(0x04);
   r8(0x04);
-}
-
-static uint32_t rdef_begin(uint8_t tid) {
-  r32(0);
-  for (int i = 0; i < 16; i++) r8((uint8_t)(tid + i));
-  uint32_t size_at = rpos;
-  r32(0);
-  r8(0x0f); r8(1); r8(1); r8(0);
-  return size_at;
-}
-static void rdef_end(uint32_t size_at) {
-  r8(0x00);
-  uint32_t size = rpos - size_at - 4;
-  memcpy(RCH + size_at, &size, 4);
-}
-
-/* Template tid's instance; its definition (body) written here the first
-** time (*def 0), referred to after. */
-static void rinstance(uint8_t tid, uint32_t *def, void (*body)(void)) {
-  r8(0x0c); r8(1); r32(tid);
-  if (*def) {
-    r32(*def);
-    return;
-  }
-  *def = rpos + 4;
-  r32(*def);
-  uint32_t size_at = rdef_begin(tid);
-  body();
-  rdef_end(size_at);
 }
 
 /* A substitution value: type 0x00 Null, 0x01 string s, 0x08 UInt32 s,
@@ -224,50 +160,10 @@ static void rvalues(size_t n, const rv *v) {
 /* One record: an instance of template tid, then its n values. */
 static void rrecord(uint8_t tid, uint32_t *def, void (*body)(void), size_t n,
                     const rv *v) {
-  uint32_t at = rpos;
-  r32(FL_EVTX_RECORD_MAGIC);
-  r32(0);
-  r64(++rrecords);
-  r64(132000000000000000ULL);
-  r8(0x0f); r8(1); r8(1); r8(0);
+  uint32_t at = rrec_begin();
   rinstance(tid, def, body);
   rvalues(n, v);
-  uint32_t size = rpos + 4 - at;
-  memcpy(RCH + at + 4, &size, 4);
-  r32(size);
-}
-
-static void raw_begin(void) {
-  memset(raw, 0, sizeof raw);
-  rpos = 512;
-  rrecords = 0;
-}
-
-static int raw_write(const char *path) {
-  memcpy(raw, "ElfFile", 8);
-  raw[32] = 128;
-  raw[36] = 1;
-  raw[38] = 3;
-  raw[41] = 0x10;
-  raw[42] = 1;
-  memcpy(RCH, "ElfChnk", 8);
-  RCH[40] = 128;
-  uint64_t first = 1, last = rrecords;
-  memcpy(RCH + 8, &first, 8);  /* first/last record numbers */
-  memcpy(RCH + 16, &last, 8);
-  memcpy(RCH + 24, &first, 8);
-  memcpy(RCH + 32, &last, 8);
-  memcpy(RCH + 48, &rpos, 4);
-  uint32_t crc = fl_crc32(0, RCH + 512, rpos - 512);
-  memcpy(RCH + 52, &crc, 4);
-  crc = fl_crc32(fl_crc32(0, RCH, 120), RCH + 128, 384);
-  memcpy(RCH + 124, &crc, 4);
-  crc = fl_crc32(0, raw, 120);
-  memcpy(raw + 124, &crc, 4);
-  FILE *f = fopen(path, "wb");
-  if (!f) return -1;
-  size_t n = fwrite(raw, 1, sizeof raw, f);
-  return fclose(f) == 0 && n == sizeof raw ? 0 : -1;
+  rrec_end(at);
 }
 
 /* The hand-built file rendered with plans (counting the instances a plan
