@@ -131,8 +131,8 @@ fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
   store_layouts_reset(s->layouts); /* ids are per source */
   /* without a map every row sends its pair: slower, still exact */
   if (r == FL_OK && !s->peers) s->peers = store_peers_new();
-  if (r == FL_OK && !s->intern) s->intern = store_intern_new(); /* NULL: copies */
   store_peers_reset(s->peers); /* an earlier source may have failed */
+  if (r == FL_OK && !s->intern) s->intern = store_intern_new(); /* NULL: copies */
   return r;
 }
 
@@ -178,16 +178,17 @@ static void bind_int(binder *x, int i, int64_t v) {
   x->b[i].value = v;
 }
 
-/* text that lives as long as the program (names from the catalog) */
-static void bind_static(binder *x, int i, const char *v) {
-  int64_t n = (int64_t)strlen(v);
-  if (x->b[i].state == STORE_BOUND_STATIC && x->b[i].text == v &&
-      x->b[i].value == n)
+/* Text that never moves while the store is open (a catalog name, an
+** interned string): bound only when the parameter held another address or
+** length before. */
+static void bind_stable(binder *x, int i, const char *v, size_t n) {
+  store_bound *b = &x->b[i];
+  if (b->state == STORE_BOUND_STATIC && b->text == v && b->value == (int64_t)n)
     return;
   sqlite3_bind_text(x->st, i, v, (int)n, SQLITE_STATIC);
-  x->b[i].state = STORE_BOUND_STATIC;
-  x->b[i].text = v;
-  x->b[i].value = n;
+  b->state = STORE_BOUND_STATIC;
+  b->text = v;
+  b->value = (int64_t)n;
 }
 
 static void bind_blob(binder *x, int i, const void *v, int n) {
@@ -204,22 +205,11 @@ static void bind_str(binder *x, int i, fl_evtx_str v) {
   x->b[i].state = STORE_BOUND_OTHER;
 }
 
-/* A typed string that may be interned (bit k of the row's stable): bound
-** only when the parameter held another address or length before. */
+/* A typed string that may be interned (bit k of the row's stable). */
 static void bind_kept(binder *x, int i, fl_evtx_str v, const store_row *row,
                       int k) {
-  if (!(row->stable & (1u << k)) || !v.ptr) {
-    bind_str(x, i, v);
-    return;
-  }
-  store_bound *b = &x->b[i];
-  if (b->state == STORE_BOUND_STATIC && b->text == v.ptr &&
-      b->value == (int64_t)v.len)
-    return;
-  sqlite3_bind_text(x->st, i, v.ptr, (int)v.len, SQLITE_STATIC);
-  b->state = STORE_BOUND_STATIC;
-  b->text = v.ptr;
-  b->value = (int64_t)v.len;
+  if ((row->stable & (1u << k)) && v.ptr) bind_stable(x, i, v.ptr, v.len);
+  else bind_str(x, i, v);
 }
 
 static void bind_enum(binder *x, int i, int64_t v) {
@@ -255,8 +245,10 @@ static void bind_system(fl_store *s, binder *x, int b, const store_row *row,
             STORE_STABLE_PROVIDER);
   bind_int(x, b + 10, t->event_id);
   bind_opt(x, b + 11, row->has_version, row->version);
-  bind_static(x, b + 12, fl_event_kind_name(t->kind));
-  bind_static(x, b + 13, fl_event_source_name(t->source));
+  const char *kind = fl_event_kind_name(t->kind);
+  const char *source = fl_event_source_name(t->source);
+  bind_stable(x, b + 12, kind, strlen(kind));
+  bind_stable(x, b + 13, source, strlen(source));
   bind_int(x, b + 14, t->is_failure);
   sqlite3_bind_text(x->st, b + 45, text + row->json_off, (int)row->json_len,
                     SQLITE_STATIC);
@@ -309,8 +301,7 @@ void store_row_fill(fl_store *s, store_row *row, const fl_evtx_event *r,
   row->version = r->version;
   row->keyless = !(r->present & FL_EVTX_HAS_EVENT_RECORD_ID);
   row->new_peer_bucket = store_peers_first(
-      s->peers, t->remote_address,
-      store_clamp_i64(t->time) / STORE_PEER_BUCKET);
+      s->peers, t->remote_address, store_peer_bucket(t->time));
   int is_new = 0;
   store_system sys;
   store_system_of(&sys, r, t);
@@ -384,7 +375,7 @@ static fl_status add_peer_buckets(fl_store *s, const store_row *rows, int n,
       continue;
     sqlite3_bind_text(st, 1, t->remote_address.ptr, (int)t->remote_address.len,
                       SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, store_clamp_i64(t->time) / STORE_PEER_BUCKET);
+    sqlite3_bind_int64(st, 2, store_peer_bucket(t->time));
     fl_status r = step_done(s, st, "adding a peer bucket", err);
     if (r != FL_OK) return r;
   }

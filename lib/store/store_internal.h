@@ -124,8 +124,13 @@ static inline int64_t store_clamp_i64(uint64_t v) {
 ** completed; a load that died left them out. */
 #define STORE_EVENTS_TIME_INDEX "events_time ON events(time, remote_address)"
 /* peer_buckets.bucket: time / this, FILETIME units (10 minutes). A peer
-** lookup reads the time index only within its buckets (store_peers.c). */
+** lookup reads the time index only within its buckets (store_peers.c).
+** The SQL of migration 5 and of query --peer spells it as text. */
+#define STORE_PEER_BUCKET_SQL "6000000000"
 #define STORE_PEER_BUCKET INT64_C(6000000000)
+static inline int64_t store_peer_bucket(uint64_t time) {
+  return store_clamp_i64(time) / STORE_PEER_BUCKET;
+}
 /* Recreates it when missing (such a dead load); no-op otherwise. */
 fl_status store_ensure_indexes(fl_store *s, fl_error *err);
 

@@ -104,7 +104,8 @@ static const char from_where[] =
 ** stored event's (peer, bucket) is in peer_buckets (store_peers.c). */
 static const char from_peer_where[] =
     " FROM peer_buckets b JOIN events e INDEXED BY events_time"
-    " ON e.time >= b.bucket * 6000000000 AND e.time < (b.bucket + 1) * 6000000000"
+    " ON e.time >= b.bucket * " STORE_PEER_BUCKET_SQL
+    " AND e.time < (b.bucket + 1) * " STORE_PEER_BUCKET_SQL
     " AND e.remote_address = b.remote_address"
     " JOIN sources s ON s.id = e.source_id WHERE b.remote_address = ?";
 

@@ -48,15 +48,24 @@ static void put_u32(store_buf *b, uint32_t v) {
 
 /* Bit k of a row's shape: key k is in its `data`. The order is stored in
 ** every layout's names and must never change for a written layout, but a
-** new key may be added at the end. */
-static const char *const system_keys[STORE_SYSTEM_KEYS] = {
-    /* a column holds these: present when the record disagrees */
-    "provider", "event_id", "time_created", "event_record_id", "channel",
-    "computer",
-    /* no column holds these */
-    "provider_guid", "event_source", "qualifiers", "level", "task", "opcode",
-    "keywords", "process_id", "thread_id", "user_sid", "activity_id",
-    "related_activity_id", "recovered"};
+** new key may be added at the end. The first six a column holds (present
+** when the record disagrees); no column holds the rest. */
+#define SYSTEM_KEYS(X)                                                        \
+  X(PROVIDER, "provider") X(EVENT_ID, "event_id")                             \
+  X(TIME_CREATED, "time_created") X(EVENT_RECORD_ID, "event_record_id")       \
+  X(CHANNEL, "channel") X(COMPUTER, "computer")                               \
+  X(PROVIDER_GUID, "provider_guid") X(EVENT_SOURCE, "event_source")           \
+  X(QUALIFIERS, "qualifiers") X(LEVEL, "level") X(TASK, "task")               \
+  X(OPCODE, "opcode") X(KEYWORDS, "keywords") X(PROCESS_ID, "process_id")     \
+  X(THREAD_ID, "thread_id") X(USER_SID, "user_sid")                           \
+  X(ACTIVITY_ID, "activity_id") X(RELATED_ACTIVITY_ID, "related_activity_id") \
+  X(RECOVERED, "recovered")
+#define SYSTEM_KEY_ENUM(id, name) SK_##id,
+enum { SYSTEM_KEYS(SYSTEM_KEY_ENUM) SYSTEM_KEY_COUNT };
+#define SYSTEM_KEY_NAME(id, name) name,
+static const char *const system_keys[] = {SYSTEM_KEYS(SYSTEM_KEY_NAME)};
+_Static_assert((int)SYSTEM_KEY_COUNT == (int)STORE_SYSTEM_KEYS,
+               "store_internal.h sizes store_system for every key");
 
 static void text_member(store_system *m, int k, fl_evtx_str v) {
   if (!v.ptr) return;
@@ -96,29 +105,31 @@ void store_system_of(store_system *m, const fl_evtx_event *r,
   static const fl_evtx_str empty = {"", 0};
   unsigned has = r->present;
   m->shape = 0;
-  text_patch(m, 0, r->provider_name, t->provider.ptr ? t->provider : empty);
-  num_patch(m, 1, (has & FL_EVTX_HAS_EVENT_ID) != 0, r->event_id, t->event_id);
+  text_patch(m, SK_PROVIDER, r->provider_name, t->provider.ptr ? t->provider : empty);
+  num_patch(m, SK_EVENT_ID, (has & FL_EVTX_HAS_EVENT_ID) != 0, r->event_id,
+            t->event_id);
   /* version: the column is the record's or NULL, so never patched */
-  num_patch(m, 2, (has & FL_EVTX_HAS_TIME_CREATED) != 0, r->time_created,
-            (uint64_t)store_clamp_i64(t->time));
+  num_patch(m, SK_TIME_CREATED, (has & FL_EVTX_HAS_TIME_CREATED) != 0,
+            r->time_created, (uint64_t)store_clamp_i64(t->time));
   if (has & FL_EVTX_HAS_EVENT_RECORD_ID) /* else the column is NULL too */
-    num_patch(m, 3, 1, r->event_record_id, (uint64_t)store_clamp_i64(t->record_id));
-  text_patch(m, 4, r->channel, t->channel.ptr ? t->channel : empty);
-  text_patch(m, 5, r->computer, t->host.ptr ? t->host : empty);
-  text_member(m, 6, r->provider_guid);
-  text_member(m, 7, r->event_source_name);
-  num_member(m, 8, (has & FL_EVTX_HAS_QUALIFIERS) != 0, r->qualifiers);
-  num_member(m, 9, (has & FL_EVTX_HAS_LEVEL) != 0, r->level);
-  num_member(m, 10, (has & FL_EVTX_HAS_TASK) != 0, r->task);
-  num_member(m, 11, (has & FL_EVTX_HAS_OPCODE) != 0, r->opcode);
-  num_member(m, 12, (has & FL_EVTX_HAS_KEYWORDS) != 0, r->keywords);
-  if (m->shape & (1u << 12)) m->v[12].type = STORE_SYS_KEYWORDS;
-  num_member(m, 13, (has & FL_EVTX_HAS_PROCESS_ID) != 0, r->process_id);
-  num_member(m, 14, (has & FL_EVTX_HAS_THREAD_ID) != 0, r->thread_id);
-  text_member(m, 15, r->user_sid);
-  text_member(m, 16, r->activity_id);
-  text_member(m, 17, r->related_activity_id);
-  num_member(m, 18, r->recovered != 0, 1);
+    num_patch(m, SK_EVENT_RECORD_ID, 1, r->event_record_id,
+              (uint64_t)store_clamp_i64(t->record_id));
+  text_patch(m, SK_CHANNEL, r->channel, t->channel.ptr ? t->channel : empty);
+  text_patch(m, SK_COMPUTER, r->computer, t->host.ptr ? t->host : empty);
+  text_member(m, SK_PROVIDER_GUID, r->provider_guid);
+  text_member(m, SK_EVENT_SOURCE, r->event_source_name);
+  num_member(m, SK_QUALIFIERS, (has & FL_EVTX_HAS_QUALIFIERS) != 0, r->qualifiers);
+  num_member(m, SK_LEVEL, (has & FL_EVTX_HAS_LEVEL) != 0, r->level);
+  num_member(m, SK_TASK, (has & FL_EVTX_HAS_TASK) != 0, r->task);
+  num_member(m, SK_OPCODE, (has & FL_EVTX_HAS_OPCODE) != 0, r->opcode);
+  num_member(m, SK_KEYWORDS, (has & FL_EVTX_HAS_KEYWORDS) != 0, r->keywords);
+  if (m->shape & (1u << SK_KEYWORDS)) m->v[SK_KEYWORDS].type = STORE_SYS_KEYWORDS;
+  num_member(m, SK_PROCESS_ID, (has & FL_EVTX_HAS_PROCESS_ID) != 0, r->process_id);
+  num_member(m, SK_THREAD_ID, (has & FL_EVTX_HAS_THREAD_ID) != 0, r->thread_id);
+  text_member(m, SK_USER_SID, r->user_sid);
+  text_member(m, SK_ACTIVITY_ID, r->activity_id);
+  text_member(m, SK_RELATED_ACTIVITY_ID, r->related_activity_id);
+  num_member(m, SK_RECOVERED, r->recovered != 0, 1);
 }
 
 /* A hash of the name list, 8 bytes a step (it runs for every record). */

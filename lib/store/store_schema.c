@@ -127,8 +127,8 @@ static const char *const v5_steps[] = {
     "CREATE TABLE peer_buckets (remote_address TEXT NOT NULL,"
     " bucket INTEGER NOT NULL, PRIMARY KEY (remote_address, bucket))"
     " WITHOUT ROWID",
-    "INSERT OR IGNORE INTO peer_buckets SELECT remote_address, time / 6000000000"
-    " FROM events WHERE remote_address IS NOT NULL",
+    "INSERT OR IGNORE INTO peer_buckets SELECT remote_address, time / "
+    STORE_PEER_BUCKET_SQL " FROM events WHERE remote_address IS NOT NULL",
     "DROP INDEX IF EXISTS events_peer",
     "DROP INDEX IF EXISTS events_time",
     "CREATE INDEX " STORE_EVENTS_TIME_INDEX,
