@@ -9,7 +9,6 @@
 ** Never writes outside a temporary directory; the corpus part is skipped
 ** with a message when ../shared (FL_SHARED) is absent.
 */
-#include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "evtx/evtx_internal.h"
 #include "evtx_event_text.h"
 #include "faultline.h"
+#include "evtx_files.h"
 #include "harness.h"
 #include "raw_binxml.h"
 
@@ -88,29 +88,20 @@ static int same_fields(const char *path, uint64_t *records, uint64_t *planned) {
   return 1;
 }
 
+/* fl_test_file_check over same_fields */
+typedef struct field_counts {
+  uint64_t records, planned;
+} field_counts;
+static int fields_agree(const char *path, void *user) {
+  field_counts *c = user;
+  return same_fields(path, &c->records, &c->planned);
+}
+
 static void plan_matches_replay_on_generated(void) {
-  char dir[] = "/tmp/fl-plan-XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
-  uint64_t records = 0, planned = 0;
-  for (size_t i = 0; i < fl_gen_scenario_count(); i++) {
-    fl_gen_options o;
-    memset(&o, 0, sizeof o);
-    o.scenario = fl_gen_scenario_at(i)->name;
-    o.seed = 7;
-    o.format = FL_GEN_EVTX;
-    o.hostile = 1;
-    o.no_manifest = 1;
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s.evtx", dir, o.scenario);
-    fl_error err;
-    fl_gen_result res;
-    CHECK(fl_gen_run(&o, path, &res, &err) == FL_OK);
-    CHECK(same_fields(path, &records, &planned));
-    unlink(path);
-  }
-  rmdir(dir);
-  CHECK(records > 1000);
-  CHECK(planned * 2 > records); /* the plan is what was compared */
+  field_counts c = {0, 0};
+  CHECK(fl_test_each_scenario(7, fields_agree, &c) == 0);
+  CHECK(c.records > 1000);
+  CHECK(c.planned * 2 > c.records); /* the plan is what was compared */
 }
 
 /* ---- hand-built templates (raw BinXML: tests/raw_binxml.h) ----
@@ -283,51 +274,21 @@ static void plan_matches_replay_after_left_out_attribute(void) {
   rmdir(dir);
 }
 
-/* Every *.evtx below dir. */
-static void walk_corpus(const char *dir, int *files, int *bad, uint64_t *records,
-                        uint64_t *planned) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    struct stat st;
-    if (stat(path, &st) != 0) continue;
-    size_t n = strlen(e->d_name);
-    if (S_ISDIR(st.st_mode)) {
-      walk_corpus(path, files, bad, records, planned);
-    } else if (n > 5 && strcmp(e->d_name + n - 5, ".evtx") == 0) {
-      (*files)++;
-      if (!same_fields(path, records, planned)) (*bad)++;
-    }
-  }
-  closedir(d);
-}
-
-static char corpus_dir[512];
-
 static void plan_matches_replay_on_corpus(void) {
-  int files = 0, bad = 0;
-  uint64_t records = 0, planned = 0;
-  walk_corpus(corpus_dir, &files, &bad, &records, &planned);
+  int files = 0;
+  field_counts c = {0, 0};
+  CHECK(fl_test_each_evtx_below(fl_test_corpus_dir(), fields_agree, &c, &files) == 0);
   CHECK(files >= 10);
-  CHECK(bad == 0);
-  CHECK(records > 10000);
+  CHECK(c.records > 10000);
   printf("  corpus: %d files, %llu records, %llu through the plan\n", files,
-         (unsigned long long)records, (unsigned long long)planned);
-  CHECK(planned > records / 2);
+         (unsigned long long)c.records, (unsigned long long)c.planned);
+  CHECK(c.planned > c.records / 2);
 }
 
 int main(void) {
   RUN(plan_matches_replay_on_generated);
   RUN(plan_matches_replay_after_left_out_attribute);
-  const char *shared = getenv("FL_SHARED");
-  snprintf(corpus_dir, sizeof corpus_dir, "%s/evtx-corpus",
-           shared && *shared ? shared : "../shared");
-  struct stat st;
-  if (stat(corpus_dir, &st) != 0)
+  if (!fl_test_corpus_dir())
     SKIP(plan_matches_replay_on_corpus, "../shared/evtx-corpus absent (FL_SHARED)");
   else
     RUN(plan_matches_replay_on_corpus);

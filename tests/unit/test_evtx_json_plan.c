@@ -12,7 +12,6 @@
 ** Never writes outside a temporary directory; the corpus part is skipped
 ** with a message when ../shared (FL_SHARED) is absent.
 */
-#include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "common/fl_crc32.h"
 #include "evtx/evtx_internal.h"
 #include "faultline.h"
+#include "evtx_files.h"
 #include "harness.h"
 #include "raw_binxml.h"
 
@@ -80,27 +80,14 @@ static int same_json(const char *path, uint64_t *bytes) {
   return 1;
 }
 
+/* fl_test_file_check over same_json */
+static int json_agrees(const char *path, void *user) {
+  return same_json(path, user);
+}
+
 static void plan_matches_replay_on_generated(void) {
-  char dir[] = "/tmp/fl-jplan-XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
   uint64_t bytes = 0;
-  for (size_t i = 0; i < fl_gen_scenario_count(); i++) {
-    fl_gen_options o;
-    memset(&o, 0, sizeof o);
-    o.scenario = fl_gen_scenario_at(i)->name;
-    o.seed = 11;
-    o.format = FL_GEN_EVTX;
-    o.hostile = 1;
-    o.no_manifest = 1;
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s.evtx", dir, o.scenario);
-    fl_error err;
-    fl_gen_result res;
-    CHECK(fl_gen_run(&o, path, &res, &err) == FL_OK);
-    CHECK(same_json(path, &bytes));
-    unlink(path);
-  }
-  rmdir(dir);
+  CHECK(fl_test_each_scenario(11, json_agrees, &bytes) == 0);
   CHECK(bytes > 100000);
 }
 
@@ -544,37 +531,11 @@ static void json_plan_nested_in_itself_match_ops(void) {
   fl_buf_free(&out);
 }
 
-/* Every *.evtx below dir. */
-static void walk_corpus(const char *dir, int *files, int *bad,
-                        uint64_t *bytes) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    struct stat st;
-    if (stat(path, &st) != 0) continue;
-    size_t n = strlen(e->d_name);
-    if (S_ISDIR(st.st_mode)) {
-      walk_corpus(path, files, bad, bytes);
-    } else if (n > 5 && strcmp(e->d_name + n - 5, ".evtx") == 0) {
-      (*files)++;
-      if (!same_json(path, bytes)) (*bad)++;
-    }
-  }
-  closedir(d);
-}
-
-static char corpus_dir[512];
-
 static void plan_matches_replay_on_corpus(void) {
-  int files = 0, bad = 0;
+  int files = 0;
   uint64_t bytes = 0;
-  walk_corpus(corpus_dir, &files, &bad, &bytes);
+  CHECK(fl_test_each_evtx_below(fl_test_corpus_dir(), json_agrees, &bytes, &files) == 0);
   CHECK(files >= 10);
-  CHECK(bad == 0);
   printf("  corpus: %d files, %llu bytes of JSON compared\n", files,
          (unsigned long long)bytes);
 }
@@ -589,11 +550,7 @@ int main(void) {
   RUN(json_plan_past_256_keys_is_ops);
   RUN(json_plan_many_signatures_match_ops);
   RUN(json_plan_nested_in_itself_match_ops);
-  const char *shared = getenv("FL_SHARED");
-  snprintf(corpus_dir, sizeof corpus_dir, "%s/evtx-corpus",
-           shared && *shared ? shared : "../shared");
-  struct stat st;
-  if (stat(corpus_dir, &st) != 0)
+  if (!fl_test_corpus_dir())
     SKIP(plan_matches_replay_on_corpus,
          "../shared/evtx-corpus absent (FL_SHARED)");
   else
