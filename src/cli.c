@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 static const char *const format_names[] = {"text", "json", "csv", "xml",
-                                           "jsonl"};
+                                           "jsonl", "timeline", "ecs"};
 
 int cli_parse_format(const char *cmd, const char *value, unsigned allowed,
                      cli_format *out) {
@@ -21,7 +21,7 @@ int cli_parse_format(const char *cmd, const char *value, unsigned allowed,
       return 0;
     }
   }
-  char list[64] = "";
+  char list[96] = "";
   for (unsigned i = 0; i < sizeof format_names / sizeof *format_names; i++) {
     if (!(allowed & (1u << i))) continue;
     if (list[0]) strncat(list, "|", sizeof list - strlen(list) - 1);

@@ -25,7 +25,9 @@ typedef enum cli_format {
   CLI_FORMAT_JSON,
   CLI_FORMAT_CSV,
   CLI_FORMAT_XML,
-  CLI_FORMAT_JSONL
+  CLI_FORMAT_JSONL,
+  CLI_FORMAT_TIMELINE, /* query: CSV for Timesketch / Timeline Explorer */
+  CLI_FORMAT_ECS       /* query: ECS JSON lines for Elastic */
 } cli_format;
 
 /* Parses a --format value against the allowed set (a bitmask of

@@ -34,7 +34,10 @@ static void query_help(void) {
       "  --failures         only failure events\n"
       "  --limit N          at most N rows\n"
       "  --format F         text (default; long cells cut), jsonl or csv (all "
-      "columns)\n"
+      "columns),\n"
+      "                     timeline (CSV for Timesketch / Timeline Explorer:\n"
+      "                     datetime, timestamp_desc, message, ...) or ecs\n"
+      "                     (Elastic Common Schema JSON lines)\n"
       "  -h, --help         this help\n\n"
       "exit: 0 ok, 2 usage, 3 no database or it is unusable\n");
 }
@@ -161,13 +164,21 @@ static int query_value(const char *a, const char *val, fl_store_filter *f,
     f->limit = n;
   } else if (!strcmp(a, "--format")) {
     if (cli_parse_format("query", val, (1u << CLI_FORMAT_TEXT) |
-                         (1u << CLI_FORMAT_JSONL) | (1u << CLI_FORMAT_CSV), fmt))
+                         (1u << CLI_FORMAT_JSONL) | (1u << CLI_FORMAT_CSV) |
+                         (1u << CLI_FORMAT_TIMELINE) | (1u << CLI_FORMAT_ECS), fmt))
       return FL_EXIT_USAGE;
   } else {
     return -1;
   }
   return 0;
 }
+
+/* --format -> the store's row writer (only the allowed ones are reached). */
+static const fl_store_format store_format[] = {
+    [CLI_FORMAT_TEXT] = FL_STORE_TEXT,   [CLI_FORMAT_JSONL] = FL_STORE_JSONL,
+    [CLI_FORMAT_CSV] = FL_STORE_CSV,     [CLI_FORMAT_TIMELINE] = FL_STORE_TIMELINE,
+    [CLI_FORMAT_ECS] = FL_STORE_ECS,     [CLI_FORMAT_JSON] = FL_STORE_JSONL,
+    [CLI_FORMAT_XML] = FL_STORE_TEXT};
 
 int cmd_query(int argc, char **argv) {
   static fl_store_filter f;
@@ -199,10 +210,7 @@ int cmd_query(int argc, char **argv) {
   fl_store *s = NULL;
   fl_status st = fl_store_open(db, FL_STORE_READONLY, &s, &err);
   if (st == FL_OK)
-    st = fl_store_query(s, &f, fmt == CLI_FORMAT_CSV ? FL_STORE_CSV
-                               : fmt == CLI_FORMAT_JSONL ? FL_STORE_JSONL
-                                                         : FL_STORE_TEXT,
-                        stdout, NULL, &err);
+    st = fl_store_query(s, &f, store_format[fmt], stdout, NULL, &err);
   fl_store_close(s);
   if (st == FL_OK) return FL_EXIT_OK;
   char msg[700];

@@ -123,7 +123,11 @@ size_t fl_store_scope_providers(const char *const **names);
 typedef enum fl_store_format {
   FL_STORE_TEXT = 0, /* aligned table, control characters escaped */
   FL_STORE_JSONL,    /* one JSON object per row */
-  FL_STORE_CSV       /* RFC 4180, formula cells prefixed with ' */
+  FL_STORE_CSV,      /* RFC 4180, formula cells prefixed with ' */
+  FL_STORE_TIMELINE, /* query only: CSV for Timesketch / Timeline Explorer
+                     ** (datetime, timestamp_desc, message, ...) */
+  FL_STORE_ECS       /* query only: ECS-shaped JSON lines (@timestamp,
+                     ** event.code, host.name, source.ip, ...) */
 } fl_store_format;
 
 #define FL_STORE_MAX_IDS 64

@@ -40,9 +40,12 @@ void rp_iso_time(uint64_t filetime, char *buf, size_t cap) {
   int64_t y;
   unsigned m, d;
   civil_from_days(days, &y, &m, &d);
-  snprintf(buf, cap, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
+  unsigned ms = (unsigned)(filetime % FILETIME_PER_SEC / 10000);
+  char frac[8] = "";
+  if (ms) snprintf(frac, sizeof frac, ".%03u", ms); /* whole seconds stay short */
+  snprintf(buf, cap, "%04lld-%02u-%02uT%02u:%02u:%02u%sZ", (long long)y, m, d,
            (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
-           (unsigned)(rem % 60));
+           (unsigned)(rem % 60), frac);
 }
 
 const char *rp_state_name(fl_episode_state s) {

@@ -39,7 +39,7 @@ static void cell_list(FILE *out, const char *const *v, size_t n) {
   fputs("\",", out);
 }
 
-/* "file:record; file:record ...", always quoted. */
+/* "file#record N; file#record N ...", always quoted. */
 static void cell_evidence(FILE *out, const fl_episode *e) {
   size_t n = rp_n_evidence(e);
   fputc('"', out);
@@ -47,7 +47,7 @@ static void cell_evidence(FILE *out, const fl_episode *e) {
   for (size_t i = 0; i < n; i++) {
     if (i) fputs("; ", out);
     rp_csv_body(out, e->evidence[i].file);
-    fprintf(out, ":%llu", (unsigned long long)e->evidence[i].record_id);
+    fprintf(out, "#record %llu", (unsigned long long)e->evidence[i].record_id);
   }
   fputs("\",", out);
 }

@@ -52,7 +52,8 @@ void rp_csv_body(FILE *out, const char *s);
 /* NULL-safe string. */
 static inline const char *rp_s(const char *s) { return s ? s : ""; }
 
-/* FILETIME -> "YYYY-MM-DDTHH:MM:SSZ" (UTC); "" for 0. buf >= 32 bytes. */
+/* FILETIME -> "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (UTC; milliseconds when not
+** whole seconds); "" for 0. buf >= 32 bytes. */
 void rp_iso_time(uint64_t filetime, char *buf, size_t cap);
 
 /* "ongoing" / "recovered" / "intermittent" / "unknown". Own copy: the

@@ -45,7 +45,9 @@ static void kv_bool(FILE *out, const char *indent, const char *name, int v,
   fprintf(out, "%s%s", v ? "true" : "false", comma ? ",\n" : "\n");
 }
 
-/* "<name>": "ISO" and "<name>_filetime": N; both null for FILETIME 0. */
+/* "<name>": "ISO", "<name>_filetime": N and "<name>_filetime_str": "N"
+** (jq 1.6 and JavaScript round integers past 2^53; FILETIMEs are ~1.3e17);
+** all null for FILETIME 0. */
 static void kv_time(FILE *out, const char *indent, const char *name,
                     uint64_t ft, int comma) {
   char iso[32];
@@ -57,7 +59,12 @@ static void kv_time(FILE *out, const char *indent, const char *name,
     fputs("null,\n", out);
   fprintf(out, "%s\"%s_filetime\": ", indent, name);
   if (ft)
-    fprintf(out, "%llu", (unsigned long long)ft);
+    fprintf(out, "%llu,\n", (unsigned long long)ft);
+  else
+    fputs("null,\n", out);
+  fprintf(out, "%s\"%s_filetime_str\": ", indent, name);
+  if (ft)
+    fprintf(out, "\"%llu\"", (unsigned long long)ft);
   else
     fputs("null", out);
   fputs(comma ? ",\n" : "\n", out);
@@ -137,10 +144,12 @@ static void write_evidence(FILE *out, const fl_episode *e) {
             (unsigned long long)v->record_id, (unsigned)v->event_id,
             (unsigned)v->error_code);
     if (v->time)
-      fprintf(out, ", \"time\": \"%s\", \"time_filetime\": %llu}", iso,
-              (unsigned long long)v->time);
+      fprintf(out, ", \"time\": \"%s\", \"time_filetime\": %llu,"
+              " \"time_filetime_str\": \"%llu\"}", iso,
+              (unsigned long long)v->time, (unsigned long long)v->time);
     else
-      fputs(", \"time\": null, \"time_filetime\": null}", out);
+      fputs(", \"time\": null, \"time_filetime\": null,"
+            " \"time_filetime_str\": null}", out);
   }
   fputs(n ? "\n      ],\n" : "],\n", out);
 }

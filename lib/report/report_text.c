@@ -203,7 +203,7 @@ static void print_evidence(const text_ctx *t, const fl_episode *e) {
     label(t, i == 0 ? "Evidence" : "");
     field(t->out, v->file);
     rp_iso_time(v->time, when, sizeof when);
-    fprintf(t->out, ":%llu  event %u  %s", (unsigned long long)v->record_id,
+    fprintf(t->out, "#record %llu  event %u  %s", (unsigned long long)v->record_id,
             (unsigned)v->event_id, when);
     if (v->error_code && v->error_code != e->error_code)
       fprintf(t->out, "  error 0x%08X", (unsigned)v->error_code);

@@ -33,21 +33,49 @@ fl_status store_exec(fl_store *s, const char *sql, fl_error *err) {
   return st;
 }
 
-/* fl_time(filetime) -> "2024-05-01T12:00:00.123Z", NULL for NULL. */
+/* fl_time(filetime [, digits]) -> "2024-05-01T12:00:00.123Z": 3 fraction
+** digits, or `digits` (0..7; FILETIME counts 100 ns), NULL for NULL. */
 static void fn_time(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  (void)argc;
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+  int digits = argc > 1 ? sqlite3_value_int(argv[1]) : 3;
+  if (digits < 0 || digits > 7) digits = 3;
   int64_t ft = sqlite3_value_int64(argv[0]);
-  int64_t ms = (ft - INT64_C(116444736000000000)) / 10000;
-  time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  int64_t ticks = ft - INT64_C(116444736000000000); /* 100 ns since 1970 */
+  time_t secs = (time_t)(ticks >= 0 ? ticks / 10000000 : (ticks - 9999999) / 10000000);
   struct tm tm;
-  char buf[48];
+  char buf[48], frac[16] = "";
   if (!gmtime_r(&secs, &tm)) return;
-  int msec = (int)(ms - (int64_t)secs * 1000);
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+  int64_t sub = ticks - (int64_t)secs * 10000000; /* 0..9999999 */
+  static const int64_t div[8] = {10000000, 1000000, 100000, 10000, 1000, 100, 10, 1};
+  if (digits) snprintf(frac, sizeof frac, ".%0*lld", digits, (long long)(sub / div[digits]));
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%sZ",
            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-           tm.tm_min, tm.tm_sec, msec);
+           tm.tm_min, tm.tm_sec, frac);
   sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* fl_cause(source, event_id, error_code, iscsi_failure_type) -> the first
+** sentence of the catalog's known cause (knowledge.def) for the error code,
+** else the iScsiPrt event or failure type, else the event id; NULL when the
+** catalog knows none. A per-event hint for exports, not the diagnosis. */
+static void fn_cause(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  const char *source = (const char *)sqlite3_value_text(argv[0]);
+  int iscsiprt = source && strcmp(source, "iscsiprt") == 0;
+  struct { fl_knowledge_kind kind; int arg; } order[] = {
+      {FL_KNOW_CODE, 2}, {FL_KNOW_ISCSI_FAILURE_TYPE, 3},
+      {iscsiprt ? FL_KNOW_ISCSIPRT : FL_KNOW_EVENT, 1}};
+  for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+    sqlite3_value *v = argv[order[i].arg];
+    const fl_knowledge *k = NULL;
+    if (sqlite3_value_type(v) == SQLITE_NULL ||
+        !fl_catalog_knowledge(order[i].kind, (uint32_t)sqlite3_value_int64(v), &k, 1) ||
+        !k->cause)
+      continue;
+    const char *end = strstr(k->cause, ". ");
+    sqlite3_result_text(ctx, k->cause, end ? (int)(end - k->cause + 1) : -1, SQLITE_STATIC);
+    return;
+  }
 }
 
 /* fl_enum(enum_name, value) -> SDK symbol, the number when unknown. */
@@ -79,6 +107,8 @@ int store_register_functions(fl_store *s) {
   sqlite3 *db = s->db;
   int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
   if (sqlite3_create_function(db, "fl_time", 1, f, NULL, fn_time, NULL, NULL) ||
+      sqlite3_create_function(db, "fl_time", 2, f, NULL, fn_time, NULL, NULL) ||
+      sqlite3_create_function(db, "fl_cause", 4, f, NULL, fn_cause, NULL, NULL) ||
       sqlite3_create_function(db, "fl_enum", 2, f, NULL, fn_enum, NULL, NULL) ||
       sqlite3_create_function(db, "fl_code", 1, f, NULL, fn_code, NULL, NULL) ||
       sqlite3_create_function(db, "fl_event_json", STORE_EVENT_JSON_ARGS, f, s,

@@ -127,6 +127,10 @@ static inline int64_t store_clamp_i64(uint64_t v) {
 ** lookup reads the time index only within its buckets (store_peers.c).
 ** The SQL of migration 5 and of query --peer spells it as text. */
 #define STORE_PEER_BUCKET_SQL "6000000000"
+/* Where an event came from, for people: "Security.evtx#record 4711" (a
+** record id, not a line number), "x.xml@offset 512" when it has none. */
+#define STORE_EVIDENCE_SQL \
+  "s.path || coalesce('#record ' || e.record_id, '@offset ' || e.file_offset)"
 #define STORE_PEER_BUCKET INT64_C(6000000000)
 static inline int64_t store_peer_bucket(uint64_t time) {
   return store_clamp_i64(time) / STORE_PEER_BUCKET;

@@ -63,6 +63,55 @@ static void row_jsonl(store_buf *b, sqlite3_stmt *st, int n) {
   store_buf_putc(b, '\n');
 }
 
+/* Length of the first dotted component of name (all of it when none). */
+static size_t ecs_part(const char *name) {
+  const char *dot = strchr(name, '.');
+  return dot ? (size_t)(dot - name) : strlen(name);
+}
+
+/* One row as nested JSON: a column "a.b.c" is {"a":{"b":{"c":..}}}; NULL
+** columns are left out (ECS has no nulls) and an object is opened only
+** for a value, so none is empty. Columns of one object must be adjacent
+** (the query lists them so); open[] holds the names of the open objects. */
+static void row_ecs(store_buf *b, sqlite3_stmt *st, int n) {
+  enum { DEPTH = 4 };
+  const char *open[DEPTH];
+  size_t open_len[DEPTH], depth = 0;
+  int first = 1;
+  store_buf_putc(b, '{');
+  for (int i = 0; i < n; i++) {
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) continue;
+    const char *name = sqlite3_column_name(st, i);
+    if (!name) continue;
+    size_t keep = 0; /* open objects this name shares */
+    const char *p = name;
+    while (keep < depth && strchr(p, '.') && ecs_part(p) == open_len[keep] &&
+           memcmp(p, open[keep], open_len[keep]) == 0) {
+      p += open_len[keep] + 1;
+      keep++;
+    }
+    for (; depth > keep; depth--) store_buf_putc(b, '}');
+    if (!first) store_buf_putc(b, ','); /* an open object has a member */
+    for (const char *dot; (dot = strchr(p, '.')) && depth < DEPTH; p = dot + 1) {
+      store_buf_json_str(b, p, (size_t)(dot - p));
+      store_buf_put(b, ":{", 2);
+      open[depth] = p;
+      open_len[depth++] = (size_t)(dot - p);
+    }
+    store_buf_json_str(b, p, strlen(p));
+    store_buf_putc(b, ':');
+    if (sqlite3_column_type(st, i) == SQLITE_TEXT) {
+      const char *t = (const char *)sqlite3_column_text(st, i);
+      store_buf_json_str(b, t ? t : "", (size_t)sqlite3_column_bytes(st, i));
+    } else {
+      cell_number(b, st, i, 1);
+    }
+    first = 0;
+  }
+  for (; depth; depth--) store_buf_putc(b, '}');
+  store_buf_put(b, "}\n", 2);
+}
+
 static void row_csv(store_buf *b, sqlite3_stmt *st, int n, int header) {
   for (int i = 0; i < n; i++) {
     if (i) store_buf_putc(b, ',');
@@ -222,9 +271,11 @@ fl_status store_emit(fl_store *s, sqlite3_stmt *st, fl_store_format fmt,
   } else {
     store_buf b = {0};
     int cols = sqlite3_column_count(st), rc = SQLITE_ROW;
-    if (fmt == FL_STORE_CSV) row_csv(&b, st, cols, 1);
+    int csv = fmt == FL_STORE_CSV || fmt == FL_STORE_TIMELINE;
+    if (csv) row_csv(&b, st, cols, 1);
     while ((!limit || *rows < limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-      if (fmt == FL_STORE_CSV) row_csv(&b, st, cols, 0);
+      if (csv) row_csv(&b, st, cols, 0);
+      else if (fmt == FL_STORE_ECS) row_ecs(&b, st, cols);
       else row_jsonl(&b, st, cols);
       ++*rows;
       if (b.len >= 1 << 16 || b.failed) {

@@ -79,10 +79,10 @@ static const char text_columns[] =
     " fl_enum('IKEEXT_KEY_MODULE_TYPE', e.keying_module) AS module,"
     " fl_enum('IPSEC_FAILURE_POINT', e.failure_point) AS point,"
     " e.remote_principal AS peer_principal, e.iscsi_target,"
-    " s.path || ':' || coalesce(e.record_id, '@' || e.file_offset)"
-    " AS evidence";
+    " " STORE_EVIDENCE_SQL " AS evidence";
 static const char all_columns[] =
-    "SELECT e.id, e.time, e.time_ms, fl_time(e.time) AS time_utc, e.host,"
+    "SELECT e.id, e.time, CAST(e.time AS TEXT) AS time_str, e.time_ms,"
+    " fl_time(e.time, 7) AS time_utc, e.host,"
     " e.channel, e.provider, e.event_id, e.version, e.kind, e.source,"
     " e.is_failure, e.keying_module, fl_enum('IKEEXT_KEY_MODULE_TYPE',"
     " e.keying_module) AS keying_module_name, e.auth_method,"
@@ -96,6 +96,58 @@ static const char all_columns[] =
     " e.protocol, e.initiator_cookie, e.responder_cookie, e.cert_hash,"
     " e.policy, e.dos_started, e.iscsi_target, e.iscsi_failure_type,"
     " s.path AS source_path, e.source_id, e.record_id, e.file_offset";
+/* Timesketch's mandatory columns (message, datetime as ISO 8601 with an
+** offset, timestamp_desc; timestamp in microseconds) first, then the fields
+** an analyst filters on. Timeline Explorer reads any CSV. */
+static const char timeline_columns[] =
+    "SELECT e.host || ': event ' || e.event_id || ' ' || e.kind"
+    " || coalesce(' ' || e.local_address, '')"
+    " || coalesce(' -> ' || e.remote_address"
+    "             || coalesce(':' || e.remote_port, ''), '')"
+    " || coalesce(' ' || fl_code(e.error_code), '')"
+    " || coalesce(' peer ' || nullif(e.remote_principal, '-'), '')"
+    " || coalesce(' target ' || e.iscsi_target, '') AS message,"
+    " replace(fl_time(e.time, 6), 'Z', '+00:00') AS datetime,"
+    " 'Event Logged' AS timestamp_desc,"
+    " (e.time - 116444736000000000) / 10 AS timestamp,"
+    " e.host, e.event_id, e.kind, e.is_failure AS failure,"
+    " e.local_address AS local_ip, e.remote_address AS remote_ip,"
+    " e.remote_port, nullif(e.remote_principal, '-') AS remote_principal,"
+    " fl_code(e.error_code) AS error,"
+    " fl_cause(e.source, e.event_id, e.error_code, e.iscsi_failure_type)"
+    " AS cause, e.iscsi_target, " STORE_EVIDENCE_SQL " AS evidence";
+/* ECS field names, dotted: store_emit nests them ("source.ip" ->
+** {"source":{"ip":..}}), so each object's fields must be adjacent. The
+** source is the side that started the exchange: the peer when this host
+** was the IKE responder (role 1), this host otherwise. */
+#define ECS_SIDE(local, remote) \
+  "CASE WHEN e.role = 1 THEN " remote " ELSE " local " END"
+static const char ecs_columns[] =
+    "SELECT fl_time(e.time, 7) AS \"@timestamp\","
+    " CAST(e.event_id AS TEXT) AS \"event.code\", 'event' AS \"event.kind\","
+    " e.kind AS \"event.action\","
+    " CASE e.is_failure WHEN 1 THEN 'failure' WHEN 0 THEN 'success' END"
+    " AS \"event.outcome\", e.provider AS \"event.provider\","
+    " e.host AS \"host.name\","
+    " " ECS_SIDE("e.local_address", "e.remote_address") " AS \"source.ip\","
+    " " ECS_SIDE("e.local_port", "e.remote_port") " AS \"source.port\","
+    " nullif(" ECS_SIDE("e.local_principal", "e.remote_principal") ", '-')"
+    " AS \"source.user.name\","
+    " " ECS_SIDE("e.remote_address", "e.local_address") " AS \"destination.ip\","
+    " " ECS_SIDE("e.remote_port", "e.local_port") " AS \"destination.port\","
+    " nullif(" ECS_SIDE("e.remote_principal", "e.local_principal") ", '-')"
+    " AS \"destination.user.name\","
+    " CASE WHEN coalesce(e.error_code, 0) = 0 THEN NULL"
+    " WHEN e.error_code < 65536 THEN CAST(e.error_code AS TEXT)"
+    " ELSE printf('0x%08X', e.error_code) END AS \"error.code\","
+    " e.error_text AS \"error.message\", fl_code(e.error_code) AS \"error.type\","
+    " s.path AS \"log.file.path\","
+    " e.channel AS \"winlog.channel\", e.record_id AS \"winlog.record_id\","
+    " fl_cause(e.source, e.event_id, e.error_code, e.iscsi_failure_type)"
+    " AS \"faultline.cause\", e.source AS \"faultline.source\","
+    " e.iscsi_target AS \"faultline.iscsi_target\","
+    " CAST(e.time AS TEXT) AS \"faultline.filetime\","
+    " " STORE_EVIDENCE_SQL " AS \"faultline.evidence\"";
 static const char from_where[] =
     " FROM events e JOIN sources s ON s.id = e.source_id WHERE 1";
 /* A peer's events: its buckets in peer_buckets (a key seek), and in each
@@ -163,7 +215,10 @@ fl_status fl_store_query(fl_store *s, const fl_store_filter *f,
                          fl_store_format fmt, FILE *out, uint64_t *rows,
                          fl_error *err) {
   sqlb q = {{0}, 0, 0};
-  sqlb_add(&q, fmt == FL_STORE_TEXT ? text_columns : all_columns);
+  sqlb_add(&q, fmt == FL_STORE_TEXT       ? text_columns
+              : fmt == FL_STORE_TIMELINE ? timeline_columns
+              : fmt == FL_STORE_ECS      ? ecs_columns
+                                         : all_columns);
   if (f->event_id_count > FL_STORE_MAX_IDS)
     return fl_error_at(err, FL_EUSAGE, "query", 0, "too many event ids");
   build_where(&q, f, fl_store_schema_version(s) >= 5);

@@ -163,7 +163,8 @@ void store_buf_term(store_buf *b, const char *s, size_t n) {
     }
     if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || is_bidi(cp)) {
       for (size_t k = 0; k < len; k++) put_hex_escape(b, "\\x", p[i + k], 2);
-    } else if (cp == '\\') {
+    } else if (cp == '\\' && i + 1 < n && p[i + 1] == 'x') {
+      /* only where it could be read as an escape: CORP\SRV-WEB01$ stays */
       store_buf_put(b, "\\\\", 2);
     } else {
       store_buf_put(b, (const char *)p + i, len);

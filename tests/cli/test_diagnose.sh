@@ -11,7 +11,7 @@ DB="$TMP/fl.db"
 expect_exit "diagnose finds (exit 1)" 1 -- diagnose --db "$DB" "$TMP/c.evtx"
 expect_out "names the cause" "Credentials rejected: certificate chain not trusted"
 expect_out "what to check" "certutil"
-expect_out "evidence names the file" "c.evtx:[0-9]+ +event 465[23]"
+expect_out "evidence names the file and record" "c.evtx#record [0-9]+ +event 465[23]"
 expect_no_out "no colour when piped" $'\x1b'
 cp "$TMP/out" "$TMP/first.txt"
 expect_exit "second run" 1 -- diagnose --db "$DB" "$TMP/c.evtx"
@@ -41,7 +41,7 @@ mkdir -p "$TMP/logs/sub"
 cp "$TMP/c.evtx" "$TMP/logs/sub/"
 printf 'notes about these logs\n' >"$TMP/logs/README.txt"
 expect_exit "a directory is walked" 1 -- diagnose --no-db "$TMP/logs/"
-expect_out "the log below it is read" "logs/sub/c.evtx:[0-9]+ "
+expect_out "the log below it is read" "logs/sub/c.evtx#record [0-9]+ "
 expect_err "other files are skipped with a note" "logs/README.txt: skipped: not a log format"
 
 expect_exit "no input" 2 -- diagnose --no-db

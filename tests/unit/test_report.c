@@ -197,7 +197,7 @@ static const char csv_check_py[] =
     "    if v[:1] in ('=', '+', '-', '@', '\\t', '\\r'): v = \"'\" + v\n"
     "    got = rows[int(row)][col[name]]\n"
     "    assert got == v, (row, name, got[:80], v[:80])\n"
-    "assert rows[1][col['evidence']].startswith('Security.evtx:1000; ')\n"
+    "assert rows[1][col['evidence']].startswith('Security.evtx#record 1000; ')\n"
     "assert rows[1][col['state']] == 'ongoing' and rows[4][col['benign']] == '1'\n";
 
 static void expect_cell(FILE *f, int row, const char *name, const char *v) {
