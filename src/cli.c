@@ -128,3 +128,25 @@ void cli_print_error(const char *cmd, const fl_error *err) {
   cli_term_string(stderr, msg);
   fputc('\n', stderr);
 }
+
+const char *cli_db_path(const char *given, int *is_default) {
+  if (is_default) *is_default = 0;
+  if (given && *given) return given;
+  const char *env = getenv("FAULTLINE_DB");
+  if (env && *env) return env;
+  if (is_default) *is_default = 1;
+  return "faultline.db";
+}
+
+int cli_db_exists(const char *path) { return access(path, F_OK) == 0; }
+
+void cli_db_created(const char *cmd, const char *path, int existed,
+                    int is_default, int quiet) {
+  if (existed || !is_default || quiet || !cli_db_exists(path)) return;
+  char *abs = realpath(path, NULL);
+  fprintf(stderr, "faultline %s: created the database ", cmd);
+  cli_term_string(stderr, abs ? abs : path);
+  fputs(" (the default, ./faultline.db; --db PATH or $FAULTLINE_DB to choose "
+        "another)\n", stderr);
+  free(abs);
+}

@@ -64,9 +64,26 @@ void cli_print_diag(const fl_evtx_diag *d);
 /* Expands the command line's inputs: files stay, "-" stays, directories
 ** are walked (regular files, sorted by name, recursively). Returns a
 ** malloc'd NULL-terminated array of malloc'd strings in *out, or -1 with a
-** message on stderr. cli_free_paths() releases it. */
+** message on stderr (out of memory, or a named path missing or unreadable:
+** every such path is named). cli_free_paths() releases it. */
 int cli_expand_paths(const char *cmd, char *const *args, int count, char ***out);
 void cli_free_paths(char **paths);
+
+/* A --since/--until value as a FILETIME: ISO 8601 UTC ("2024-05-01",
+** "2024-05-01T12:30:00.250Z") or relative to now ("-7d", "-12h", "-30m",
+** "-90s", "-2w"). -1 when it is neither. */
+int cli_parse_time(const char *s, uint64_t now, uint64_t *ft);
+uint64_t cli_now_filetime(void);
+#define CLI_TIME_HELP "ISO UTC time (2024-05-01, 2024-05-01T12:30:00Z) or -7d, -12h, -30m"
+
+/* The database path: given (--db), else $FAULTLINE_DB, else ./faultline.db.
+** *is_default is set when neither was given. */
+const char *cli_db_path(const char *given, int *is_default);
+/* Call before opening a database for writing: after the open, says on
+** stderr where a default database was created (cli_db_created). */
+int cli_db_exists(const char *path);
+void cli_db_created(const char *cmd, const char *path, int existed,
+                    int is_default, int quiet);
 
 #define FL_COMMAND(name, fn, summary) int fn(int argc, char **argv);
 #include "commands.def"

@@ -5,10 +5,12 @@
 ** followed (no loops); depth is capped.
 */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -92,8 +94,27 @@ static int walk(const char *cmd, path_list *l, const char *dir, int depth) {
   return rc;
 }
 
+/* A path named on the command line that cannot be read is an error before
+** anything is read: a typo must not turn into an empty "no findings" report. */
+static int readable_arg(const char *cmd, const char *path) {
+  if (strcmp(path, "-") == 0) return 1;
+  struct stat st;
+  const char *why = NULL;
+  if (stat(path, &st) != 0) why = strerror(errno);
+  else if (S_ISDIR(st.st_mode) ? access(path, R_OK | X_OK) != 0 : access(path, R_OK) != 0)
+    why = strerror(errno);
+  if (!why) return 1;
+  fprintf(stderr, "faultline %s: ", cmd);
+  cli_term_string(stderr, path);
+  fprintf(stderr, ": cannot read: %s\n", why);
+  return 0;
+}
+
 int cli_expand_paths(const char *cmd, char *const *args, int count, char ***out) {
   path_list l = {0};
+  int unreadable = 0;
+  for (int i = 0; i < count; i++) unreadable += !readable_arg(cmd, args[i]);
+  if (unreadable) return -1;
   for (int i = 0; i < count; i++) {
     struct stat st;
     int rc = (strcmp(args[i], "-") != 0 && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode))

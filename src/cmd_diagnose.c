@@ -18,6 +18,7 @@
 typedef struct diag_run {
   fl_store *store;          /* NULL with --no-db */
   fl_diag *diag;
+  const diag_cli_opts *opts;
   const char *path;
   uint64_t in_scope;
   int store_failed;
@@ -32,6 +33,7 @@ static int on_record(const fl_evtx_event *rec, void *user) {
   if (r->store && !r->store_failed) {
     if (fl_store_queue(r->store, rec, &t, &r->store_err) != FL_OK) r->store_failed = 1;
   }
+  if (!diag_cli_in_window(r->opts, t.time)) return 0; /* stored, not diagnosed */
   return fl_diag_add(r->diag, &t, r->path, NULL) == FL_OK ? 0 : 1;
 }
 
@@ -106,11 +108,14 @@ int cmd_diagnose(int argc, char **argv) {
   fl_error err;
   fl_error_clear(&err);
   int exit_code = FL_EXIT_OK, partial = 0, unusable = 0;
+  r.opts = &o;
+  int existed = o.no_db || cli_db_exists(o.db);
   if (!o.no_db && fl_store_open(o.db, 0, &r.store, &err) != FL_OK) {
     cli_print_error("diagnose", &err);
     cli_free_paths(paths);
     return FL_EXIT_INPUT;
   }
+  cli_db_created("diagnose", o.db, existed, o.db_default, 0);
   if (fl_diag_new(NULL, &r.diag, &err) != FL_OK) {
     cli_print_error("diagnose", &err);
     exit_code = FL_EXIT_INPUT;
@@ -121,7 +126,9 @@ int cmd_diagnose(int argc, char **argv) {
     else if (st != FL_OK) unusable = 1;
     if (r.store_failed) exit_code = FL_EXIT_INPUT;
   }
-  if (exit_code == FL_EXIT_OK) exit_code = diag_cli_report("diagnose", r.diag, &o);
+  /* an input that could not be read at all: no report (its "no findings"
+  ** and audit-policy advice would be about logs never seen) */
+  if (exit_code == FL_EXIT_OK && !unusable) exit_code = diag_cli_report("diagnose", r.diag, &o);
   if (exit_code == FL_EXIT_OK && partial) exit_code = FL_EXIT_FINDINGS;
   if (unusable && exit_code != FL_EXIT_USAGE) exit_code = FL_EXIT_INPUT;
   fl_diag_free(r.diag);

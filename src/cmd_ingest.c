@@ -185,8 +185,9 @@ int cmd_ingest(int argc, char **argv) {
   int first = 0, r = ingest_parse(argc, argv, &c, &first);
   if (r == -2) return FL_EXIT_OK;
   if (r) return r;
-  if (!c.db) c.db = getenv("FAULTLINE_DB");
-  if (!c.db || !*c.db) c.db = "faultline.db";
+  int db_default = 0;
+  c.db = cli_db_path(c.db, &db_default);
+  int existed = cli_db_exists(c.db);
   progress_init(&c.bar, c.quiet);
   c.opt.on_progress = on_progress;
   c.opt.on_diag = on_diag;
@@ -198,6 +199,7 @@ int cmd_ingest(int argc, char **argv) {
     print_error(&err);
     return FL_EXIT_INPUT;
   }
+  cli_db_created("ingest", c.db, existed, db_default, c.quiet);
   int rc = FL_EXIT_OK;
   for (int i = first; i < argc; i++) {
     int one = ingest_one(s, argv[i], &c);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -21,7 +20,8 @@ static void query_help(void) {
       "  --db PATH          database (default $FAULTLINE_DB, else "
       "./faultline.db)\n"
       "  --since TIME       at or after TIME (UTC: 2024-05-01 or "
-      "2024-05-01T12:30:00Z)\n"
+      "2024-05-01T12:30:00Z,\n"
+      "                     or relative to now: -7d, -12h, -30m)\n"
       "  --until TIME       before TIME\n"
       "  --host NAME        this computer (case-insensitive)\n"
       "  --peer ADDRESS     this remote address\n"
@@ -40,49 +40,6 @@ static void query_help(void) {
       "                     (Elastic Common Schema JSON lines)\n"
       "  -h, --help         this help\n\n"
       "exit: 0 ok, 2 usage, 3 no database or it is unusable\n");
-}
-
-/* 1..width decimal digits at *p (no sign, no blanks) into *out; then the
-** separator sep (0: none). Advances *p; -1 when either is missing. */
-static int take_num(const char **p, int width, char sep, int *out) {
-  const char *s = *p;
-  int v = 0, k = 0;
-  for (; k < width && s[k] >= '0' && s[k] <= '9'; k++) v = v * 10 + (s[k] - '0');
-  if (k == 0 || (sep && s[k] != sep)) return -1;
-  *out = v;
-  *p = s + k + (sep ? 1 : 0);
-  return 0;
-}
-
-/* "YYYY-MM-DD[THH:MM[:SS]][Z]" (UTC) -> FILETIME. */
-static int parse_time(const char *s, uint64_t *ft) {
-  struct tm tm;
-  memset(&tm, 0, sizeof tm);
-  int y, mo, d, h = 0, mi = 0, sec = 0;
-  const char *p = s;
-  if (take_num(&p, 4, '-', &y) || take_num(&p, 2, '-', &mo) || take_num(&p, 2, 0, &d))
-    return -1;
-  if (*p == 'T' || *p == ' ') {
-    p++;
-    if (take_num(&p, 2, ':', &h) || take_num(&p, 2, 0, &mi)) return -1;
-    if (*p == ':') {
-      p++;
-      if (take_num(&p, 2, 0, &sec)) return -1;
-    }
-  }
-  if (*p == 'Z') p++;
-  if (*p || y < 1601 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-      mi > 59 || sec > 60)
-    return -1;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  int64_t t = (int64_t)timegm(&tm);
-  *ft = (uint64_t)(t * 10000000 + INT64_C(116444736000000000));
-  return 0;
 }
 
 static int parse_code(const char *s, uint32_t *out) {
@@ -131,9 +88,9 @@ static int query_value(const char *a, const char *val, fl_store_filter *f,
   if (!strcmp(a, "--db")) *db = val;
   else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
     int since = !strcmp(a, "--since");
-    if (parse_time(val, since ? &f->since : &f->until))
-      return cli_usage_error("query", "%s wants a UTC date like 2024-05-01 or "
-                             "2024-05-01T12:30:00Z (got '%s')", a, val);
+    if (cli_parse_time(val, cli_now_filetime(), since ? &f->since : &f->until))
+      return cli_usage_error("query", "%s wants an " CLI_TIME_HELP " (got '%s')",
+                             a, val);
     *(since ? &f->has_since : &f->has_until) = 1;
   } else if (!strcmp(a, "--host")) f->host = val;
   else if (!strcmp(a, "--peer")) f->peer = val;
@@ -203,8 +160,7 @@ int cmd_query(int argc, char **argv) {
     if (r) return r;
     i++;
   }
-  if (!db) db = getenv("FAULTLINE_DB");
-  if (!db || !*db) db = "faultline.db";
+  db = cli_db_path(db, NULL);
   fl_error err;
   fl_error_clear(&err);
   fl_store *s = NULL;

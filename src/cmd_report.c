@@ -35,9 +35,15 @@ int cmd_report(int argc, char **argv) {
     return FL_EXIT_INPUT;
   }
   uint64_t rows = 0;
+  static fl_store_filter window; /* --since/--until; the rest is per finding */
+  memset(&window, 0, sizeof window);
+  window.has_since = o.has_since;
+  window.since = o.since;
+  window.has_until = o.has_until;
+  window.until = o.until;
   if (fl_diag_new(NULL, &diag, &err) == FL_OK &&
       fl_store_each_source(store, add_source, diag, &err) == FL_OK &&
-      fl_store_each_typed(store, NULL, add_event, diag, &rows, &err) == FL_OK)
+      fl_store_each_typed(store, &window, add_event, diag, &rows, &err) == FL_OK)
     exit_code = diag_cli_report("report", diag, &o);
   else
     cli_print_error("report", &err);

@@ -15,6 +15,12 @@ typedef struct diag_cli_opts {
   const char *html;      /* --html FILE, or NULL */
   int verbose;
   unsigned reader_flags; /* FL_EVTX_STRICT | FL_EVTX_RECOVER */
+  int db_default;        /* o->db is ./faultline.db by default */
+  int has_since, has_until;
+  uint64_t since, until; /* FILETIME window of the events diagnosed */
+  const char *host;      /* findings about this host only (any of its hosts) */
+  const char *peer;      /* ... this peer (address, name or iSCSI target) */
+  const char *cause;     /* ... this cause id (rules.def) */
   char **inputs;         /* positional arguments (argv, reordered) */
   int input_count;
 } diag_cli_opts;
@@ -25,6 +31,20 @@ int diag_cli_parse(const char *cmd, int argc, char **argv, diag_cli_opts *o);
 
 /* "evtx", "xml", "netsh", "json" or "unknown", from the file's first bytes. */
 const char *diag_cli_format_of(const char *path);
+
+/* 1 when an event at FILETIME t is inside --since/--until. */
+int diag_cli_in_window(const diag_cli_opts *o, uint64_t t);
+
+/* The findings --host/--peer/--cause select: r itself when none is given,
+** else *view (episodes in *episodes, malloc'd; free it after writing).
+** When --since/--until left events out, the notes that say an event kind
+** is missing are replaced by one saying so (*notes, malloc'd, freed after).
+** NULL when out of memory. */
+const fl_diag_result *diag_cli_select(const diag_cli_opts *o,
+                                      const fl_diag_result *r,
+                                      fl_diag_result *view,
+                                      fl_episode **episodes,
+                                      fl_coverage_note **notes);
 
 /* Finishes the diagnosis and writes the report(s). Returns FL_EXIT_FINDINGS
 ** when something was found, FL_EXIT_OK when not, FL_EXIT_INPUT on failure. */
