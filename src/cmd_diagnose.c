@@ -14,11 +14,14 @@
 
 #include "cli.h"
 #include "diag_cli.h"
+#include "progress.h"
 
 typedef struct diag_run {
   fl_store *store;          /* NULL with --no-db */
   fl_diag *diag;
   const diag_cli_opts *opts;
+  progress bar;             /* bytes read over all inputs */
+  uint64_t in_scope_all;
   const char *path;
   uint64_t in_scope;
   int store_failed;
@@ -38,8 +41,14 @@ static int on_record(const fl_evtx_event *rec, void *user) {
 }
 
 static void on_diag(const fl_evtx_diag *d, void *user) {
-  (void)user;
+  diag_run *r = user;
+  progress_end(&r->bar);
   cli_print_diag(d);
+}
+
+static void on_position(uint64_t done, uint64_t total, void *user) {
+  diag_run *r = user;
+  progress_at(&r->bar, done, total, r->in_scope_all + r->in_scope);
 }
 
 /* Reads one input into the store and the diagnosis. Returns the reader's
@@ -55,6 +64,7 @@ static fl_status diagnose_one(diag_run *r, const char *path, const diag_cli_opts
   opt.filter.id_count = nids;
   opt.on_record = on_record;
   opt.on_diag = on_diag;
+  opt.on_progress = on_position;
   opt.user = r;
   r->path = path;
   r->in_scope = 0;
@@ -69,6 +79,8 @@ static fl_status diagnose_one(diag_run *r, const char *path, const diag_cli_opts
   fl_evtx_stats stats;
   memset(&stats, 0, sizeof stats);
   fl_status st_read = fl_input_read(path, &opt, &stats, &err);
+  r->in_scope_all += r->in_scope;
+  progress_end(&r->bar); /* messages below start on a clean line */
   if (st_read != FL_OK && st_read != FL_EPARTIAL) {
     cli_print_error("diagnose", &err);
     return st_read;
@@ -120,12 +132,18 @@ int cmd_diagnose(int argc, char **argv) {
     cli_print_error("diagnose", &err);
     exit_code = FL_EXIT_INPUT;
   }
+  size_t npaths = 0;
+  while (paths[npaths]) npaths++;
+  progress_init(&r.bar, o.quiet);
+  progress_inputs(&r.bar, paths, npaths, "events");
   for (char **p = paths; exit_code == FL_EXIT_OK && *p; p++) {
+    progress_input(&r.bar, (size_t)(p - paths));
     fl_status st = diagnose_one(&r, *p, &o);
     if (st == FL_EPARTIAL) partial = 1;
     else if (st != FL_OK) unusable = 1;
     if (r.store_failed) exit_code = FL_EXIT_INPUT;
   }
+  progress_end(&r.bar);
   /* an input that could not be read at all: no report (its "no findings"
   ** and audit-policy advice would be about logs never seen) */
   if (exit_code == FL_EXIT_OK && !unusable) exit_code = diag_cli_report("diagnose", r.diag, &o);

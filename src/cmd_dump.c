@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 
 #define DUMP_MAX_LIST 256
 
@@ -23,6 +24,8 @@ typedef struct dump_opts {
   const char *providers[DUMP_MAX_LIST];
   const char *channels[DUMP_MAX_LIST];
   int write_failed;
+  int quiet;
+  progress bar;        /* bytes read over all inputs, on a terminal */
 } dump_opts;
 
 static void dump_help(void) {
@@ -44,6 +47,7 @@ static void dump_help(void) {
       "  --recover            also carve deleted records from chunk slack\n"
       "  --strict             a CRC mismatch skips the chunk (default: "
       "warning)\n"
+      "  -q, --quiet          no progress bar (drawn on a terminal's stderr)\n"
       "  -h, --help           this help\n\n"
       "Filters are evaluated before rendering. Output forms: "
       "docs/evtx-output.md.\n"
@@ -84,8 +88,14 @@ static int dump_write(const char *buf, size_t len, void *user) {
 }
 
 static void dump_diag(const fl_evtx_diag *d, void *user) {
-  (void)user;
+  dump_opts *o = user;
+  progress_end(&o->bar);
   cli_print_diag(d);
+}
+
+static void dump_position(uint64_t done, uint64_t total, void *user) {
+  dump_opts *o = user;
+  progress_at(&o->bar, done, total, 0);
 }
 
 static int dump_one(const char *path, dump_opts *o) {
@@ -93,6 +103,7 @@ static int dump_one(const char *path, dump_opts *o) {
   fl_error_clear(&err);
   fl_evtx_stats stats;
   fl_status st = fl_input_read(path, &o->ev, &stats, &err);
+  progress_end(&o->bar);
   if (st != FL_OK && st != FL_EPARTIAL && st != FL_ENOMEM) {
     char msg[600];
     fl_error_format(&err, msg, sizeof msg);
@@ -131,6 +142,8 @@ static int dump_parse(int argc, char **argv, dump_opts *o, int *first) {
     } else if (cli_is_help(a)) {
       dump_help();
       return -2;
+    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+      o->quiet = 1;
     } else if (!strcmp(a, "--recover")) {
       e->flags |= FL_EVTX_RECOVER;
     } else if (!strcmp(a, "--strict")) {
@@ -188,9 +201,13 @@ int cmd_dump(int argc, char **argv) {
   if (r) return r;
   o.ev.on_output = dump_write;
   o.ev.on_diag = dump_diag;
+  o.ev.on_progress = dump_position;
   o.ev.user = &o;
   int rc = FL_EXIT_OK;
+  progress_init(&o.bar, o.quiet);
+  progress_inputs(&o.bar, argv + first, (size_t)(argc - first), NULL);
   for (int i = first; i < argc; i++) {
+    progress_input(&o.bar, (size_t)(i - first));
     int one = dump_one(argv[i], &o);
     if (one > rc) rc = one;
     if (o.write_failed) break;

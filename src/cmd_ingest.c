@@ -45,8 +45,7 @@ static void ingest_help(void) {
 
 static int on_progress(const fl_store_progress *p, void *user) {
   ingest_cli *c = user;
-  c->bar.total = p->bytes_total;
-  progress_update(&c->bar, p->bytes_done, p->records_in_scope);
+  progress_at(&c->bar, p->bytes_done, p->bytes_total, p->records_in_scope);
   return 0;
 }
 
@@ -99,7 +98,6 @@ static int ingest_one(fl_store *s, const char *path, ingest_cli *c) {
   fl_store_ingest_stats st;
   memset(&st, 0, sizeof st);
   fl_status r;
-  progress_begin(&c->bar, path, "events", 0);
   if (strcmp(path, "-") == 0) {
     size_t len = 0;
     char *mem = slurp_stdin(&len);
@@ -107,7 +105,6 @@ static int ingest_one(fl_store *s, const char *path, ingest_cli *c) {
       fprintf(stderr, "faultline ingest: -: cannot read standard input\n");
       return FL_EXIT_INPUT;
     }
-    c->bar.total = len;
     r = fl_store_ingest_memory(s, mem, len, "-", &c->opt, &st, &err);
     free(mem);
   } else {
@@ -201,7 +198,9 @@ int cmd_ingest(int argc, char **argv) {
   }
   cli_db_created("ingest", c.db, existed, db_default, c.quiet);
   int rc = FL_EXIT_OK;
+  progress_inputs(&c.bar, argv + first, (size_t)(argc - first), "events");
   for (int i = first; i < argc; i++) {
+    progress_input(&c.bar, (size_t)(i - first));
     int one = ingest_one(s, argv[i], &c);
     if (one > rc) rc = one;
   }

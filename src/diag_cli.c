@@ -33,6 +33,7 @@ static void help(const char *cmd) {
   printf("  --format text|json|csv  report on stdout (default text)\n"
          "  --html FILE         also write a self-contained HTML page\n"
          "  -v, --verbose       text: show more evidence\n"
+         "  -q, --quiet         no progress bar (drawn on a terminal's stderr)\n"
          "  -h, --help          this help\n\n"
          "exit: 0 nothing found, 1 findings or partial input, 2 usage,\n"
          "3 input or database unusable\n");
@@ -70,6 +71,8 @@ int diag_cli_parse(const char *cmd, int argc, char **argv, diag_cli_opts *o) {
       else o->cause = v;
     } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
       o->verbose = 1;
+    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      o->quiet = 1;
     } else if (diag && strcmp(a, "--no-db") == 0) {
       o->no_db = 1;
     } else if (diag && strcmp(a, "--recover") == 0) {

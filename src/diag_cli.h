@@ -14,6 +14,7 @@ typedef struct diag_cli_opts {
   cli_format format;     /* text | json | csv */
   const char *html;      /* --html FILE, or NULL */
   int verbose;
+  int quiet;             /* -q: no progress bar, no notes on stderr */
   unsigned reader_flags; /* FL_EVTX_STRICT | FL_EVTX_RECOVER */
   int db_default;        /* o->db is ./faultline.db by default */
   int has_since, has_until;

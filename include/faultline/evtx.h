@@ -100,6 +100,10 @@ typedef void (*fl_evtx_diag_fn)(const fl_evtx_diag *diag, void *user);
 typedef int (*fl_evtx_record_fn)(const fl_evtx_event *ev, void *user);
 /* Receives rendered output in file order (whole chunks at a time). */
 typedef int (*fl_evtx_write_fn)(const char *buf, size_t len, void *user);
+/* How far the reader is in one input: bytes done of total (the decoded
+** size for gzip and UTF-16 text). Main thread, in order, at most once per
+** EVTX chunk or per MiB of text; for progress bars, so it must be cheap. */
+typedef void (*fl_evtx_progress_fn)(uint64_t done, uint64_t total, void *user);
 
 typedef enum fl_evtx_format {
   FL_EVTX_RENDER_NONE = 0,
@@ -134,6 +138,7 @@ typedef struct fl_evtx_options {
   fl_evtx_write_fn on_output;  /* may be NULL; ordered */
   fl_evtx_diag_fn on_diag;     /* may be NULL; ordered, main thread */
   void *user;
+  fl_evtx_progress_fn on_progress; /* may be NULL; main thread */
 } fl_evtx_options;
 
 typedef struct fl_evtx_stats {

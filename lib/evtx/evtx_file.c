@@ -225,6 +225,13 @@ static void fl_evtx_deliver(fl_evtx_run *r, fl_evtx_job *j) {
   if (j->stop) r->stop = 1;
 }
 
+/* Tells on_progress that chunks below next_chunk are done. */
+static void fl_evtx_progress(const fl_evtx_run *r, uint64_t next_chunk) {
+  if (!r->o->on_progress) return;
+  uint64_t done = FL_EVTX_FILE_HEADER_BLOCK + next_chunk * FL_EVTX_CHUNK_SIZE;
+  r->o->on_progress(done < r->f->size ? done : r->f->size, r->f->size, r->o->user);
+}
+
 /* ---- worker pool: chunks claimed in order, at most `window` results
 ** outstanding, delivered in order by the calling thread ---- */
 typedef struct fl_evtx_pool {
@@ -271,6 +278,7 @@ static void fl_evtx_pool_consume(fl_evtx_pool *p) {
     pthread_mutex_unlock(&p->mu);
     fl_evtx_deliver(p->r, &p->jobs[k]);
     fl_evtx_release(p->r, i + 1);
+    fl_evtx_progress(p->r, i + 1);
     pthread_mutex_lock(&p->mu);
     p->done[k] = 0;
     p->next_emit++;
@@ -346,6 +354,7 @@ static void fl_evtx_read_inline(fl_evtx_run *r, uint64_t slots) {
     fl_evtx_chunk_process(&w, r->f->data, r->f->size, i);
     fl_evtx_deliver(r, &job);
     fl_evtx_release(r, i + 1);
+    fl_evtx_progress(r, i + 1);
   }
   fl_evtx_idranges_free(&live);
   fl_evtx_idset_free(&carved);

@@ -86,6 +86,7 @@ typedef struct fl_input_ctx {
   fl_input_buf wrapper;/* UserData wrapper element name, "" for EventData */
   fl_input_buf out;    /* rendered output not yet handed to on_output */
   uint64_t ordinal;    /* records begun in this input */
+  size_t progress_at;  /* text offset last told to on_progress */
   int stop;            /* a callback asked to stop */
   int nomem;
   int recognised;      /* at least one record shape was understood */

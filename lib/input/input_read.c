@@ -62,6 +62,7 @@ static fl_status fl_input_read_text(fl_input_src *src, fl_input_format fmt,
   if (fmt == FL_INPUT_JSON) fl_input_json_read(&c);
   else fl_input_xml_read(&c, src->utf8_forced);
   int nomem = c.nomem, not_events = c.not_events;
+  if (opt->on_progress && !c.stop) opt->on_progress(src->len, src->len, opt->user);
   fl_input_ctx_end(&c);
   fl_evtx_stats_add(stats, &s);
   if (nomem) return fl_error_at(err, FL_ENOMEM, name, 0, "out of memory");

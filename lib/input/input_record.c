@@ -291,6 +291,10 @@ void fl_input_rec_finish(fl_input_ctx *c) {
   c->in_record = 0;
   c->recognised = 1;
   c->stats->records++;
+  if (c->opt->on_progress && c->ev.file_offset >= c->progress_at + (1u << 20)) {
+    c->progress_at = (size_t)c->ev.file_offset;
+    c->opt->on_progress(c->progress_at, c->text_len, c->opt->user);
+  }
   if (c->rejected || !fl_input_rec_filter(c)) return;
   if (c->arena.failed || c->pairs.failed) {
     c->in_record = 1;

@@ -178,6 +178,24 @@ static int on_record(const fl_evtx_event *ev, void *user) {
   return stop;
 }
 
+/* Reader diagnostics go to the caller with the caller's user pointer (the
+** reader's user is this ingest_ctx). */
+static void on_diag(const fl_evtx_diag *d, void *user) {
+  ingest_ctx *c = user;
+  if (c->opt->on_diag) c->opt->on_diag(d, c->opt->user);
+}
+
+/* The reader's position (main thread), between the every-8192-events
+** reports of on_record, so a progress bar moves on inputs with few
+** in-scope events too. done/total is scaled to the file's size (gzip). */
+static void on_position(uint64_t done, uint64_t total, void *user) {
+  ingest_ctx *c = user;
+  uint64_t at = total ? (uint64_t)((double)c->size * ((double)done / (double)total)) : 0;
+  pthread_mutex_lock(&c->s->lock);
+  if (!c->stopped && c->failed == FL_OK) report(c, at);
+  pthread_mutex_unlock(&c->s->lock);
+}
+
 static void fill_stats(fl_store_ingest_stats *out, const fl_store *s,
                        const fl_evtx_stats *rs, uint64_t size) {
   *out = s->counts;
@@ -199,7 +217,8 @@ static fl_status read_into(ingest_ctx *c, const hasher *in,
   ro.filter.id_count = fl_store_scope_ids(&ro.filter.ids);
   ro.filter.provider_count = fl_store_scope_providers(&ro.filter.providers);
   ro.on_record = on_record;
-  ro.on_diag = opt->on_diag;
+  ro.on_diag = opt->on_diag ? on_diag : NULL;
+  ro.on_progress = opt->on_progress ? on_position : NULL;
   ro.user = c;
   memset(rs, 0, sizeof *rs);
   fl_error rerr;
