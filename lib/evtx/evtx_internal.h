@@ -147,17 +147,17 @@ typedef struct fl_evtx_field_src {
   uint32_t a, n; /* literal in pool */
 } fl_evtx_field_src;
 
-/* A run of fixed ops rendered to XML at compile time (evtx_xlit.c): valid
+/* A run of fixed ops rendered to XML at compile time (evtx_xml_runs.c): valid
 ** when the sink is in the entry state; replay copies a/n (a/tail_n and
 ** goes on at tail_end when the optional last attribute's value is empty),
 ** pops `pops` stack entries and pushes push_a/push_n. */
-typedef struct fl_evtx_xlit {
+typedef struct fl_evtx_xml_run {
   uint32_t a, n, tail_n, end, tail_end, push_a, push_n;
   uint16_t pops, chk, tail_slot;
   uint8_t has_chk, has_tail; /* chk: slot that must not be an array */
   uint8_t in_attr, pending, out_in_attr, out_pending, tail_in_attr,
       tail_pending;
-} fl_evtx_xlit;
+} fl_evtx_xml_run;
 
 /* One step of a template's fields plan: what the field extractor does,
 ** with the structure (paths, element names) already resolved. */
@@ -204,10 +204,10 @@ typedef struct fl_evtx_tmpl {
   unsigned fplan_depth;
   int fplan_name[3];
   uint32_t nops, pool_len, nlits;
-  /* pre-rendered JSON (evtx_jlit.c), made at first JSON use */
+  /* pre-rendered JSON (evtx_json_plan.c), made at first JSON use */
   struct fl_evtx_jplans *jplans;
   fl_evtx_op *ops;
-  fl_evtx_xlit *lits;
+  fl_evtx_xml_run *lits;
   char *pool;
 } fl_evtx_tmpl;
 
@@ -256,8 +256,8 @@ typedef struct fl_evtx_ctx {
   size_t cops_len, cops_cap;
   fl_evtx_buf cpool;
   fl_evtx_buf cext;           /* external name refs while compiling */
-  fl_evtx_buf clits;          /* fl_evtx_xlit while compiling */
-  int want_xlit;              /* output is XML: pre-render fixed runs */
+  fl_evtx_buf clits;          /* fl_evtx_xml_run while compiling */
+  int want_xml_runs;              /* output is XML: pre-render fixed runs */
   uint32_t def_lo, def_hi;    /* definition being compiled */
   fl_evtx_buf names;          /* decoded names of record-level BinXML */
   fl_evtx_buf vstack;         /* u32 value offsets of active replays */
@@ -339,7 +339,7 @@ int fl_evtx_template_replay(fl_evtx_ctx *c, const fl_evtx_instance *inst,
 void fl_evtx_template_free_all(fl_evtx_ctx *c);
 /* Flags XML-plain names and pre-renders the compile scratch's fixed runs
 ** (into cpool and clits); a failed allocation just leaves runs out. */
-void fl_evtx_xlit_plan(fl_evtx_ctx *c);
+void fl_evtx_xml_runs_build(fl_evtx_ctx *c);
 
 /* ---- renderers and the field extractor ---- */
 typedef struct fl_evtx_xml_sink {
@@ -385,7 +385,7 @@ struct fl_evtx_json_sink {
   unsigned attr_pieces;
   int attr_bare;
   uint32_t attr_val_off;
-  /* pre-rendered templates (evtx_jlit.c): plan_used is set when a record
+  /* pre-rendered templates (evtx_json_plan.c): plan_used is set when a record
   ** took one (its rendering is redone op by op when it fails or grows
   ** large), no_plan makes every template play op by op */
   int plan_used, no_plan;

@@ -16,7 +16,7 @@ void fl_evtx_worker_init(fl_evtx_worker *w, const char *name,
                          const fl_evtx_options *opt) {
   memset(w, 0, sizeof *w);
   fl_evtx_ctx_init(&w->ctx, name);
-  w->ctx.want_xlit = opt->format == FL_EVTX_RENDER_XML;
+  w->ctx.want_xml_runs = opt->format == FL_EVTX_RENDER_XML;
   fl_evtx_xml_sink_init(&w->xml, &w->dummy);
   fl_evtx_json_sink_init(&w->json, &w->dummy);
   fl_evtx_fields_sink_init(&w->fields);

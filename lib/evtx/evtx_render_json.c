@@ -5,7 +5,7 @@
 ** "X": value, repeated keys get _1, _2 ... suffixes. Integers, reals and
 ** booleans print bare when they are an element's or attribute's whole value.
 **
-** Templates are mostly rendered from pre-rendered plans (evtx_jlit.c); the
+** Templates are mostly rendered from pre-rendered plans (evtx_json_plan.c); the
 ** plans are made by running this sink in a simulation mode, so it stays the
 ** one definition of the output.
 **
@@ -272,7 +272,7 @@ void fl_evtx_json_sink_init(fl_evtx_json_sink *s, fl_evtx_buf *out) {
   memset(s, 0, sizeof *s);
   s->base.ops = &fl_evtx_json_ops;
   s->out = out;
-  /* plan classes (evtx_jlit.c): 1 bare, 2 string, 3 nested BinXML, 4 array */
+  /* plan classes (evtx_json_plan.c): 1 bare, 2 string, 3 nested BinXML, 4 array */
   for (unsigned t = 0; t < 256; t++)
     s->vclass[t] = t == FL_VT_BINXML ? 3
                    : (t & FL_VT_ARRAY_FLAG) ? 4

@@ -80,15 +80,15 @@ static int fl_evtx_play_array(const fl_evtx_play *pl, uint32_t open,
   return 0;
 }
 
-/* A pre-rendered run at op i (evtx_xlit.c), when the XML sink is in the
+/* A pre-rendered run at op i (evtx_xml_runs.c), when the XML sink is in the
 ** state it was rendered for; returns the next op, or 0 to play op by op. */
-static uint32_t fl_evtx_play_xlit(const fl_evtx_play *pl, uint32_t i,
+static uint32_t fl_evtx_play_xml_run(const fl_evtx_play *pl, uint32_t i,
                                   uint32_t to, const fl_evtx_val *item) {
   const fl_evtx_tmpl *t = pl->t;
   fl_evtx_xml_sink *x = pl->xml;
   uint32_t k = t->ops[i].sub;
   if (k >= t->nlits) return 0;
-  const fl_evtx_xlit *l = &t->lits[k];
+  const fl_evtx_xml_run *l = &t->lits[k];
   if (l->end > to || x->in_attr != l->in_attr || x->pending != l->pending)
     return 0;
   fl_evtx_val v;
@@ -122,7 +122,7 @@ static int fl_evtx_play_range(const fl_evtx_play *pl, uint32_t from,
   for (uint32_t i = from; i < to; i++) {
     const fl_evtx_op *op = &ops[i];
     if ((op->flags & FL_OPF_XLIT) && pl->xml) {
-      uint32_t next = fl_evtx_play_xlit(pl, i, to, item);
+      uint32_t next = fl_evtx_play_xml_run(pl, i, to, item);
       if (next) {
         i = next - 1;
         continue;

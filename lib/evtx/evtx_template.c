@@ -209,11 +209,11 @@ static fl_evtx_tmpl *fl_evtx_template_build(fl_evtx_ctx *c, fl_evtx_rec *r,
   if (!t) return NULL;
   memset(t, 0, sizeof *t);
   t->ops = (fl_evtx_op *)(t + 1);
-  t->lits = (fl_evtx_xlit *)(void *)((char *)t->ops + ops_bytes);
+  t->lits = (fl_evtx_xml_run *)(void *)((char *)t->ops + ops_bytes);
   t->pool = (char *)t->lits + lit_bytes;
   if (ops_bytes) memcpy(t->ops, c->cops, ops_bytes);
   if (lit_bytes) memcpy(t->lits, c->clits.p, lit_bytes);
-  t->nlits = (uint32_t)(lit_bytes / sizeof(fl_evtx_xlit));
+  t->nlits = (uint32_t)(lit_bytes / sizeof(fl_evtx_xml_run));
   if (!t->nlits) /* no runs kept: no op may point at one */
     for (uint32_t i = 0; i < c->cops_len; i++)
       t->ops[i].flags &= (uint8_t)~FL_OPF_XLIT;
@@ -263,7 +263,7 @@ static fl_evtx_tmpl *fl_evtx_template_compile(fl_evtx_ctx *c, uint32_t def_off,
   /* names and literals XML copies unchanged skip the escaper; fixed runs
   ** are pre-rendered (before the pool is copied: they live in it) */
   c->clits.len = 0;
-  if (!c->cpool.failed && c->want_xlit) fl_evtx_xlit_plan(c);
+  if (!c->cpool.failed && c->want_xml_runs) fl_evtx_xml_runs_build(c);
   if (c->cpool.failed || c->cext.failed) {
     fl_evtx_ctx_fail(c, def_off, "out of memory compiling a template");
     return NULL;

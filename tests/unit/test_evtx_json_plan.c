@@ -1,5 +1,5 @@
 /*
-** JSON lines from pre-rendered template plans (lib/evtx/evtx_jlit.c) must be
+** JSON lines from pre-rendered template plans (lib/evtx/evtx_json_plan.c) must be
 ** byte for byte what the op-by-op JSON sink writes, diagnostics included:
 ** on generated files of every scenario (hostile text included) and on every
 ** EVTX file of ../shared/evtx-corpus (clean, dirty, truncated), plain, with

@@ -7,7 +7,7 @@
 ** built in fixed stack buffers and strings are converted straight into the
 ** chunk buffer.
 */
-#include "evtx/evtx_writer_internal.h"
+#include "evtx_writer/evtx_writer_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>

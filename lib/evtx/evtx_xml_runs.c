@@ -77,7 +77,7 @@ typedef struct fl_evtx_xplan {
 
 /* 0: op j cannot be in a run; 1: it can; 2: it can, and ends the run. */
 static int fl_evtx_xplan_fits(const fl_evtx_xplan *p, uint32_t j,
-                              fl_evtx_xlit *l) {
+                              fl_evtx_xml_run *l) {
   const fl_evtx_op *ops = p->c->cops, *op = &ops[j];
   uint32_t n = (uint32_t)p->c->cops_len;
   switch (op->code) {
@@ -126,10 +126,10 @@ static uint32_t fl_evtx_xplan_run(fl_evtx_xplan *p, uint32_t i) {
   fl_evtx_ctx *c = p->c;
   fl_evtx_op *ops = c->cops;
   uint32_t n = (uint32_t)c->cops_len, j = i;
-  fl_evtx_xlit l;
+  fl_evtx_xml_run l;
   memset(&l, 0, sizeof l);
   for (int f = 1; j < n && f == 1; j++) {
-    fl_evtx_xlit probe = l;
+    fl_evtx_xml_run probe = l;
     f = fl_evtx_xplan_fits(p, j, &probe);
     if (!f) break;
     l = probe;
@@ -177,7 +177,7 @@ static uint32_t fl_evtx_xplan_run(fl_evtx_xplan *p, uint32_t i) {
   return j;
 }
 
-void fl_evtx_xlit_plan(fl_evtx_ctx *c) {
+void fl_evtx_xml_runs_build(fl_evtx_ctx *c) {
   uint32_t n = (uint32_t)c->cops_len;
   c->clits.len = 0;
   for (uint32_t i = 0; i < n; i++) {

@@ -9,7 +9,7 @@
 ** the writer) and must never leave half a record in a chunk: a record that
 ** does not fit or fails is rolled back and retried in a fresh chunk.
 */
-#include "evtx/evtx_writer_internal.h"
+#include "evtx_writer/evtx_writer_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
 ** each chunk). Nothing here may allocate on the per-record path except when
 ** a new shape appears.
 */
-#include "evtx/evtx_writer_internal.h"
+#include "evtx_writer/evtx_writer_internal.h"
 
 #include <stdlib.h>
 
