@@ -46,8 +46,8 @@ static void page_summary(FILE *out, const fl_diag_result *r,
   rp_html_str(out, title);
   fputs("</h1><p class=\"sub\">", out);
   if (a[0])
-    fprintf(out, "Events from <span class=\"mono\">%s</span> to "
-            "<span class=\"mono\">%s</span> (UTC)", a, b[0] ? b : a);
+    fprintf(out, "Events from <span class=\"mono time\">%s</span> to "
+            "<span class=\"mono time\">%s</span> (UTC)", a, b[0] ? b : a);
   else
     fputs("No timed events", out);
   fputs(" &middot; faultline ", out);
@@ -69,17 +69,9 @@ static void th(FILE *out, const char *cls, const char *name) {
           cls, name);
 }
 
-/* ISO time with a break opportunity after the 'T' (narrow columns). */
-static void html_time(FILE *out, uint64_t ft) {
-  char iso[32];
-  rp_iso_time(ft, iso, sizeof iso);
-  char *t = strchr(iso, 'T');
-  if (!t) {
-    fputs(iso, out);
-    return;
-  }
-  fprintf(out, "%.*s<wbr>%s", (int)(t - iso + 1), iso, t + 1);
-}
+/* ISO time in a table cell: one line on screens (CSS .time; narrow ones
+** scroll the table), date and time on two lines only when printed. */
+static void html_time(FILE *out, uint64_t ft) { rp_html_time(out, ft); }
 
 static int state_order(fl_episode_state s) {
   return s == FL_EPISODE_ONGOING ? 0 : s == FL_EPISODE_INTERMITTENT ? 1 : 2;
@@ -216,6 +208,8 @@ fl_status fl_report_html(FILE *out, const fl_diag_result *r,
                           : "faultline: IPsec / IKE / iSCSI diagnosis";
   page_head(out, title);
   page_summary(out, r, title);
+  rp_html_filter_box(out);
+  rp_html_estate(out, r);
   episode_sections(out, r);
   notes_section(out, r);
   sources_section(out, r);

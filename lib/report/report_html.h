@@ -31,4 +31,13 @@ void rp_html_episode_card(FILE *out, const fl_episode *e, size_t rank);
 /* The inline SVG timeline of an episode's failures. */
 void rp_html_timeline(FILE *out, const fl_episode *e);
 
+/* The estate view: one time axis, a lane per host, then a table per host
+** (nothing when there are no episodes). */
+void rp_html_estate(FILE *out, const fl_diag_result *r);
+/* An ISO time as <span>date</span><span>Ttime</span>: never broken inside
+** either part; CSS keeps the two together except in print. */
+void rp_html_time(FILE *out, uint64_t ft);
+/* The filter box; hidden until the script shows it. */
+void rp_html_filter_box(FILE *out);
+
 #endif

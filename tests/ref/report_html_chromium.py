@@ -2,7 +2,11 @@
 """Renders the HTML report in headless Chromium (Debian `chromium`) over the
 DevTools protocol on a pipe, and checks: no console error/warning, no script
 exception, no CSP violation, no dialog (an alert would mean injected script),
-the tables have their rows, clicking a header sorts. Keeps screenshots in
+the tables have their rows, clicking a header sorts; then, at 1280 and 400 px
+and on a generated estate too: no horizontal overflow, the estate timeline
+(a lane per host, a bar per episode, inside its lane) and the host table,
+no host name or time broken inside, the filter box works (and is hidden
+without JS), print CSS drops it and a PDF prints. Keeps screenshots in
 tests/out/ (gitignored). Python stdlib only; never touches the network (the
 page is a local file and Chromium's background networking is off).
 
@@ -116,6 +120,19 @@ class Browser:
                   {"width": 1280, "height": 2000, "deviceScaleFactor": 1,
                    "mobile": False})
 
+    def set_width(self, width):
+        self.call("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": 900, "deviceScaleFactor": 1,
+                   "mobile": width < 600})
+
+    def screenshot(self, name, full=True):
+        os.makedirs(OUT_DIR, exist_ok=True)
+        shot = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": full})
+        path = os.path.join(OUT_DIR, name)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+        return path
+
     def navigate(self, url):
         self.events.clear()
         self.call("Page.navigate", {"url": url})
@@ -225,6 +242,131 @@ def run_checks(b, page_url, bad_url):
           "screenshot too small")
 
 
+# Layout facts measured in the page: horizontal overflow, lanes and bars of
+# the estate timeline, host rows, and host names / times laid out on more
+# than one line (a mid-word break). Returned as one JSON-able object.
+LAYOUT_JS = r"""(function () {
+  function lines(el) {
+    var r = document.createRange(); r.selectNodeContents(el);
+    var tops = {}; Array.prototype.forEach.call(r.getClientRects(), function (x) {
+      if (x.width > 0) tops[Math.round(x.top)] = 1; });
+    return Object.keys(tops).length;
+  }
+  var broken = [];
+  document.querySelectorAll('td.host, td.time, .lane-host, .ticks .time').forEach(function (el) {
+    if (el.offsetParent && el.textContent.trim() && lines(el) > 1) broken.push(el.textContent.trim().slice(0, 60));
+  });
+  var wide = [];
+  function clipped(el) {  /* inside a box that scrolls or clips (tables, lanes) */
+    for (var p = el.parentElement; p; p = p.parentElement)
+      if (getComputedStyle(p).overflowX !== 'visible') return true;
+    return false;
+  }
+  document.querySelectorAll('main *').forEach(function (el) {
+    var b = el.getBoundingClientRect();
+    if (b.right > document.documentElement.clientWidth + 1 && !clipped(el)) wide.push(el.tagName + '.' + el.className);
+  });
+  return {
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    wide: wide.slice(0, 5),
+    lanes: document.querySelectorAll('.estate .lane:not(.axis)').length,
+    bars: document.querySelectorAll('.estate .bar').length,
+    episodes: document.querySelectorAll('article.episode').length,
+    hosts: document.querySelectorAll('#hosts-table tbody tr').length,
+    filter_shown: !document.getElementById('filter-box').hidden,
+    broken: broken.slice(0, 5),
+    bars_inside: Array.prototype.every.call(document.querySelectorAll('.estate .bar'), function (b) {
+      var t = b.parentNode.getBoundingClientRect(), r = b.getBoundingClientRect();
+      return r.left >= t.left - 1 && r.right <= t.right + 1 && r.width >= 3; }),
+    axis_font: parseFloat(getComputedStyle(document.querySelector('.ticks') || document.body).fontSize)
+  };
+})()"""
+
+
+def layout_checks(b, url, tag, width, episodes):
+    """The page at one width: nothing wider than the screen, the estate
+    timeline and host table present, no host name or time broken inside."""
+    b.set_width(width)
+    b.navigate(url)
+    found = problems(b.events)
+    check("%s_%d_no_errors" % (tag, width), not found, "; ".join(found)[:400])
+    m = b.eval(LAYOUT_JS)
+    check("%s_%d_no_horizontal_overflow" % (tag, width), m["overflow"] <= 0 and not m["wide"],
+          "page %dpx wider than the screen; %s" % (m["overflow"], m["wide"]))
+    check("%s_%d_estate_present" % (tag, width),
+          m["lanes"] == m["hosts"] and m["lanes"] >= 1 and m["bars"] == episodes == m["episodes"],
+          "lanes %d hosts %d bars %d episodes %d (want %d)" % (m["lanes"], m["hosts"], m["bars"], m["episodes"], episodes))
+    check("%s_%d_bars_inside_lanes" % (tag, width), m["bars_inside"], "a bar leaves its lane")
+    check("%s_%d_no_midword_breaks" % (tag, width), not m["broken"], "broken: %s" % m["broken"])
+    check("%s_%d_filter_box_shown" % (tag, width), m["filter_shown"], "filter box hidden with JS on")
+    check("%s_%d_labels_readable" % (tag, width), m["axis_font"] >= 11, "axis font %.1fpx" % m["axis_font"])
+    path = b.screenshot("report-%s-%d.png" % (tag, width))
+    check("%s_%d_screenshot" % (tag, width), os.path.getsize(path) > 5000, "screenshot too small")
+
+
+def filter_checks(b, url, word, want):
+    """Typing in the filter box hides what does not match, and clearing it
+    shows everything again."""
+    b.set_width(1280)
+    b.navigate(url)
+    total = b.eval("document.querySelectorAll('article.episode').length")
+    b.eval("(function(){var i=document.getElementById('filter'); i.value=%s;"
+           " i.dispatchEvent(new Event('input'));})()" % json.dumps(word))
+    shown = b.eval("[document.querySelectorAll('article.episode:not([hidden])').length,"
+                   " document.querySelectorAll('.estate .bar:not([hidden])').length,"
+                   " document.getElementById('filter-count').textContent]")
+    check("filter_narrows", shown[0] == want and shown[1] == want and ("%d of %d" % (want, total)) in shown[2],
+          "%r: shown %s of %d (want %d)" % (word, shown, total, want))
+    b.eval("(function(){var i=document.getElementById('filter'); i.value='';"
+           " i.dispatchEvent(new Event('input'));})()")
+    back = b.eval("document.querySelectorAll('article.episode:not([hidden])').length")
+    check("filter_cleared", back == total, "%d of %d after clearing" % (back, total))
+
+
+def no_js_checks(b, url):
+    """Without JavaScript the page is whole and the filter box stays hidden."""
+    b.call("Emulation.setScriptExecutionDisabled", {"value": True})
+    b.set_width(1280)
+    b.navigate(url)
+    m = b.eval("[document.getElementById('filter-box').hidden,"
+               " document.querySelectorAll('article.episode').length,"
+               " document.querySelectorAll('.estate .bar').length]")
+    b.call("Emulation.setScriptExecutionDisabled", {"value": False})
+    check("no_js_page_whole", m[0] is True and m[1] > 0 and m[1] == m[2], "hidden/cards/bars %s" % m)
+
+
+def print_checks(b, url):
+    """Printed (print media), the filter box is gone and nothing overflows."""
+    b.set_width(800)
+    b.navigate(url)
+    b.call("Emulation.setEmulatedMedia", {"media": "print"})
+    m = b.eval("[getComputedStyle(document.getElementById('filter-box')).display,"
+               " document.documentElement.scrollWidth - document.documentElement.clientWidth]")
+    b.screenshot("report-print.png")
+    b.call("Emulation.setEmulatedMedia", {"media": ""})
+    check("print_css", m[0] == "none" and m[1] <= 0, "filter display %s, overflow %s" % (m[0], m[1]))
+    pdf = b.call("Page.printToPDF", {"printBackground": True})
+    check("print_pdf", len(base64.b64decode(pdf["data"])) > 5000, "PDF too small")
+
+
+def estate_page(tmp):
+    """A report of a generated estate (`faultline gen enterprise`, 5 hosts,
+    3 days, fixed seed): realistic names, times and many episodes."""
+    data = os.path.join(tmp, "estate.evtx")
+    page = os.path.join(tmp, "estate.html")
+    subprocess.run([FL_BIN, "gen", "enterprise", "--hosts", "5", "--days", "3", "--seed", "7",
+                    "--no-manifest", "-o", data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    r = subprocess.run([FL_BIN, "diagnose", "--no-db", "-q", "--format", "json", "--html", page, data],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    if r.returncode not in (0, 1) or not os.path.exists(page):
+        return None, 0, None
+    doc = json.loads(r.stdout)
+    host = doc["episodes"][0]["host"] if doc["episodes"] else None
+    want = sum(1 for e in doc["episodes"] if host and host.lower() in
+               (" ".join([e["host"]] + e.get("hosts", []) + e.get("peers", [])) + " " + e["cause_title"]).lower())
+    return page, len(doc["episodes"]), (host, want)
+
+
 BAD_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta http-equiv="
             "\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:\">"
             "</head><body><img src=\"file:///etc/hostname\" alt=\"\"></body></html>")
@@ -250,6 +392,15 @@ def main():
         b = Browser(os.path.join(tmp, "profile"))
         b.open_page()
         run_checks(b, "file://" + page, "file://" + bad)
+        layout_checks(b, "file://" + page, "hostile", 1280, 4)
+        layout_checks(b, "file://" + page, "hostile", 400, 4)
+        estate, n, filt = estate_page(tmp)
+        if check("estate_page_written", estate is not None, "faultline diagnose --html failed"):
+            layout_checks(b, "file://" + estate, "estate", 1280, n)
+            layout_checks(b, "file://" + estate, "estate", 400, n)
+            filter_checks(b, "file://" + estate, filt[0], filt[1])
+            no_js_checks(b, "file://" + estate)
+            print_checks(b, "file://" + estate)
     except Exception as e:  # a hung or crashed browser is a failure, not a skip
         print("FAIL report_html_chromium: %s: %s" % (type(e).__name__, e))
     finally:

@@ -77,6 +77,19 @@ static void html_has_structure(void) {
   const char *findings = strstr(h, "id=\"findings\""), *benign = strstr(h, "id=\"benign\"");
   const char *cov = strstr(h, "id=\"coverage\"");
   CHECK(findings && benign && cov && findings < benign && benign < cov);
+  /* the estate view: a lane per host, a bar per episode linking its card,
+  ** the per-host table, the filter box hidden until the script shows it */
+  const char *estate = strstr(h, "id=\"estate\""), *hosts = strstr(h, "id=\"hosts-table\"");
+  CHECK(estate && hosts && estate < hosts && hosts < findings);
+  CHECK(ru_count(h, "<a class=\"bar ") == 4);
+  CHECK(ru_count(h, "<div class=\"lane\" role=\"listitem\">") >= 1);
+  CHECK(strstr(h, "<div class=\"filter\" id=\"filter-box\" hidden>"));
+  /* a bar carries no event text in an attribute: its description is text */
+  for (const char *b = strstr(h, "<a class=\"bar "); b; b = strstr(b + 1, "<a class=\"bar ")) {
+    const char *close = strchr(b, '>'), *title = strstr(b, "title=");
+    CHECK(close && (!title || title > close) &&
+          strncmp(close, "><span class=\"sr\">#", 19) == 0);
+  }
   free(h);
 }
 
