@@ -8,7 +8,8 @@
 ** Must never: expand a DTD (a DOCTYPE ends the parse there), recurse on the
 ** input's nesting (depth is counted and capped), or stop at the first
 ** malformed event: the error is reported with line and column, the event
-** skipped, and parsing resumes at the next event start tag.
+** skipped, and parsing resumes at the next event start tag (also when the
+** broken event is cut off by the next <Event> start tag).
 */
 #include <expat.h>
 #include <stdio.h>
@@ -17,7 +18,13 @@
 
 #define FL_XML_MAX_DEPTH 256
 #define FL_XML_NAME_STACK 8
-#define FL_XML_CHUNK (1u << 30)
+#define FL_XML_FEED_MAX (1u << 20) /* largest piece handed to expat */
+#define FL_XML_FEED_MIN (1u << 12) /* first piece after a (re)start */
+#define FL_XML_PROLOG_MAX (1u << 20)
+
+/* The reader's own root element (never in a record: its depth is 0). */
+static const char fl_xml_wrap_open[] = "<fl-wrap>";
+static const char fl_xml_wrap_close[] = "</fl-wrap>";
 
 enum { SEC_NONE = 0, SEC_SYSTEM, SEC_EVENTDATA, SEC_USERDATA, SEC_OTHER };
 enum { /* System leaves captured as text */
@@ -41,6 +48,10 @@ typedef struct fl_xml {
   unsigned ns_depth;    /* depth of the open net event root, 0 = none */
   const char *abort_msg;
   int resynced;
+  size_t wrap_at;       /* parser byte index where the wrapper went in */
+  size_t wrap_len;      /* its length, 0 = no wrapper in this segment */
+  int wrap_seen;        /* its start tag was reported */
+  size_t resume_at;     /* restart here (an <Event> cut the open one) */
 } fl_xml;
 
 static const char *fl_xml_local(const char *name) {
@@ -50,7 +61,11 @@ static const char *fl_xml_local(const char *name) {
 
 static size_t fl_xml_pos(const fl_xml *x) {
   XML_Index i = XML_GetCurrentByteIndex(x->p);
-  return x->base + (i > 0 ? (size_t)i : 0);
+  size_t k = i > 0 ? (size_t)i : 0;
+  if (x->wrap_len && k >= x->wrap_at)
+    k = k >= x->wrap_at + x->wrap_len ? k - x->wrap_len : x->wrap_at;
+  size_t pos = x->base + k;
+  return pos < x->c->text_len ? pos : x->c->text_len;
 }
 
 static void fl_xml_abort(fl_xml *x, const char *why) {
@@ -182,9 +197,31 @@ static int fl_xml_is_net_event(const fl_xml *x, const char *n) {
          !strcmp(x->names[x->depth - 2], "netEvents");
 }
 
+/* An <Event> start tag inside the open event: the open one was cut off
+** (a truncated event in the middle of a file). It is skipped, located at
+** its own start, and parsing restarts at the new tag. */
+static void fl_xml_cut_off(fl_xml *x) {
+  fl_input_ctx *c = x->c;
+  size_t at = fl_xml_pos(x);
+  unsigned line, col;
+  fl_input_locate(c, at, &line, &col);
+  char why[96];
+  snprintf(why, sizeof why,
+           "cut off: a new <Event> begins at line %u before it ends", line);
+  fl_input_rec_skip(c, c->ev.file_offset, why);
+  x->ev_depth = 0;
+  x->resume_at = at;
+  x->resynced = 1;
+  XML_StopParser(x->p, XML_FALSE);
+}
+
 static void XMLCALL fl_xml_start(void *ud, const char *name,
                                  const char **attrs) {
   fl_xml *x = ud;
+  if (x->wrap_len && !x->wrap_seen) { /* ours: depth stays 0 */
+    x->wrap_seen = 1;
+    return;
+  }
   if (++x->depth > FL_XML_MAX_DEPTH) {
     fl_xml_abort(x, "elements nested too deep");
     return;
@@ -194,6 +231,9 @@ static void XMLCALL fl_xml_start(void *ud, const char *name,
     snprintf(x->names[x->depth - 1], sizeof x->names[0], "%s", n);
   if (x->ns_depth) {
     fl_input_netsh_start(x->ns, n, attrs);
+  } else if (x->ev_depth && !strcmp(n, "Event")) {
+    fl_xml_cut_off(x); /* no event holds an <Event>: the open one is cut */
+    return;
   } else if (x->ev_depth) {
     fl_xml_event_start(x, n, attrs);
   } else if (!strcmp(n, "Event")) {
@@ -212,6 +252,7 @@ static void XMLCALL fl_xml_start(void *ud, const char *name,
 static void XMLCALL fl_xml_end(void *ud, const char *name) {
   fl_xml *x = ud;
   (void)name;
+  if (!x->depth) return; /* the reader's wrapper */
   if (x->ns_depth) {
     fl_input_netsh_end(x->ns, fl_xml_pos(x));
     if (x->depth == x->ns_depth) x->ns_depth = 0;
@@ -232,6 +273,12 @@ static void XMLCALL fl_xml_chars(void *ud, const char *s, int len) {
   if (len <= 0) return;
   if (x->ns_depth) fl_input_netsh_text(x->ns, s, (size_t)len);
   else if (x->ev_depth && x->cap_depth) fl_input_buf_put(&x->text, s, (size_t)len);
+  else if (!x->depth) /* between root elements: only blanks belong here */
+    for (int i = 0; i < len; i++)
+      if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
+        fl_xml_abort(x, "text outside any element");
+        return;
+      }
 }
 
 static void XMLCALL fl_xml_doctype(void *ud, const char *name, const char *sys,
@@ -251,6 +298,9 @@ static void fl_xml_setup(fl_xml *x, int utf8) {
   x->cap_depth = 0;
   x->pair_open = 0;
   x->abort_msg = NULL;
+  x->wrap_at = x->wrap_len = 0;
+  x->wrap_seen = 0;
+  x->resume_at = (size_t)-1;
 }
 
 /* The next event start tag at or after from, or text_len. */
@@ -275,9 +325,11 @@ static size_t fl_xml_next_start(const fl_input_ctx *c, size_t from) {
   return n;
 }
 
-/* Handles a parse error at off; returns where to resume (text_len: stop). */
-static size_t fl_xml_recover(fl_xml *x, size_t off) {
+/* Handles a parse error at off; returns where to resume (text_len: stop).
+** seg is where the failed segment began: resuming there again would loop. */
+static size_t fl_xml_recover(fl_xml *x, size_t off, size_t seg) {
   fl_input_ctx *c = x->c;
+  if (x->resume_at != (size_t)-1) return x->resume_at; /* reported */
   enum XML_Error code = XML_GetErrorCode(x->p);
   const char *why = x->abort_msg ? x->abort_msg : XML_ErrorString(code);
   int open = c->in_record || fl_input_netsh_active(x->ns);
@@ -288,44 +340,107 @@ static size_t fl_xml_recover(fl_xml *x, size_t off) {
       i++;
     if (i > 0 && i < c->text_len && c->text[i] == '/' && c->text[i - 1] == '<')
       i--; /* expat points at the '/' of a stray end tag */
+    else if (i > 1 && c->text[i - 1] == '/' && c->text[i - 2] == '<')
+      i -= 2; /* or at its name (a mismatched one) */
     int lt = i + 1 < c->text_len && c->text[i] == '<';
     if (code == XML_ERROR_JUNK_AFTER_DOC_ELEMENT && lt && c->text[i + 1] != '/')
       return i; /* another root element: events one after another */
+    if (code == XML_ERROR_MISPLACED_XML_PI && lt && !x->depth && i > seg)
+      return i; /* the next document's <?xml?> (files concatenated) */
     if (x->resynced && lt && c->text[i + 1] == '/') {
       const char *gt = memchr(c->text + i, '>', c->text_len - i);
       /* the wrapper's end tag after a resync: not an error */
       if (gt) return fl_xml_next_start(c, (size_t)(gt - c->text) + 1);
     }
   }
-  if (c->in_record) fl_input_rec_skip(c, off, why);
-  else if (fl_input_netsh_active(x->ns)) {
+  if (c->in_record) {
+    unsigned l0, l1, col;
+    fl_input_locate(c, c->ev.file_offset, &l0, &col);
+    fl_input_locate(c, off, &l1, &col);
+    char m[200];
+    if (l0 != l1) snprintf(m, sizeof m, "the event from line %u: %s", l0, why);
+    fl_input_rec_skip(c, off, l0 != l1 ? m : why);
+  } else if (fl_input_netsh_active(x->ns)) {
     c->in_record = 1;
     fl_input_rec_skip(c, off, why);
   } else
     fl_input_diag_emit(c, FL_EVTX_ERROR, off, "XML not well-formed: %s", why);
   x->resynced = 1;
-  return fl_xml_next_start(c, off + 1);
+  /* the error may sit on the next event's own start tag (a cut-off
+  ** attribute value runs into it): resume there, unless that is where
+  ** this segment began */
+  return fl_xml_next_start(c, off > seg ? off : off + 1);
 }
 
-/* Parses from start to the end; 0 when done, else where it failed. */
+/* Where the prolog (blanks, <?...?>, comments) ends and the first element
+** starts, within FL_XML_PROLOG_MAX; (size_t)-1 when there is none to put
+** a wrapper before (a DOCTYPE, text, an unterminated prolog). */
+static size_t fl_xml_prolog_end(const fl_input_ctx *c, size_t from) {
+  const char *t = c->text;
+  size_t n = c->text_len, lim = from + FL_XML_PROLOG_MAX, i = from;
+  if (lim < n) n = lim;
+  while (i < n) {
+    char ch = t[i];
+    if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') { i++; continue; }
+    if (ch != '<' || i + 1 >= n) return (size_t)-1;
+    const char *end = NULL;
+    if (t[i + 1] == '?') {
+      for (size_t k = i + 2; k + 1 < n && !end; k++)
+        if (t[k] == '?' && t[k + 1] == '>') end = t + k + 2;
+    } else if (n - i >= 4 && !memcmp(t + i, "<!--", 4)) {
+      for (size_t k = i + 4; k + 2 < n && !end; k++)
+        if (!memcmp(t + k, "-->", 3)) end = t + k + 3;
+    } else if (t[i + 1] == '!') {
+      return (size_t)-1; /* DOCTYPE: expat's handler refuses it */
+    } else {
+      return i;
+    }
+    if (!end) return (size_t)-1;
+    i = (size_t)(end - t);
+  }
+  return (size_t)-1;
+}
+
+static int fl_xml_feed(fl_xml *x, const char *s, size_t n, int final) {
+  return XML_Parse(x->p, s, (int)n, final) != XML_STATUS_ERROR;
+}
+
+/* Parses from start to the end; 0 when done, else where it failed. The
+** wrapper goes in where the prolog ends; pieces grow from FL_XML_FEED_MIN
+** so that a segment ended early by an error copies little. */
 static int fl_xml_run(fl_xml *x, size_t start, size_t *fail_at) {
   fl_input_ctx *c = x->c;
   x->base = start;
-  size_t pos = start;
-  for (;;) {
+  size_t pos = start, piece = FL_XML_FEED_MIN;
+  size_t el = fl_xml_prolog_end(c, start);
+  int ok = 1;
+  if (el != (size_t)-1) {
+    ok = fl_xml_feed(x, c->text + start, el - start, 0);
+    x->wrap_at = el - start;
+    x->wrap_len = sizeof fl_xml_wrap_open - 1;
+    ok = ok && fl_xml_feed(x, fl_xml_wrap_open, x->wrap_len, 0);
+    pos = el;
+  }
+  while (ok) {
     size_t n = c->text_len - pos;
-    int final = 1;
-    if (n > FL_XML_CHUNK) {
-      n = FL_XML_CHUNK;
+    int final = !x->wrap_len;
+    if (n > piece) {
+      n = piece;
       final = 0;
     }
-    if (XML_Parse(x->p, c->text + pos, (int)n, final) == XML_STATUS_ERROR) {
-      *fail_at = fl_xml_pos(x);
-      return -1;
-    }
+    ok = fl_xml_feed(x, c->text + pos, n, final);
     pos += n;
-    if (final) return 0;
+    if (piece < FL_XML_FEED_MAX) piece *= 2;
+    if (!ok || pos < c->text_len) continue;
+    if (!x->wrap_len) return 0;
+    /* still inside an element: let expat say what is unclosed */
+    ok = x->depth ? fl_xml_feed(x, "", 0, 1)
+                  : fl_xml_feed(x, fl_xml_wrap_close,
+                                sizeof fl_xml_wrap_close - 1, 1);
+    if (ok) return 0;
   }
+  *fail_at = fl_xml_pos(x);
+  return -1;
 }
 
 void fl_input_xml_read(fl_input_ctx *c, int utf8_forced) {
@@ -344,7 +459,7 @@ void fl_input_xml_read(fl_input_ctx *c, int utf8_forced) {
     size_t fail_at = 0;
     if (fl_xml_run(&x, start, &fail_at) == 0) break;
     if (c->stop) break;
-    start = fl_xml_recover(&x, fail_at);
+    start = fl_xml_recover(&x, fail_at, start);
   }
   if (c->in_record) c->in_record = 0; /* stopped by a callback */
 done:

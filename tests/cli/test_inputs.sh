@@ -60,6 +60,15 @@ printf '<Events><Event><System><EventID>1</EventID></System></Event><Event><Syst
 expect_exit inputs_truncated 1 -- dump "$TMP/t.xml"
 expect_err inputs_truncated_located 't\.xml:1:[0-9]+: error: event skipped'
 
+# issue 14 item 3: a truncated event in the middle loses only itself
+{ printf '<Event><System><EventID>4651</EventID></System></Event>\n'
+  printf '<Event><System><EventID>4652</EventID><Level>0</Lev\n'
+  printf '<Event><System><EventID>4653</EventID></System></Event>\n'; } > "$TMP/mid.xml"
+expect_exit inputs_mid_truncated 1 -- dump --format jsonl "$TMP/mid.xml"
+expect_out inputs_mid_truncated_third '"EventID":4653'
+expect_err inputs_mid_truncated_where 'mid\.xml:3:1: error: event skipped: the event from line 2: '
+expect_err inputs_mid_truncated_summary '2 records read, 1 skipped'
+
 printf 'hello\n' > "$TMP/u.txt"
 expect_exit inputs_unknown 3 -- dump "$TMP/u.txt"
 

@@ -159,6 +159,49 @@ static void test_event_xml_damaged(void) {
   free(r);
 }
 
+/* Issue 14 item 3: a truncated event in the middle loses nothing else;
+** the diagnostic names the broken event's line and where reading resumed. */
+static void test_event_xml_cut_off(void) {
+  const char *ev1 = "<Event><System><EventID>1</EventID></System></Event>\n";
+  const char *ev3 = "<Event><System><EventID>3</EventID></System></Event>\n";
+  const char *cuts[] = {"<Event><System><EventID>2</EventID><Lev\n",
+                        "<Event><System><Provider Name=\"Micro\n",
+                        "<Event><System><EventID>2</EventID></System>\n"};
+  for (int wrapped = 0; wrapped < 2; wrapped++)
+    for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
+      char x[512];
+      snprintf(x, sizeof x, "%s%s%s%s%s", wrapped ? "<Events>\n" : "", ev1,
+               cuts[k], ev3, wrapped ? "</Events>\n" : "");
+      ti_run *r = ti_read(x);
+      unsigned line = wrapped ? 3 : 2;
+      CHECK(r->st == FL_EPARTIAL);
+      CHECK(r->nev == 2 && r->ev[0].ev.event_id == 1 &&
+            r->ev[1].ev.event_id == 3);
+      CHECK(r->stats.records_skipped == 1 && r->stats.errors == 1);
+      CHECK(r->ndiag == 1 && (r->dg[0].line == line || r->dg[0].line == line + 1));
+      CHECK(strstr(r->dg[0].message, "event skipped") != NULL);
+      free(r);
+    }
+}
+
+/* wevtutil qe /f:xml, dump --format xml: no root; files concatenated with
+** their own <?xml?>; comments between events; text between them is an
+** error that loses no event. */
+static void test_event_xml_rootless(void) {
+  const char *x = "<?xml version=\"1.0\"?>\n<!-- c -->\n"
+                  "<Event><System><EventID>1</EventID></System></Event>\n"
+                  "<?xml version=\"1.0\"?>\n"
+                  "<Event><System><EventID>2</EventID></System></Event>\n"
+                  "<!-- between -->"
+                  "<Event><System><EventID>3</EventID></System></Event>\n"
+                  "stray text\n"
+                  "<Event><System><EventID>4</EventID></System></Event>\n";
+  ti_run *r = ti_read(x);
+  CHECK(r->nev == 4 && r->ev[3].ev.event_id == 4);
+  CHECK(r->ndiag == 1 && r->dg[0].line == 7 && r->st == FL_EPARTIAL);
+  free(r);
+}
+
 static void test_event_xml_filter(void) {
   uint32_t ids[] = {3};
   fl_evtx_filter f = {ids, 1, NULL, 0, NULL, 0};
@@ -450,6 +493,8 @@ int main(void) {
   RUN(test_event_xml_utf16);
   RUN(test_event_xml_concatenated);
   RUN(test_event_xml_damaged);
+  RUN(test_event_xml_cut_off);
+  RUN(test_event_xml_rootless);
   RUN(test_event_xml_filter);
   RUN(test_event_xml_hostile);
   RUN(test_netsh_classify_drop_sample);
