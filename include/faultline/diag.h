@@ -1,15 +1,24 @@
 /*
 ** Diagnosis: typed events in, episodes out. An episode is a run of
-** failures of one cause between one host and one peer (or iSCSI target),
-** with first/last seen, count, state (ongoing, recovered, intermittent),
-** a confidence, what to check, and the evidence (file + record id) behind
-** it. Causes are rules in lib/diag/rules.def, not code.
+** failures of one cause on one host (with its peers, or iSCSI target),
+** closed when the failures stop for longer than the cause's gap, with
+** first/last seen, count, state, an evidence-based confidence, what to
+** check, what was inferred (never presented as a fact) and the evidence
+** (file + record id) behind it. Causes are rules in lib/diag/rules.def.
 **
-** Usage: fl_diag_new(); fl_diag_add() for every typed event (in any order;
-** strings are copied, so the record may go away); fl_diag_note_source() for
-** every input; fl_diag_finish() gives the result, owned by the fl_diag and
-** valid until fl_diag_free(). Must never keep a pointer into a record or
-** raise a finding from a benign failure.
+** The engine is incremental: memory is bounded by the OPEN episodes (each
+** keeps a bounded sample of evidence and times), not by the events. Feed
+** it events in time order (the store gives them so); a late event still
+** joins or reopens an episode within its gap.
+**
+** Usage: fl_diag_new(); fl_diag_add() for every typed event (strings are
+** copied, so the record may go away); fl_diag_note_source() for every
+** input; optionally fl_diag_advance() with the wall clock (live intake);
+** fl_diag_finish() closes what is open and gives the result, owned by the
+** fl_diag and valid until fl_diag_free(). Callbacks (options.on_episode)
+** see each episode open, change and close. One fl_diag is used by one
+** thread at a time. Must never keep a pointer into a record or raise a
+** finding from a benign failure.
 */
 #ifndef FAULTLINE_DIAG_H
 #define FAULTLINE_DIAG_H
@@ -23,10 +32,16 @@ extern "C" {
 
 typedef struct fl_diag fl_diag;
 
+/* States are relative to the observation window of the sources that saw
+** the episode's failures; successes count only for the same pair (or host)
+** while the episode is open. */
 typedef enum fl_episode_state {
-  FL_EPISODE_ONGOING = 0,     /* no success after the last failure */
+  FL_EPISODE_ONGOING = 0,     /* failures up to the end of the window */
   FL_EPISODE_RECOVERED,       /* a later success for the same pair */
-  FL_EPISODE_INTERMITTENT     /* successes between failures */
+  FL_EPISODE_INTERMITTENT,    /* successes between failures */
+  FL_EPISODE_SEEN_ONCE,       /* one lone failure: not an outage */
+  FL_EPISODE_ENDED            /* failures stopped well before the window
+                                 ended; no success seen */
 } fl_episode_state;
 
 const char *fl_episode_state_name(fl_episode_state s);
@@ -40,11 +55,15 @@ typedef struct fl_evidence {
 } fl_evidence;
 
 typedef struct fl_episode {
+  uint64_t id;                /* stable from open to close (alert key) */
+  uint64_t merged_into;       /* closed by merging: the survivor's id */
   const char *cause_id;       /* "cert-untrusted", ... (rules.def) */
   const char *cause_title;    /* one line for people */
   const char *explanation;    /* why faultline thinks so */
   const char *check;          /* what to check, concrete commands */
   const char *source;         /* where the knowledge comes from */
+  const char *inference;      /* what was inferred and from what ("" when
+                                 the episode rests on facts only) */
   double confidence;          /* 0..1 */
   int finding;                /* 1: raise it; 0: informational (benign) */
   int benign;                 /* every event was flagged BENIGN */
@@ -67,7 +86,22 @@ typedef struct fl_episode {
   const uint64_t *times;
   double impact;              /* confidence x count x spread, x2 ongoing;
                                  findings sort first, then by impact */
+  uint64_t window_end;        /* FILETIME: last event of the sources that
+                                 saw the failures (the state's reference) */
 } fl_episode;
+
+typedef enum fl_episode_change {
+  FL_EPISODE_OPENED = 0,      /* first failure of a new episode */
+  FL_EPISODE_UPDATED,         /* what an alert shows changed: became a
+                                 finding, cause, host, peers (not every
+                                 failure) */
+  FL_EPISODE_CLOSED           /* gap expired, merged, or finish: final */
+} fl_episode_change;
+
+/* ep is a snapshot valid only during the call. Must not call back into the
+** same fl_diag. */
+typedef void (*fl_diag_episode_cb)(fl_episode_change what, const fl_episode *ep,
+                                   void *user);
 
 typedef struct fl_coverage_note {
   const char *id;             /* "no-ipsec-mm-auditing", "netsh-ring-buffer" */
@@ -95,15 +129,22 @@ typedef struct fl_diag_result {
 } fl_diag_result;
 
 typedef struct fl_diag_options {
-  uint64_t intermittent_gap;  /* FILETIME ticks; 0 = default 1 hour */
+  uint64_t intermittent_gap;  /* unused; gaps are per cause (rules.def) */
   size_t max_evidence;        /* per episode; 0 = default 20 */
-  size_t max_times;           /* per episode; 0 = default 2000 */
+  size_t max_times;           /* per episode; 0 = default 512 */
+  fl_diag_episode_cb on_episode; /* NULL: no callbacks */
+  void *user;
+  int drop_closed;            /* 1: closed episodes are only given to the
+                                 callback, not kept for the result (live) */
 } fl_diag_options;
 
 fl_status fl_diag_new(const fl_diag_options *opt, fl_diag **out, fl_error *err);
 /* Adds one typed event; file names the input it came from. */
 fl_status fl_diag_add(fl_diag *d, const fl_typed_event *ev, const char *file,
                       fl_error *err);
+/* Closes the episodes whose gap has expired at FILETIME now (a live feed's
+** clock when no event comes). */
+fl_status fl_diag_advance(fl_diag *d, uint64_t now, fl_error *err);
 fl_status fl_diag_note_source(fl_diag *d, const char *path, const char *format,
                               uint64_t records, uint64_t skipped,
                               uint64_t in_scope, fl_error *err);

@@ -48,14 +48,7 @@ void rp_iso_time(uint64_t filetime, char *buf, size_t cap) {
            (unsigned)(rem % 60), frac);
 }
 
-const char *rp_state_name(fl_episode_state s) {
-  switch (s) {
-    case FL_EPISODE_ONGOING: return "ongoing";
-    case FL_EPISODE_RECOVERED: return "recovered";
-    case FL_EPISODE_INTERMITTENT: return "intermittent";
-  }
-  return "unknown";
-}
+const char *rp_state_name(fl_episode_state s) { return fl_episode_state_name(s); }
 
 void rp_describe_error(uint32_t code, const char *episode_symbol,
                        rp_error_desc *d) {

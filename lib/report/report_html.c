@@ -74,7 +74,9 @@ static void th(FILE *out, const char *cls, const char *name) {
 static void html_time(FILE *out, uint64_t ft) { rp_html_time(out, ft); }
 
 static int state_order(fl_episode_state s) {
-  return s == FL_EPISODE_ONGOING ? 0 : s == FL_EPISODE_INTERMITTENT ? 1 : 2;
+  /* ongoing, recovered, intermittent, seen once, ended: sort order */
+  static const int order[] = {0, 3, 1, 4, 2};
+  return (unsigned)s < sizeof order / sizeof *order ? order[s] : 5;
 }
 
 static void episode_row(FILE *out, const fl_episode *e, size_t rank) {

@@ -142,13 +142,10 @@ static void timeline_bars(FILE *out, const uint64_t *counts, size_t nb,
 }
 
 static const char *state_colour(const fl_episode *e) {
-  if (!e->finding) return "#7b8494";
-  switch (e->state) {
-    case FL_EPISODE_ONGOING: return "#c8372d";
-    case FL_EPISODE_INTERMITTENT: return "#d38b00";
-    case FL_EPISODE_RECOVERED: return "#2f9e58";
-  }
-  return "#7b8494";
+  /* ongoing, recovered, intermittent, seen once, ended */
+  static const char *const colour[] = {"#c8372d", "#2f9e58", "#d38b00", "#7b8494", "#5b7fa6"};
+  if (!e->finding || (unsigned)e->state >= sizeof colour / sizeof *colour) return "#7b8494";
+  return colour[e->state];
 }
 
 void rp_html_timeline(FILE *out, const fl_episode *e) {
@@ -280,6 +277,7 @@ void rp_html_episode_card(FILE *out, const fl_episode *e, size_t rank) {
   card_facts(out, e);
   rp_html_timeline(out, e);
   card_text(out, "Why", "why", "p", e->explanation);
+  if (e->inference && e->inference[0]) card_text(out, "Inferred", "why", "p", e->inference);
   card_text(out, "What to check", "check", "pre", e->check);
   card_evidence(out, e);
   card_text(out, "Knowledge source", "why muted", "p", e->source);

@@ -166,11 +166,13 @@ static void write_times(FILE *out, const fl_episode *e) {
 static void write_episode(FILE *out, const fl_episode *e, size_t rank) {
   const char *in = "      ";
   kv_u64(out, in, "rank", rank, 1);
+  kv_u64(out, in, "id", e->id, 1);
   kv_bool(out, in, "finding", e->finding, 1);
   kv_bool(out, in, "benign", e->benign, 1);
   kv_str(out, in, "cause_id", e->cause_id, 1);
   kv_str(out, in, "cause_title", e->cause_title, 1);
   kv_str(out, in, "explanation", e->explanation, 1);
+  kv_str(out, in, "inference", e->inference ? e->inference : "", 1);
   kv_str(out, in, "check", e->check, 1);
   kv_str(out, in, "knowledge_source", e->source, 1);
   kv_num(out, in, "confidence", e->confidence, 1);

@@ -27,12 +27,9 @@ static void sgr(const text_ctx *t, const char *code) {
 }
 
 static const char *state_sgr(fl_episode_state s) {
-  switch (s) {
-    case FL_EPISODE_ONGOING: return "1;31";
-    case FL_EPISODE_INTERMITTENT: return "1;33";
-    case FL_EPISODE_RECOVERED: return "1;32";
-  }
-  return "1";
+  /* ongoing, recovered, intermittent, seen once, ended */
+  static const char *const sgr_of[] = {"1;31", "1;32", "1;33", "1", "1;34"};
+  return (unsigned)s < sizeof sgr_of / sizeof *sgr_of ? sgr_of[s] : "1";
 }
 
 static void heading(const text_ctx *t, const char *text) {
@@ -261,6 +258,7 @@ static void print_episode(const text_ctx *t, const fl_episode *e, size_t rank) {
   print_times(t, e);
   if (t->verbose && e->explanation && e->explanation[0])
     field_wrapped(t, "Why", e->explanation);
+  if (e->inference && e->inference[0]) field_wrapped(t, "Inferred", e->inference);
   if (e->check && e->check[0]) field_wrapped(t, "What to check", e->check);
   if (t->verbose && e->source && e->source[0])
     field_wrapped(t, "Knowledge", e->source);

@@ -45,7 +45,8 @@ static void cert_untrusted_recovers(void) {
     with_error(&e, 13801);
     CHECK(fl_diag_add(d, &e, "sec.evtx", NULL) == FL_OK);
   }
-  fl_typed_event ok = ev(FL_KIND_MM_ESTABLISHED, "WS01", 10 * HOUR);
+  /* a success within the episode's gap; later ones belong to no episode */
+  fl_typed_event ok = ev(FL_KIND_MM_ESTABLISHED, "WS01", 6 * HOUR);
   ok.remote_address = STR("198.51.100.7");
   fl_diag_add(d, &ok, "sec.evtx", NULL);
   const fl_diag_result *r;
@@ -87,7 +88,9 @@ static void ikeext_stopped_on_peer(void) {
   fl_diag_free(d);
 }
 
-/* No event says which address SRV9 has: the timing of its 5453 does. */
+/* No event says which address SRV9 has: the timing of its 5453 and two
+** hosts getting no reply on UDP 500 from one unknown address do, and the
+** episode says that this was inferred. */
 static void ikeext_stopped_address_inferred(void) {
   fl_diag *d;
   fl_diag_new(NULL, &d, NULL);
@@ -97,6 +100,9 @@ static void ikeext_stopped_address_inferred(void) {
     for (int i = 0; i < 4; i++) {
       fl_typed_event e = ev(FL_KIND_MM_FAILURE, c ? "WS02" : "WS01", 2 * HOUR + (uint64_t)(1 + i) * 600000000ull);
       e.remote_address = STR("10.0.0.9");
+      e.remote_port = 500;
+      e.has |= FL_TE_REMOTE_PORT;
+      e.responder_cookie = STR("0000000000000000");
       e.keying_module = IKEEXT_KEY_MODULE_IKE;
       with_error(&e, 13805);
       fl_diag_add(d, &e, "ws.evtx", NULL);
@@ -106,6 +112,8 @@ static void ikeext_stopped_address_inferred(void) {
   CHECK(r->episode_count == 1);
   const fl_episode *ep = find(r, "ikeext-stopped");
   CHECK(ep && strcmp(ep->host, "SRV9") == 0 && ep->peer_count == 2 && ep->count == 9);
+  CHECK(ep && strstr(ep->inference, "Inferred") && strstr(ep->inference, "10.0.0.9"));
+  CHECK(ep && ep->confidence < 0.8);
   fl_diag_free(d);
 }
 
@@ -156,21 +164,50 @@ static void benign_never_a_finding(void) {
   fl_diag_free(d);
 }
 
-static void natt_timeout_and_multiple(void) {
-  fl_diag *d;
-  fl_diag_new(NULL, &d, NULL);
-  fl_typed_event e = ev(FL_KIND_MM_FAILURE, "LAPTOP", 0);
+static fl_typed_event natt(uint64_t t, const char *cookie, int64_t state) {
+  fl_typed_event e = ev(FL_KIND_MM_FAILURE, "LAPTOP", t);
   e.remote_address = STR("203.0.113.5");
   e.remote_port = 4500;
   e.has |= FL_TE_REMOTE_PORT;
-  e.responder_cookie = STR("0000000000000000");
-  e.multiple = 1;
+  e.responder_cookie = (fl_evtx_str){cookie, strlen(cookie)};
+  e.state = state;
   with_error(&e, 13805);
+  return e;
+}
+
+/* The real 4653's shape: initiator on 4500, responder cookie 0, first
+** payload only, once. Nothing shows that 500 works: a lone timeout, not
+** "NAT-T path blocked, ongoing". (Before the engine rewrite this was
+** timeout-nat at 80 %.) */
+static void natt_real_shape_is_no_proof(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  fl_typed_event e = natt(0, "0000000000000000", 1);
   fl_diag_add(d, &e, "x.evtx", NULL);
   const fl_diag_result *r;
   fl_diag_finish(d, &r, NULL);
+  CHECK(find(r, "timeout-nat") == NULL);
+  const fl_episode *ep = find(r, "timeout");
+  CHECK(ep && ep->count == 1 && ep->state == FL_EPISODE_SEEN_ONCE && !ep->finding);
+  CHECK(ep && ep->confidence < 0.5);
+  CHECK(r->finding_count == 0);
+  fl_diag_free(d);
+}
+
+/* A reply on 500 (responder cookie known, past the first exchange), then
+** silence on 4500: the NAT-T path. MULTIPLE counts twice. */
+static void natt_silent_after_float(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  for (int i = 0; i < 6; i++) {
+    fl_typed_event e = natt((uint64_t)i * 600000000ull, "9f3a1c0d5e7b2a41", 3);
+    e.multiple = i == 0;
+    fl_diag_add(d, &e, "x.evtx", NULL);
+  }
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
   const fl_episode *ep = find(r, "timeout-nat");
-  CHECK(ep && ep->count == 2);
+  CHECK(ep && ep->count == 7 && ep->finding && ep->state == FL_EPISODE_ONGOING);
   fl_diag_free(d);
 }
 
@@ -211,7 +248,8 @@ int main(void) {
   RUN(ikeext_stopped_address_inferred);
   RUN(policy_not_applied_joins);
   RUN(benign_never_a_finding);
-  RUN(natt_timeout_and_multiple);
+  RUN(natt_real_shape_is_no_proof);
+  RUN(natt_silent_after_float);
   RUN(empty_input_note);
   RUN(iscsi_chap);
   TEST_EXIT();
