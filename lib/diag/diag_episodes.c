@@ -58,7 +58,7 @@ static diag_episode *episode_new(struct fl_diag *d) {
 static int open_push(struct fl_diag *d, diag_episode *ep) {
   if (d->nopen == d->open_cap) {
     size_t cap = d->open_cap ? d->open_cap * 2 : 64;
-    diag_episode **o = realloc(d->open, cap * sizeof *o);
+    diag_episode **o = realloc(d->open, cap * sizeof(diag_episode *));
     if (!o) return -1;
     d->open = o;
     d->open_cap = cap;

@@ -191,7 +191,7 @@ void diag_notify(struct fl_diag *d, diag_episode *ep, fl_episode_change what) {
 int diag_keep_closed(struct fl_diag *d, diag_episode *ep) {
   if (d->nclosed == d->closed_cap) {
     size_t cap = d->closed_cap ? d->closed_cap * 2 : 64;
-    diag_closed **c = realloc(d->closed, cap * sizeof *c);
+    diag_closed **c = realloc(d->closed, cap * sizeof(diag_closed *));
     if (!c) return -1;
     d->closed = c;
     d->closed_cap = cap;
