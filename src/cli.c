@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fl_text.h"
+
 static const char *const format_names[] = {"text", "json", "csv", "xml",
                                            "jsonl", "timeline", "ecs"};
 
@@ -52,57 +54,11 @@ int cli_is_help(const char *arg) {
   return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
-void cli_json_string(FILE *out, const char *s) {
-  fputc('"', out);
-  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-    switch (*p) {
-      case '"': fputs("\\\"", out); break;
-      case '\\': fputs("\\\\", out); break;
-      case '\n': fputs("\\n", out); break;
-      case '\r': fputs("\\r", out); break;
-      case '\t': fputs("\\t", out); break;
-      default:
-        if (*p < 0x20 || *p == 0x7f)
-          fprintf(out, "\\u%04x", *p);
-        else
-          fputc(*p, out);
-    }
-  }
-  fputc('"', out);
-}
-
-/* Length of a valid UTF-8 sequence at p (not overlong, no surrogates, no
-** C1 controls U+0080..U+009F, which some terminals obey), or 0. */
-static size_t utf8_ok(const unsigned char *p) {
-  if (p[0] < 0xC2 || p[0] > 0xF4) return 0;
-  size_t n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : 2;
-  for (size_t i = 1; i < n; i++)
-    if ((p[i] & 0xC0) != 0x80) return 0;
-  if (n == 2 && p[0] == 0xC2 && p[1] < 0xA0) return 0;
-  if (n == 3 && p[0] == 0xE0 && p[1] < 0xA0) return 0;
-  if (n == 3 && p[0] == 0xED && p[1] >= 0xA0) return 0;
-  if (n == 4 && p[0] == 0xF0 && p[1] < 0x90) return 0;
-  if (n == 4 && p[0] == 0xF4 && p[1] >= 0x90) return 0;
-  return n;
-}
+/* Escaping is the text toolkit's (lib/common/fl_text.h). */
+void cli_json_string(FILE *out, const char *s) { fl_text_json_fputs(out, s, 0); }
 
 void cli_term_string(FILE *out, const char *s) {
-  const unsigned char *p = (const unsigned char *)(s ? s : "");
-  while (*p) {
-    if (*p >= 0x80) {
-      size_t n = utf8_ok(p);
-      if (n) {
-        fwrite(p, 1, n, out);
-        p += n;
-        continue;
-      }
-      fprintf(out, "\\x%02x", *p++);
-    } else if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
-      fprintf(out, "\\x%02x", *p++);
-    } else {
-      fputc(*p++, out);
-    }
-  }
+  fl_text_term_fputs(out, s, FL_TEXT_TERM_NEWLINES);
 }
 
 void cli_print_diag(const fl_evtx_diag *d) {

@@ -176,17 +176,6 @@ typedef int (*fl_store_source_fn)(const char *path, uint64_t records,
 fl_status fl_store_each_source(fl_store *s, fl_store_source_fn fn, void *user,
                                fl_error *err);
 
-/* ---- escaping (public so every writer escapes the same way) ----------- */
-
-/* Each writes the escaped form of s[0..len) into out (NUL-terminated when
-** cap > 0, truncated to fit) and returns the full escaped length. */
-size_t fl_store_escape_csv(const char *s, size_t len, char *out, size_t cap);
-size_t fl_store_escape_json(const char *s, size_t len, char *out, size_t cap);
-size_t fl_store_escape_term(const char *s, size_t len, char *out, size_t cap);
-
-/* SHA-256 of a buffer as lowercase hex. */
-void fl_store_sha256_hex(const void *data, size_t len, char hex[65]);
-
 #ifdef __cplusplus
 }
 #endif

@@ -13,41 +13,51 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "common/fl_text.h"
 #include "faultline/report.h"
 
-/* Length of the valid UTF-8 sequence at p (no overlongs, no surrogates, no
-** beyond-U+10FFFF), or 0; *cp gets the code point. p must be NUL-terminated. */
-size_t rp_utf8_seq(const unsigned char *p, uint32_t *cp);
-
-/* Terminal: control characters, DEL, C1 controls (U+0080..U+009F) and
-** invalid UTF-8 bytes become \xNN. keep_newlines lets '\n' through (trusted
-** multi-line text such as rule advice); otherwise it is escaped too. */
-void rp_term_str(FILE *out, const char *s, int keep_newlines);
-/* The same for the n bytes at s (a span cut at ASCII boundaries). */
-void rp_term_strn(FILE *out, const char *s, size_t n, int keep_newlines);
-/* Display width of s as rp_term_str prints it (code points, escapes 4). */
-size_t rp_term_width(const char *s, int keep_newlines);
-size_t rp_term_widthn(const char *s, size_t n, int keep_newlines);
-
-/* JSON string literal with quotes; invalid UTF-8 becomes U+FFFD, every
-** control character \uNNNN (or its short form), U+2028/2029 escaped. */
-void rp_json_str(FILE *out, const char *s);
-
-/* HTML text or attribute value: & < > " ' escaped, invalid UTF-8 becomes
-** U+FFFD, controls other than \n \t dropped to U+FFFD. */
-void rp_html_str(FILE *out, const char *s);
-/* The same for at most len bytes of s. */
-void rp_html_strn(FILE *out, const char *s, size_t len);
-
-/* One CSV cell (RFC 4180): quoted when needed, '"' doubled, a leading
-** = + - @ TAB CR guarded with ', invalid UTF-8 replaced by U+FFFD. */
-void rp_csv_cell(FILE *out, const char *s);
-/* Pieces for a cell built from several strings: the caller writes the
-** quotes (and the ' guard when the first piece needs it); rp_csv_body
-** doubles '"' and replaces invalid UTF-8. */
-int rp_csv_needs_guard(const char *s);
-void rp_csv_body(FILE *out, const char *s);
+/* Escaping is the text toolkit's (lib/common/fl_text.h: the policies are
+** written there); these are the report's names for its FILE forms. The JSON
+** report always escapes "</" so its text may sit in the HTML page. */
+static inline void rp_term_str(FILE *out, const char *s, int keep_newlines) {
+  fl_text_term_fputs(out, s, keep_newlines ? FL_TEXT_TERM_NEWLINES : 0);
+}
+/* The same for at most n bytes of s. */
+static inline void rp_term_strn(FILE *out, const char *s, size_t n,
+                                int keep_newlines) {
+  fl_text_term_fwrite(out, s, n, keep_newlines ? FL_TEXT_TERM_NEWLINES : 0);
+}
+/* Display width of s as rp_term_str prints it. */
+static inline size_t rp_term_widthn(const char *s, size_t n,
+                                    int keep_newlines) {
+  return s ? fl_text_term_width(s, strnlen(s, n),
+                                keep_newlines ? FL_TEXT_TERM_NEWLINES : 0)
+           : 0;
+}
+static inline size_t rp_term_width(const char *s, int keep_newlines) {
+  return rp_term_widthn(s, s ? strlen(s) : 0, keep_newlines);
+}
+static inline void rp_json_str(FILE *out, const char *s) {
+  fl_text_json_fputs(out, s, FL_TEXT_JSON_SCRIPT);
+}
+static inline void rp_html_str(FILE *out, const char *s) {
+  fl_text_html_fputs(out, s);
+}
+static inline void rp_html_strn(FILE *out, const char *s, size_t len) {
+  fl_text_html_fwrite(out, s, len);
+}
+static inline void rp_csv_cell(FILE *out, const char *s) {
+  fl_text_csv_fputs(out, s);
+}
+/* Pieces of a cell built from several strings (see fl_text_csv_body). */
+static inline int rp_csv_needs_guard(const char *s) {
+  return s && fl_text_csv_guarded(s, strlen(s));
+}
+static inline void rp_csv_body(FILE *out, const char *s) {
+  fl_text_csv_body_fputs(out, s);
+}
 
 /* NULL-safe string. */
 static inline const char *rp_s(const char *s) { return s ? s : ""; }

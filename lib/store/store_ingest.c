@@ -81,18 +81,18 @@ typedef struct hasher {
 } hasher;
 
 /* Hashes 1 MiB at a time, stopping when the read is cancelled. */
-static void hash_bytes(hasher *h, fl_store_sha256 *ctx, const uint8_t *p,
+static void hash_bytes(hasher *h, fl_sha256_ctx *ctx, const uint8_t *p,
                        size_t len) {
   for (size_t off = 0; off < len && !atomic_load(&h->cancel); off += 1 << 20) {
     size_t n = len - off < (1u << 20) ? len - off : (1u << 20);
-    fl_store_sha256_update(ctx, p + off, n);
+    fl_sha256_update(ctx, p + off, n);
   }
 }
 
 /* A regular file through a mapping of its own: the page cache the reader
 ** maps too, with no copy (read() cost the hash thread more than SHA-NI:
 ** 0.9 s of 1.4 s on a 773 MB file). 0 when it cannot be mapped: read it. */
-static int hash_mapped(hasher *h, int fd, fl_store_sha256 *ctx) {
+static int hash_mapped(hasher *h, int fd, fl_sha256_ctx *ctx) {
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
       (uint64_t)st.st_size > SIZE_MAX)
@@ -112,9 +112,9 @@ static void *hash_main(void *arg) {
   ** what the reader and the writer leave, not slow the writer down (Linux
   ** applies a nice value to one thread) */
   if (h->background) setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
-  fl_store_sha256 ctx;
+  fl_sha256_ctx ctx;
   uint8_t d[32];
-  fl_store_sha256_init(&ctx);
+  fl_sha256_init(&ctx);
   if (h->data) {
     hash_bytes(h, &ctx, h->data, h->len);
   } else if (!h->path) {
@@ -129,13 +129,13 @@ static void *hash_main(void *arg) {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) h->failed = errno ? errno : -1;
       if (n <= 0) break;
-      fl_store_sha256_update(&ctx, buf, (size_t)n);
+      fl_sha256_update(&ctx, buf, (size_t)n);
     }
     free(buf);
     if (fd >= 0) close(fd);
   }
-  fl_store_sha256_final(&ctx, d);
-  fl_store_hex(d, 32, h->hex);
+  fl_sha256_final(&ctx, d);
+  fl_hex(d, 32, h->hex);
   return NULL;
 }
 

@@ -323,10 +323,10 @@ void store_row_fill(fl_store *s, store_row *row, const fl_evtx_event *r,
       off = 0;
     }
     if (!full->failed) {
-      fl_store_sha256 h;
-      fl_store_sha256_init(&h);
-      fl_store_sha256_update(&h, full->p + off, full->len - off);
-      fl_store_sha256_final(&h, row->hash);
+      fl_sha256_ctx h;
+      fl_sha256_init(&h);
+      fl_sha256_update(&h, full->p + off, full->len - off);
+      fl_sha256_final(&h, row->hash);
     }
   }
 }

@@ -17,23 +17,10 @@
 
 #include "common/fl_buf.h"
 #include "common/fl_error.h"
+#include "common/fl_text.h" /* escaping: fl_text_json/csv/term */
 #include "faultline/store.h"
 
-/* ---- SHA-256 ---- */
-typedef struct fl_store_sha256 {
-  uint32_t h[8];
-  uint64_t total;
-  uint8_t buf[64];
-  size_t used;
-} fl_store_sha256;
-
-void fl_store_sha256_init(fl_store_sha256 *s);
-void fl_store_sha256_update(fl_store_sha256 *s, const void *data, size_t len);
-void fl_store_sha256_final(fl_store_sha256 *s, uint8_t out[32]);
-void fl_store_hex(const uint8_t *d, size_t n, char *hex);
-/* Tests: 1 = portable code only, 0 = the fastest the CPU has (the default).
-** Returns 1 when SHA-NI is now in use. */
-int store_sha256_use_portable(int portable);
+#include "common/fl_sha256.h" /* SHA-256 lives in lib/common */
 
 /* ---- growable buffer: allocation only on growth, reused across rows ---- */
 typedef fl_buf store_buf; /* lib/common/fl_buf.h */
@@ -45,10 +32,6 @@ static inline void store_buf_putc(store_buf *b, char c) {
   b->p[b->len++] = c;
 }
 void store_buf_u64(store_buf *b, uint64_t v);
-/* Escaped forms (appended; no surrounding quotes unless said). */
-void store_buf_json_str(store_buf *b, const char *s, size_t n); /* "..." */
-void store_buf_csv_cell(store_buf *b, const char *s, size_t n);
-void store_buf_term(store_buf *b, const char *s, size_t n);
 /* Event keywords as the JSON string "0x%016X" (a double cannot hold 64 bits). */
 void store_buf_keywords(store_buf *b, uint64_t kw);
 

@@ -43,7 +43,7 @@ static void row_jsonl(store_buf *b, sqlite3_stmt *st, int n) {
   for (int i = 0; i < n; i++) {
     const char *name = sqlite3_column_name(st, i);
     if (i) store_buf_putc(b, ',');
-    store_buf_json_str(b, name ? name : "", name ? strlen(name) : 0);
+    fl_text_json(b, name ? name : "", name ? strlen(name) : 0, 0);
     store_buf_putc(b, ':');
     switch (sqlite3_column_type(st, i)) {
       case SQLITE_NULL: store_buf_put(b, "null", 4); break;
@@ -55,7 +55,7 @@ static void row_jsonl(store_buf *b, sqlite3_stmt *st, int n) {
         break;
       default: {
         const char *t = (const char *)sqlite3_column_text(st, i);
-        store_buf_json_str(b, t ? t : "", (size_t)sqlite3_column_bytes(st, i));
+        fl_text_json(b, t ? t : "", (size_t)sqlite3_column_bytes(st, i), 0);
       }
     }
   }
@@ -93,16 +93,16 @@ static void row_ecs(store_buf *b, sqlite3_stmt *st, int n) {
     for (; depth > keep; depth--) store_buf_putc(b, '}');
     if (!first) store_buf_putc(b, ','); /* an open object has a member */
     for (const char *dot; (dot = strchr(p, '.')) && depth < DEPTH; p = dot + 1) {
-      store_buf_json_str(b, p, (size_t)(dot - p));
+      fl_text_json(b, p, (size_t)(dot - p), 0);
       store_buf_put(b, ":{", 2);
       open[depth] = p;
       open_len[depth++] = (size_t)(dot - p);
     }
-    store_buf_json_str(b, p, strlen(p));
+    fl_text_json(b, p, strlen(p), 0);
     store_buf_putc(b, ':');
     if (sqlite3_column_type(st, i) == SQLITE_TEXT) {
       const char *t = (const char *)sqlite3_column_text(st, i);
-      store_buf_json_str(b, t ? t : "", (size_t)sqlite3_column_bytes(st, i));
+      fl_text_json(b, t ? t : "", (size_t)sqlite3_column_bytes(st, i), 0);
     } else {
       cell_number(b, st, i, 1);
     }
@@ -117,7 +117,7 @@ static void row_csv(store_buf *b, sqlite3_stmt *st, int n, int header) {
     if (i) store_buf_putc(b, ',');
     if (header) {
       const char *name = sqlite3_column_name(st, i);
-      store_buf_csv_cell(b, name ? name : "", name ? strlen(name) : 0);
+      fl_text_csv(b, name ? name : "", name ? strlen(name) : 0);
       continue;
     }
     switch (sqlite3_column_type(st, i)) {
@@ -126,7 +126,7 @@ static void row_csv(store_buf *b, sqlite3_stmt *st, int n, int header) {
       case SQLITE_BLOB: cell_hex(b, st, i); break;
       default: {
         const char *t = (const char *)sqlite3_column_text(st, i);
-        store_buf_csv_cell(b, t ? t : "", (size_t)sqlite3_column_bytes(st, i));
+        fl_text_csv(b, t ? t : "", (size_t)sqlite3_column_bytes(st, i));
       }
     }
   }
@@ -166,7 +166,7 @@ static int table_add(table *t, const char *s, size_t n, int escape) {
     t->cap = cap;
   }
   size_t start = t->cells.len;
-  if (escape) store_buf_term(&t->cells, s, n);
+  if (escape) fl_text_term(&t->cells, s, n, 0);
   else store_buf_put(&t->cells, s, n);
   if (t->cells.failed) return -1;
   size_t w = display_width(t->cells.p + start, t->cells.len - start);
@@ -185,8 +185,8 @@ static int table_add_row(table *t, sqlite3_stmt *st) {
     if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) cell_number(&tmp, st, i, 0);
     else if (type == SQLITE_BLOB) cell_hex(&tmp, st, i);
     else if (type == SQLITE_TEXT)
-      store_buf_term(&tmp, (const char *)sqlite3_column_text(st, i),
-                     (size_t)sqlite3_column_bytes(st, i));
+      fl_text_term(&tmp, (const char *)sqlite3_column_text(st, i),
+                   (size_t)sqlite3_column_bytes(st, i), 0);
     rc = tmp.failed ? -1 : table_add(t, tmp.p ? tmp.p : "", tmp.len, 0);
   }
   fl_buf_free(&tmp);

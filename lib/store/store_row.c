@@ -248,7 +248,7 @@ void store_render_layout_names(store_buf *b, const fl_evtx_event *r,
     if (!(shape & (1u << k))) continue;
     if (!first) store_buf_putc(b, ',');
     first = 0;
-    store_buf_json_str(b, system_keys[k], strlen(system_keys[k]));
+    fl_text_json(b, system_keys[k], strlen(system_keys[k]), 0);
   }
   store_buf_put(b, "],\"data\":[", 10);
   for (size_t i = 0; i < r->data_count; i++) {
@@ -311,7 +311,7 @@ static void put_system_value(store_buf *b, const store_system_value *v) {
   case STORE_SYS_NULL: store_buf_put(b, "null", 4); break;
   case STORE_SYS_NUM: store_buf_u64(b, v->num); break;
   case STORE_SYS_KEYWORDS: store_buf_keywords(b, v->num); break;
-  default: store_buf_json_str(b, v->text.ptr, v->text.len); break;
+  default: fl_text_json(b, v->text.ptr, v->text.len, 0); break;
   }
 }
 
@@ -333,7 +333,7 @@ void store_render_row_data(store_buf *b, const fl_evtx_event *r,
     int k = d->value.len ? column_of(&cols, d->value) : -1;
     if (k >= 10) store_buf_putc(b, '1'); /* stored once: the column has it */
     if (k >= 0) store_buf_putc(b, (char)('0' + k % 10));
-    else store_buf_json_str(b, d->value.ptr ? d->value.ptr : "", d->value.len);
+    else fl_text_json(b, d->value.ptr ? d->value.ptr : "", d->value.len, 0);
   }
   store_buf_putc(b, ']');
 }

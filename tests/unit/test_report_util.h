@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "faultline/report.h"
+#include "common/fl_utf8.h"
 #include "report/report_internal.h"
 
 typedef fl_status (*ru_writer)(FILE *, const fl_diag_result *,
@@ -36,14 +37,7 @@ static inline char *ru_render(ru_writer w, const fl_diag_result *r,
 
 /* 1 when s is valid UTF-8 throughout (the escapers' promise). */
 static inline int ru_valid_utf8(const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s, *end = p + n;
-  while (p < end) {
-    if (*p < 0x80) { p++; continue; }
-    size_t k = rp_utf8_seq(p, NULL);
-    if (!k || k > (size_t)(end - p)) return 0;
-    p += k;
-  }
-  return 1;
+  return fl_utf8_valid(s, n);
 }
 
 /* Number of bytes < 0x20 other than the allowed ones in `allow`. */

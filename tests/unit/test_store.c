@@ -1,8 +1,8 @@
 /*
-** Unit tests for lib/store: SHA-256 against the FIPS 180-2 vectors, schema
-** and migrations, idempotent adds of hand-built records (with and without
-** an EventRecordID), read-only SQL refusals, and escaping of hostile text
-** for CSV, JSON and the terminal. Databases live in /tmp and are removed.
+** Unit tests for lib/store: schema and migrations, idempotent adds of
+** hand-built records (with and without an EventRecordID), read-only SQL
+** refusals (SHA-256 and escaping: tests/unit/test_common.c). Databases
+** live in /tmp and are removed.
 */
 #include <unistd.h>
 
@@ -23,81 +23,6 @@ static void remove_db(void) {
   unlink(p);
   snprintf(p, sizeof p, "%s-shm", db_path);
   unlink(p);
-}
-
-static void sha256_vectors_on(void) {
-  char hex[65];
-  fl_store_sha256_hex("", 0, hex);
-  CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  fl_store_sha256_hex("abc", 3, hex);
-  CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-  fl_store_sha256_hex(m, strlen(m), hex);
-  CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  /* one million 'a', fed in uneven pieces to cross block boundaries */
-  static char a[1000];
-  memset(a, 'a', sizeof a);
-  fl_store_sha256 s;
-  uint8_t d[32];
-  fl_store_sha256_init(&s);
-  size_t done = 0, step = 1;
-  while (done < 1000000) {
-    size_t n = step % 997 + 1;
-    if (n > 1000000 - done) n = 1000000 - done;
-    fl_store_sha256_update(&s, a, n);
-    done += n;
-    step += 63;
-  }
-  fl_store_sha256_final(&s, d);
-  fl_store_hex(d, 32, hex);
-  CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-  /* 55/56/64-byte messages: the padding edge cases */
-  fl_store_sha256_hex(a, 55, hex);
-  CHECK_STR(hex, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
-  fl_store_sha256_hex(a, 56, hex);
-  CHECK_STR(hex, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
-  fl_store_sha256_hex(a, 64, hex);
-  CHECK_STR(hex, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
-}
-
-/* Digests of pseudo-random data of every length 0..600 and a 1 MiB + 17
-** message in uneven pieces, on the current implementation. */
-static void sha256_random_digests(char out[602][65]) {
-  static uint8_t buf[(1 << 20) + 17];
-  uint32_t x = 2463534242u;
-  for (size_t i = 0; i < sizeof buf; i++) {
-    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-    buf[i] = (uint8_t)x;
-  }
-  for (size_t n = 0; n <= 600; n++) fl_store_sha256_hex(buf + n, n, out[n]);
-  fl_store_sha256 s;
-  uint8_t d[32];
-  fl_store_sha256_init(&s);
-  for (size_t off = 0, step = 1; off < sizeof buf; step += 129) {
-    size_t n = step % 5000;
-    if (n > sizeof buf - off) n = sizeof buf - off;
-    fl_store_sha256_update(&s, buf + off, n);
-    off += n;
-  }
-  fl_store_sha256_final(&s, d);
-  fl_store_hex(d, 32, out[601]);
-}
-
-/* The FIPS vectors on both implementations (SHA-NI when the CPU has it,
-** and the portable code), and the two agree on random data. */
-static void sha256_vectors(void) {
-  static char fast[602][65], portable[602][65];
-  int ni = store_sha256_use_portable(0);
-  printf("# sha256: %s\n", ni ? "SHA-NI and portable" : "portable only");
-  sha256_vectors_on();
-  sha256_random_digests(fast);
-  store_sha256_use_portable(1);
-  sha256_vectors_on();
-  sha256_random_digests(portable);
-  store_sha256_use_portable(0);
-  int same = 1;
-  for (int i = 0; i < 602; i++) same &= strcmp(fast[i], portable[i]) == 0;
-  CHECK(same);
 }
 
 static void schema_and_migrations(void) {
@@ -290,70 +215,6 @@ static void sql_is_read_only(void) {
   remove_db();
 }
 
-static void escaping_hostile_text(void) {
-  char out[256];
-  CHECK(fl_store_escape_csv("plain", 5, out, sizeof out) == 5);
-  CHECK_STR(out, "plain");
-  fl_store_escape_csv("=1+2", 4, out, sizeof out);
-  CHECK_STR(out, "\"'=1+2\"");
-  fl_store_escape_csv("@SUM(A1)", 8, out, sizeof out);
-  CHECK_STR(out, "\"'@SUM(A1)\"");
-  fl_store_escape_csv("-5", 2, out, sizeof out);
-  CHECK_STR(out, "\"'-5\"");
-  fl_store_escape_csv("+x", 2, out, sizeof out);
-  CHECK_STR(out, "\"'+x\"");
-  fl_store_escape_csv("a,b", 3, out, sizeof out);
-  CHECK_STR(out, "\"a,b\"");
-  fl_store_escape_csv("say \"hi\"\r\n", 10, out, sizeof out);
-  CHECK_STR(out, "\"say \"\"hi\"\"\r\n\"");
-  fl_store_escape_json("q\"b\\\n\x01\x7f", 7, out, sizeof out);
-  CHECK_STR(out, "\"q\\\"b\\\\\\n\\u0001\\u007f\"");
-  fl_store_escape_json("\xff\xc3(", 3, out, sizeof out); /* invalid UTF-8 */
-  CHECK_STR(out, "\"\\ufffd\\ufffd(\"");
-  fl_store_escape_json("\xe2\x80\xae\xe2\x80\xa8\xc3\xa9", 8, out, sizeof out);
-  CHECK_STR(out, "\"\\u202e\\u2028\xc3\xa9\"");
-  fl_store_escape_json("\xed\xa0\x80", 3, out, sizeof out); /* a surrogate */
-  CHECK_STR(out, "\"\\ufffd\\ufffd\\ufffd\"");
-  fl_store_escape_term("\x1b[31mred\xc2\x9b\xff\xe2\x80\xae.", 15, out, sizeof out);
-  CHECK_STR(out, "\\x1b[31mred\\xc2\\x9b\\xff\\xe2\\x80\\xae.");
-  CHECK(fl_store_escape_json("a\0b", 3, out, sizeof out) == 10);
-  CHECK_STR(out, "\"a\\u0000b\"");
-  CHECK(fl_store_escape_csv("abcdef,", 7, out, 4) == 9); /* truncation */
-  CHECK_STR(out, "\"ab");
-}
-
-/* Every single byte, alone and inside text long enough for the vector
-** step, escapes as JSON's rules and ours say: printable ASCII as itself
-** (but " and \), controls and DEL as \u00XX or a short escape, every byte
-** >= 0x80 alone as \ufffd (never valid UTF-8 on its own). */
-static void json_escape_every_byte(void) {
-  char in[40], out[128], want[128];
-  for (int c = 0; c < 256; c++) {
-    const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
-                      : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
-    char one[8];
-    if (esc) snprintf(one, sizeof one, "%s", esc);
-    else if (c >= 0x20 && c < 0x7F) snprintf(one, sizeof one, "%c", c);
-    else snprintf(one, sizeof one, "\\u%04x", c < 0x80 ? c : 0xFFFD);
-    memset(in, 'a', sizeof in);
-    in[20] = (char)c; /* after 20 plain bytes: past one 16-byte step */
-    snprintf(want, sizeof want, "\"%.20s%s%.19s\"", in, one, in);
-    fl_store_escape_json(in, sizeof in, out, sizeof out);
-    if (strcmp(out, want) != 0) {
-      CHECK_STR(out, want);
-      return;
-    }
-    char b = (char)c;
-    snprintf(want, sizeof want, "\"%s\"", one);
-    fl_store_escape_json(&b, 1, out, sizeof out);
-    if (strcmp(out, want) != 0) {
-      CHECK_STR(out, want);
-      return;
-    }
-  }
-  CHECK(1);
-}
-
 static void event_json_is_valid(void) {
   static const fl_evtx_pair d[] = {PAIR("", "\x1b\xff"), PAIR("N\"x", "v")};
   fl_evtx_event r = mm_failure(1, 1, d, 2);
@@ -394,14 +255,11 @@ static void scope_from_catalog(void) {
 
 int main(void) {
   snprintf(db_path, sizeof db_path, "/tmp/fl_test_store_%d.db", (int)getpid());
-  RUN(sha256_vectors);
   RUN(schema_and_migrations);
   RUN(foreign_files_refused);
   RUN(idempotent_adds);
   RUN(interned_strings_stay_right);
   RUN(sql_is_read_only);
-  RUN(escaping_hostile_text);
-  RUN(json_escape_every_byte);
   RUN(event_json_is_valid);
   RUN(scope_from_catalog);
   TEST_EXIT();

@@ -4,7 +4,7 @@
 ** x86-64 CPUs with the SHA extensions (cpuid, checked once at run time) the
 ** compression runs on SHA-NI instructions (~5x the portable code); the
 ** portable code stays for every other CPU. Both are tested against the
-** FIPS/NIST vectors and each other in tests/unit/test_store.c.
+** FIPS/NIST vectors and each other in tests/unit/test_common.c.
 **
 ** Must never: allocate, read past the caller's buffer, give a different
 ** digest on the two paths, or be used for anything needing secrecy (no
@@ -19,7 +19,7 @@
 #include <immintrin.h>
 #endif
 
-#include "store/store_internal.h"
+#include "common/fl_sha256.h"
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -143,7 +143,7 @@ static blocks_fn pick_blocks(void) {
   return f;
 }
 
-int store_sha256_use_portable(int portable) {
+int fl_sha256_use_portable(int portable) {
   blocks_fn f = sha256_blocks_portable;
 #ifdef FL_SHA_NI
   if (!portable && cpu_has_sha_ni()) f = sha256_blocks_ni;
@@ -152,7 +152,7 @@ int store_sha256_use_portable(int portable) {
   return f != sha256_blocks_portable;
 }
 
-void fl_store_sha256_init(fl_store_sha256 *s) {
+void fl_sha256_init(fl_sha256_ctx *s) {
   static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
                                  0xa54ff53a, 0x510e527f, 0x9b05688c,
                                  0x1f83d9ab, 0x5be0cd19};
@@ -161,7 +161,7 @@ void fl_store_sha256_init(fl_store_sha256 *s) {
   s->used = 0;
 }
 
-void fl_store_sha256_update(fl_store_sha256 *s, const void *data, size_t len) {
+void fl_sha256_update(fl_sha256_ctx *s, const void *data, size_t len) {
   const uint8_t *p = data;
   s->total += len;
   if (s->used) {
@@ -183,12 +183,12 @@ void fl_store_sha256_update(fl_store_sha256 *s, const void *data, size_t len) {
   s->used = len;
 }
 
-void fl_store_sha256_final(fl_store_sha256 *s, uint8_t out[32]) {
+void fl_sha256_final(fl_sha256_ctx *s, uint8_t out[32]) {
   uint64_t bits = s->total * 8;
   uint8_t pad[72] = {0x80};
   size_t padlen = (s->used < 56 ? 56 : 120) - s->used;
   for (int i = 0; i < 8; i++) pad[padlen + (size_t)i] = (uint8_t)(bits >> (56 - 8 * i));
-  fl_store_sha256_update(s, pad, padlen + 8);
+  fl_sha256_update(s, pad, padlen + 8);
   for (int i = 0; i < 8; i++) {
     out[4 * i] = (uint8_t)(s->h[i] >> 24);
     out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
@@ -197,16 +197,16 @@ void fl_store_sha256_final(fl_store_sha256 *s, uint8_t out[32]) {
   }
 }
 
-void fl_store_sha256_hex(const void *data, size_t len, char hex[65]) {
-  fl_store_sha256 s;
+void fl_sha256_hex(const void *data, size_t len, char hex[65]) {
+  fl_sha256_ctx s;
   uint8_t d[32];
-  fl_store_sha256_init(&s);
-  fl_store_sha256_update(&s, data, len);
-  fl_store_sha256_final(&s, d);
-  fl_store_hex(d, 32, hex);
+  fl_sha256_init(&s);
+  fl_sha256_update(&s, data, len);
+  fl_sha256_final(&s, d);
+  fl_hex(d, 32, hex);
 }
 
-void fl_store_hex(const uint8_t *d, size_t n, char *hex) {
+void fl_hex(const uint8_t *d, size_t n, char *hex) {
   static const char digits[] = "0123456789abcdef";
   for (size_t i = 0; i < n; i++) {
     hex[2 * i] = digits[d[i] >> 4];
