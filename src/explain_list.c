@@ -16,7 +16,7 @@ static void list_codes(const explain_out *o) {
     if (json) {
       fputs(i ? ",\n{" : "{", o->out);
       char hex[16];
-      snprintf(hex, sizeof hex, c->family == FL_CODE_WIN32 ? "0x%04" PRIX32 : "0x%08" PRIX32, c->value);
+      snprintf(hex, sizeof hex, c->family == FL_CODE_WIN32 || c->family == FL_CODE_RAS ? "0x%04" PRIX32 : "0x%08" PRIX32, c->value);
       fprintf(o->out, "\"family\":\"%s\",\"value\":%" PRIu32 ",\"hex\":\"%s\",\"symbol\":",
               fl_code_family_name(c->family), c->value, hex);
       cli_json_string(o->out, c->symbol);

@@ -15,17 +15,18 @@ static void heading(const explain_out *o, const char *text) {
 }
 
 static void code_hex(const fl_code_info *c, char *buf, size_t cap) {
-  if (c->family == FL_CODE_WIN32)
+  if (c->family == FL_CODE_WIN32 || c->family == FL_CODE_RAS)
     snprintf(buf, cap, "0x%04" PRIX32, c->value);
   else
     snprintf(buf, cap, "0x%08" PRIX32, c->value);
 }
 
 static const char *family_title(fl_code_family f) {
-  static const char *const t[] = {"Win32 error (IPsec)",
+  static const char *const t[] = {"Win32 error (winerror.h)",
                                   "HRESULT (certificate / SSPI / CAPI)",
                                   "NTSTATUS (IPsec driver)",
-                                  "iSCSI status (iscsierr.h)"};
+                                  "iSCSI status (iscsierr.h)",
+                                  "RAS error (raserror.h, VPN client)"};
   return (unsigned)f < FL_CODE_FAMILY_COUNT ? t[f] : "code";
 }
 

@@ -59,6 +59,7 @@ typedef enum fl_code_family {
   FL_CODE_HRESULT,    /* certificate / SSPI / CAPI HRESULTs */
   FL_CODE_NTSTATUS,   /* IPsec kernel / DoS-protection drop status */
   FL_CODE_ISCSI,      /* iSCSI discovery/login status (iscsierr.h) */
+  FL_CODE_RAS,        /* RAS / VPN client error (raserror.h, 600-999) */
   FL_CODE_FAMILY_COUNT
 } fl_code_family;
 

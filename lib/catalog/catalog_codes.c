@@ -13,7 +13,7 @@ static const fl_code_info codes[] = {
 #define FL_CODE(value, sym, msg, note) {FL_CODE_WIN32, value, #sym, msg, note},
 #include "catalog/codes_win32.def"
 #undef FL_CODE
-#define FL_CODE(value, sym, msg, note) {FL_CODE_WIN32, value, #sym, msg, note},
+#define FL_CODE(value, sym, msg, note) {FL_CODE_RAS, value, #sym, msg, note},
 #include "catalog/codes_ras.def"
 #undef FL_CODE
 #define FL_CODE(value, sym, msg, note) {FL_CODE_HRESULT, value, #sym, msg, note},
@@ -37,7 +37,7 @@ static const fl_knowledge knowledge[] = {
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
 const char *fl_code_family_name(fl_code_family family) {
-  static const char *const names[] = {"win32", "hresult", "ntstatus", "iscsi"};
+  static const char *const names[] = {"win32", "hresult", "ntstatus", "iscsi", "ras"};
   return (unsigned)family < COUNT(names) ? names[family] : "unknown";
 }
 

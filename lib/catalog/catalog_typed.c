@@ -402,8 +402,15 @@ int fl_catalog_type_event(const fl_evtx_event *rec, fl_typed_event *out) {
   /* Locals: stores through out could alias rec as far as C knows. */
   const fl_evtx_pair *data = rec->data;
   size_t count = f ? rec->data_count : 0;
-  for (size_t i = 0; i < count; i++)
-    apply_role(out, role_of(f, data[i].name, i, security), data[i].value);
+  static const char *const insert_names[] = {"%1", "%2", "%3", "%4", "%5",
+                                             "%6", "%7", "%8", "%9"};
+  for (size_t i = 0; i < count; i++) {
+    fl_evtx_str name = data[i].name;
+    /* A classic event's unnamed items go by their insert number. */
+    if (!security && !name.len && i < COUNT(insert_names))
+      name = (fl_evtx_str){insert_names[i], 2};
+    apply_role(out, role_of(f, name, i, security), data[i].value);
+  }
   /* A benign WFP failure is expected: it never counts as a failure. */
   if (out->benign) out->is_failure = 0;
   return 1;

@@ -13,6 +13,11 @@ static void add_note(struct fl_diag *d, const char *id, const char *text, const 
   d->notes[d->note_count++] = (fl_coverage_note){id, text, command};
 }
 
+/* RasClient/RemoteAccess kinds: classic Application/System log events that
+** need no audit policy, so the audit notes must never be given for them. */
+#define VPN_KINDS (K(VPN_CLIENT_FAILURE) | K(VPN_CLIENT_CONNECTED) | K(VPN_CLIENT_ENDED) | \
+                   K(VPN_SERVER_AUTH_FAILURE) | K(VPN_SERVER_INFO))
+
 /* What the inputs cannot show, and the command that makes them show it. */
 void diag_coverage_notes(struct fl_diag *d) {
   static char mm_cmd[160], policy_cmd[160];
@@ -27,8 +32,12 @@ void diag_coverage_notes(struct fl_diag *d) {
   }
   if (d->events == 0)
     add_note(d, "nothing-in-scope",
-             "No IPsec, IPsec policy or iSCSI event was found in the input. Security logs need the IPsec audit subcategories enabled; iSCSI events are in the System log.",
+             "No IPsec, IPsec policy, VPN client or iSCSI event was found in the input. Security logs need the IPsec audit subcategories enabled; iSCSI events are in the System log; VPN client events (RasClient) are in the Application log.",
              mm_cmd);
+  else if (!(kinds & ~VPN_KINDS) && (kinds & VPN_KINDS))
+    add_note(d, "vpn-client-only",
+             "Only VPN client events (RasClient, Application log; no audit policy is involved). The server's side is in its own logs: RemoteAccess/RasSstp in the System log, NPS in the Security log (6272/6273), and IKE in the Security log when IPsec Main Mode auditing is enabled there.",
+             "wevtutil qe Application /q:\"*[System[Provider[@Name='RasClient']]]\" /f:text");
   else if (!(kinds & (K(MM_FAILURE) | K(MM_ESTABLISHED) | K(WFP_MM_FAILURE))))
     add_note(d, "no-ipsec-mm-auditing",
              "No IPsec Main Mode events: main-mode failures (4652/4653) are only logged when the IPsec Main Mode audit subcategory is enabled.",

@@ -59,7 +59,7 @@ void rp_describe_error(uint32_t code, const char *episode_symbol,
   d->message = ci ? rp_s(ci->message) : "";
   d->family = ci ? fl_code_family_name(ci->family) : "";
   snprintf(d->hex, sizeof d->hex, "0x%08X", (unsigned)code);
-  int decimal = ci ? ci->family == FL_CODE_WIN32 : code < 0x10000u;
+  int decimal = ci ? (ci->family == FL_CODE_WIN32 || ci->family == FL_CODE_RAS) : code < 0x10000u;
   if (decimal)
     snprintf(d->code, sizeof d->code, "%u", (unsigned)code);
   else

@@ -250,7 +250,7 @@ static void scope_from_catalog(void) {
   }
   CHECK(has4653 && has1005 && has5049 && !has4624 && !has4964);
   const char *const *prov;
-  CHECK(fl_store_scope_providers(&prov) == 4);
+  CHECK(fl_store_scope_providers(&prov) == 6); /* + RasClient, RemoteAccess */
 }
 
 int main(void) {
