@@ -163,6 +163,8 @@ void fl_diag_free(fl_diag *d) {
   if (!d) return;
   for (size_t i = 0; i < d->nopen; i++) diag_episode_free(d->open[i]);
   free(d->open);
+  for (size_t i = 0; i < d->ndone; i++) diag_episode_free(d->done[i]);
+  free(d->done);
   diag_free_result(d);
   diag_strings_free(&d->strings);
   free(d->nodes);

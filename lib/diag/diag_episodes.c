@@ -10,8 +10,10 @@
 ** context learned later re-keys, merges and relabels what is still open.
 ** An episode closes when its failures stop for longer than its gap.
 **
+** Closed episodes are kept (bounded, whole) so that a late event can
+** reopen one, unless the caller drops them (live intake).
 ** Must never hold more than a bounded sample per episode (evidence and
-** times), nor keep closed episodes here (diag_result.c owns those).
+** times).
 */
 #include <stdlib.h>
 #include <string.h>
@@ -127,12 +129,51 @@ static void add_code(diag_episode *ep, uint32_t code, uint64_t n) {
   ep->code_n[j] += n;
 }
 
+static void add_by_source(diag_episode *ep, uint32_t node, uint32_t file, uint64_t n) {
+  for (size_t i = 0; i < ep->nby_source; i++)
+    if (ep->by_source[i].node == node && ep->by_source[i].file == file) {
+      ep->by_source[i].n += n;
+      return;
+    }
+  if (ep->nby_source == DIAG_COUNT(ep->by_source)) {
+    ep->by_source_rest += n;
+    return;
+  }
+  ep->by_source[ep->nby_source].node = node;
+  ep->by_source[ep->nby_source].file = file;
+  ep->by_source[ep->nby_source++].n = n;
+}
+
+uint64_t diag_episode_count(struct fl_diag *d, const diag_episode *ep) {
+  uint64_t total = ep->by_source_rest;
+  uint8_t used[DIAG_MAX_SOURCES * 2] = {0};
+  for (size_t i = 0; i < ep->nby_source; i++) {
+    if (used[i]) continue;
+    uint32_t node = diag_find(d, ep->by_source[i].node);
+    uint64_t best = 0;
+    for (size_t j = i; j < ep->nby_source; j++) { /* this node: its fullest source */
+      if (used[j] || diag_find(d, ep->by_source[j].node) != node) continue;
+      uint64_t n = 0;
+      for (size_t k = j; k < ep->nby_source; k++)
+        if (!used[k] && ep->by_source[k].file == ep->by_source[j].file &&
+            diag_find(d, ep->by_source[k].node) == node) {
+          n += ep->by_source[k].n;
+          used[k] = 1;
+        }
+      if (n > best) best = n;
+    }
+    total += best;
+  }
+  return total;
+}
+
 /* Counts e into ep (the ends are already placed). */
 static void count_in(struct fl_diag *d, diag_episode *ep, const diag_event *e) {
   if (!ep->count || e->time < ep->first) ep->first = e->time;
   if (e->time > ep->last) ep->last = e->time;
   ep->count += e->multiple ? 2 : 1;
   ep->events++;
+  add_by_source(ep, e->node, e->file, e->multiple ? 2 : 1);
   if (ep->ok_after) { /* a success, then failures again: intermittent */
     ep->ok_between += ep->ok_after;
     ep->ok_after = 0;
@@ -163,21 +204,21 @@ static void turn_around(diag_episode *ep, size_t i) {
   ep->peer_logged[i] = old_logged;
 }
 
-/* The open episode a failure from x towards y of this cause joins (after
-** turning it around if needed), or NULL. */
-static diag_episode *find_pair(struct fl_diag *d, int cause, const diag_event *e, uint32_t x,
-                               uint32_t y) {
+/* The episode in list a failure from x towards y of this cause joins
+** (after turning it around if needed), or NULL. */
+static diag_episode *find_pair(struct fl_diag *d, diag_episode **list, size_t n, int cause,
+                               const diag_event *e, uint32_t x, uint32_t y) {
   diag_episode *best = NULL;
-  for (size_t i = 0; i < d->nopen; i++) {
-    diag_episode *ep = d->open[i];
+  for (size_t i = 0; i < n; i++) {
+    diag_episode *ep = list[i];
     if (!same_group(ep, cause, e->benign) || !within_gap(ep, e->time)) continue;
     uint32_t hub = diag_find(d, ep->hub);
     if (hub == x) return ep;
     if (y && hub == y && (!best || ep->count > best->count)) best = ep;
   }
   if (best) return best;
-  for (size_t i = 0; i < d->nopen; i++) {
-    diag_episode *ep = d->open[i];
+  for (size_t i = 0; i < n; i++) {
+    diag_episode *ep = list[i];
     if (!same_group(ep, cause, e->benign) || ep->npeers != 1 || !within_gap(ep, e->time)) continue;
     uint32_t p = diag_find(d, ep->peers[0]);
     if (p == x || (y && p == y && d->nodes[y].logged)) {
@@ -188,13 +229,41 @@ static diag_episode *find_pair(struct fl_diag *d, int cause, const diag_event *e
   return NULL;
 }
 
-static diag_episode *find_host(struct fl_diag *d, int cause, const diag_event *e, uint32_t hub) {
-  for (size_t i = 0; i < d->nopen; i++) {
-    diag_episode *ep = d->open[i];
+static diag_episode *find_host(struct fl_diag *d, diag_episode **list, size_t n, int cause,
+                               const diag_event *e, uint32_t hub) {
+  for (size_t i = 0; i < n; i++) {
+    diag_episode *ep = list[i];
     if (same_group(ep, cause, e->benign) && diag_find(d, ep->hub) == hub && within_gap(ep, e->time))
       return ep;
   }
   return NULL;
+}
+
+/* An event older than the newest one seen may belong to an episode that
+** already closed (inputs read one after the other): that episode reopens. */
+static int is_late(const struct fl_diag *d, uint64_t t) { return t + DIAG_MINUTE < d->watermark; }
+
+static diag_episode *find_episode(struct fl_diag *d, int key, int cause, const diag_event *e,
+                                  uint32_t x, uint32_t y, uint32_t hub) {
+  diag_episode *ep = key == KEY_PAIR ? find_pair(d, d->open, d->nopen, cause, e, x, y)
+                                     : find_host(d, d->open, d->nopen, cause, e, hub);
+  if (ep || !is_late(d, e->time) || !d->ndone) return ep;
+  ep = key == KEY_PAIR ? find_pair(d, d->done, d->ndone, cause, e, x, y)
+                       : find_host(d, d->done, d->ndone, cause, e, hub);
+  if (!ep) return NULL;
+  for (size_t i = 0; i < d->ndone; i++)
+    if (d->done[i] == ep) {
+      d->done[i] = d->done[--d->ndone];
+      break;
+    }
+  if (open_push(d, ep) != 0) {
+    d->oom = 1;
+    return NULL;
+  }
+  ep->open = 1;
+  ep->closing = DIAG_OPEN;
+  diag_notify(d, ep, FL_EPISODE_OPENED);
+  return ep;
 }
 
 static void check_finding(struct fl_diag *d, diag_episode *ep) {
@@ -209,16 +278,12 @@ int diag_episode_failure(struct fl_diag *d, const diag_event *e, int rule) {
   int key = diag_rules[rule].key;
   uint32_t x = diag_find(d, e->node), y = e->peer ? diag_find(d, e->peer) : 0;
   uint32_t hub = x, other = e->peer;
-  diag_episode *ep;
   if (key == KEY_STOPPED_PEER) {
     hub = diag_owner(d, e->peer);
     other = e->node;
-    ep = find_host(d, cause, e, hub);
-  } else if (key == KEY_HOST) {
-    ep = find_host(d, cause, e, x);
-  } else {
-    ep = find_pair(d, cause, e, x, y);
   }
+  diag_episode *ep = find_episode(d, key, cause, e, x, y, hub);
+  if (d->oom) return -1;
   int fresh = 0, news = 0;
   if (!ep) {
     ep = episode_new(d);
@@ -255,21 +320,28 @@ int diag_episode_failure(struct fl_diag *d, const diag_event *e, int rule) {
   return 0;
 }
 
-void diag_episode_success(struct fl_diag *d, const diag_event *e) {
+static void success_in(struct fl_diag *d, diag_episode **list, size_t n, const diag_event *e) {
   uint64_t k = 1ull << e->kind;
   uint32_t x = diag_find(d, e->node), y = e->peer ? diag_find(d, e->peer) : 0;
-  for (size_t i = 0; i < d->nopen; i++) {
-    diag_episode *ep = d->open[i];
+  for (size_t i = 0; i < n; i++) {
+    diag_episode *ep = list[i];
     const diag_rule *r = &diag_rules[ep->cause];
     if (!(r->recover & k) || e->time < ep->first || e->time > ep->last + diag_episode_gap(ep)) continue;
+    /* the same pair: the host with one of the episode's peers; a success
+    ** naming no peer (policy applied, iSCSI reconnected) counts for a host
+    ** episode on that host */
     uint32_t hub = diag_find(d, ep->hub);
-    int match = r->key == KEY_PAIR ? (x == hub && y && peer_index(d, ep, y) >= 0) ||
-                                         (y == hub && peer_index(d, ep, x) >= 0)
-                                   : x == hub || (y && y == hub);
+    int match = (x == hub && y && peer_index(d, ep, y) >= 0) ||
+                (y == hub && peer_index(d, ep, x) >= 0) || (r->key != KEY_PAIR && x == hub && !y);
     if (!match) continue;
     if (e->time < ep->last) ep->ok_between++;
     else ep->ok_after++;
   }
+}
+
+void diag_episode_success(struct fl_diag *d, const diag_event *e) {
+  success_in(d, d->open, d->nopen, e);
+  if (is_late(d, e->time)) success_in(d, d->done, d->ndone, e);
 }
 
 static int cmp_evidence(const void *a, const void *b) {
@@ -344,6 +416,9 @@ static int merge_into(struct fl_diag *d, diag_episode *dst, diag_episode *src) {
   }
   if (src->last > dst->last) dst->last = src->last;
   dst->count += src->count;
+  for (size_t i = 0; i < src->nby_source; i++)
+    add_by_source(dst, src->by_source[i].node, src->by_source[i].file, src->by_source[i].n);
+  dst->by_source_rest += src->by_source_rest;
   dst->events += src->events;
   dst->ok_between += src->ok_between;
   dst->ok_after += src->ok_after;
@@ -363,56 +438,70 @@ static int merge_into(struct fl_diag *d, diag_episode *dst, diag_episode *src) {
   return 0;
 }
 
-/* Open episodes of one cause whose hosts are now the same node and whose
-** times meet become one. */
-static int merge_same_hub(struct fl_diag *d) {
-  for (size_t i = 0; i < d->nopen; i++) {
-    diag_episode *a = d->open[i];
-    if (a->dead) continue;
-    for (size_t j = i + 1; j < d->nopen; j++) {
-      diag_episode *b = d->open[j];
-      if (b->dead || b->cause != a->cause || b->benign != a->benign) continue;
-      if (diag_find(d, a->hub) != diag_find(d, b->hub)) continue;
-      if (!within_gap(a, b->first) && !within_gap(a, b->last) && !within_gap(b, a->first)) continue;
-      diag_episode *dst = a->count >= b->count ? a : b, *src = dst == a ? b : a;
-      if (merge_into(d, dst, src) != 0) return -1;
-      if (src == a) break;
-    }
-  }
-  for (size_t i = d->nopen; i-- > 0;) {
-    if (!d->open[i]->dead) continue;
-    diag_episode_free(d->open[i]);
-    open_remove(d, i);
-  }
-  return 0;
+typedef struct merge_key {
+  int cause;
+  uint8_t benign;
+  uint32_t hub;
+  uint64_t first;
+  diag_episode *ep;
+} merge_key;
+
+static int cmp_merge_key(const void *x, const void *y) {
+  const merge_key *a = x, *b = y;
+  if (a->cause != b->cause) return a->cause < b->cause ? -1 : 1;
+  if (a->benign != b->benign) return a->benign < b->benign ? -1 : 1;
+  if (a->hub != b->hub) return a->hub < b->hub ? -1 : 1;
+  return (a->first > b->first) - (a->first < b->first);
 }
 
-int diag_episodes_rekey(struct fl_diag *d) {
-  for (size_t i = 0; i < d->nopen; i++) { /* peers that are now the host */
-    diag_episode *ep = d->open[i];
+/* Episodes of list whose hosts are now one node drop that node from their
+** peers, and those of one cause on one host whose times meet become one
+** (sorted, so n log n). Merged-away episodes are freed and removed. */
+static int merge_list(struct fl_diag *d, diag_episode **list, size_t *n) {
+  merge_key *k = calloc(*n + 1, sizeof *k);
+  if (!k) return -1;
+  for (size_t i = 0; i < *n; i++) {
+    diag_episode *ep = list[i];
     uint32_t hub = diag_find(d, ep->hub);
     for (size_t p = 0; p < ep->npeers;) {
-      if (diag_find(d, ep->peers[p]) == hub) {
-        ep->hub_logged += ep->peer_logged[p];
-        ep->peers[p] = ep->peers[ep->npeers - 1];
-        ep->peer_logged[p] = ep->peer_logged[ep->npeers - 1];
-        ep->npeers--;
-      } else {
+      if (diag_find(d, ep->peers[p]) != hub) {
         p++;
+        continue;
       }
+      ep->hub_logged += ep->peer_logged[p];
+      ep->peers[p] = ep->peers[ep->npeers - 1];
+      ep->peer_logged[p] = ep->peer_logged[--ep->npeers];
+    }
+    k[i] = (merge_key){ep->cause, ep->benign, hub, ep->first, ep};
+  }
+  qsort(k, *n, sizeof *k, cmp_merge_key);
+  int rc = 0;
+  for (size_t i = 0, j; i < *n && rc == 0; i = j) {
+    diag_episode *dst = k[i].ep;
+    for (j = i + 1; j < *n && rc == 0; j++) {
+      if (k[j].cause != k[i].cause || k[j].benign != k[i].benign || k[j].hub != k[i].hub) break;
+      if (!within_gap(dst, k[j].ep->first)) break;
+      rc = merge_into(d, dst, k[j].ep);
     }
   }
-  return merge_same_hub(d);
+  free(k);
+  for (size_t i = *n; i-- > 0;) {
+    if (!list[i]->dead) continue;
+    diag_episode_free(list[i]);
+    list[i] = list[--*n];
+  }
+  return rc;
 }
+
+int diag_episodes_rekey(struct fl_diag *d) { return merge_list(d, d->open, &d->nopen); }
 
 /* Context about host changed (5453, policy failure, CHAP error, an address
 ** learned or inferred): open episodes whose first failure now matches
 ** another cause move to it. */
-int diag_episodes_relabel_host(struct fl_diag *d, uint32_t host) {
-  (void)host;
+static int relabel_list(struct fl_diag *d, diag_episode **list, size_t n) {
   int moved = 0;
-  for (size_t i = 0; i < d->nopen; i++) {
-    diag_episode *ep = d->open[i];
+  for (size_t i = 0; i < n; i++) {
+    diag_episode *ep = list[i];
     if (ep->dead) continue;
     int r = diag_match_rule(d, &ep->rep);
     if (r < 0 || diag_canonical_rule(r) == ep->cause) continue;
@@ -435,7 +524,12 @@ int diag_episodes_relabel_host(struct fl_diag *d, uint32_t host) {
     diag_notify(d, ep, FL_EPISODE_UPDATED);
     moved = 1;
   }
-  return moved ? merge_same_hub(d) : 0;
+  return moved;
+}
+
+int diag_episodes_relabel_host(struct fl_diag *d, uint32_t host) {
+  (void)host;
+  return relabel_list(d, d->open, d->nopen) ? merge_list(d, d->open, &d->nopen) : 0;
 }
 
 static int close_at(struct fl_diag *d, size_t i, int how) {
@@ -443,10 +537,23 @@ static int close_at(struct fl_diag *d, size_t i, int how) {
   ep->open = 0;
   ep->closing = (uint8_t)how;
   diag_notify(d, ep, FL_EPISODE_CLOSED);
-  int rc = d->opt.drop_closed ? 0 : diag_keep_closed(d, ep);
-  diag_episode_free(ep);
   open_remove(d, i);
-  return rc;
+  if (d->opt.drop_closed) {
+    diag_episode_free(ep);
+    return 0;
+  }
+  if (d->ndone == d->done_cap) { /* kept whole: a late event may reopen it */
+    size_t cap = d->done_cap ? d->done_cap * 2 : 64;
+    diag_episode **o = realloc(d->done, cap * sizeof(diag_episode *));
+    if (!o) {
+      diag_episode_free(ep);
+      return -1;
+    }
+    d->done = o;
+    d->done_cap = cap;
+  }
+  d->done[d->ndone++] = ep;
+  return 0;
 }
 
 int diag_episodes_expire(struct fl_diag *d, uint64_t now) {
@@ -457,8 +564,17 @@ int diag_episodes_expire(struct fl_diag *d, uint64_t now) {
   return 0;
 }
 
+/* At the end everything closes; what identity learned late (a netsh
+** capture read before the Security log that names its address) still
+** merges closed episodes of one host. */
 int diag_episodes_close_all(struct fl_diag *d) {
   while (d->nopen)
     if (close_at(d, d->nopen - 1, DIAG_CLOSE_FINISH) != 0) return -1;
-  return 0;
+  for (size_t i = 0; i < d->ndone; i++) {
+    const diag_episode *ep = d->done[i];
+    if (ep->npeers == 1 && strcmp(diag_rules[ep->cause].cause, "timeout") == 0)
+      diag_identity_infer_stopped(d, ep->peers[0], ep->first);
+  }
+  relabel_list(d, d->done, d->ndone);
+  return merge_list(d, d->done, &d->ndone);
 }

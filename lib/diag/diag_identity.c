@@ -119,8 +119,8 @@ int diag_identity_infer_stopped(struct fl_diag *d, uint32_t addr, uint64_t now) 
   if (a->owner || a->conflict || a->logged || diag_find(d, addr) != addr) return 0;
   size_t hosts = 0;
   uint64_t first = 0;
-  for (size_t i = 0; i < d->nopen; i++) {
-    const diag_episode *ep = d->open[i];
+  for (size_t i = 0; i < d->nopen + d->ndone; i++) {
+    const diag_episode *ep = i < d->nopen ? d->open[i] : d->done[i - d->nopen];
     if (ep->benign || !silent_on_500(ep, addr)) continue;
     hosts++;
     if (!first || ep->first < first) first = ep->first;

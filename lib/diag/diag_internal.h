@@ -146,6 +146,11 @@ typedef struct diag_episode {
   uint8_t closing;         /* DIAG_OPEN, DIAG_CLOSE_EXPIRED, _FINISH, _MERGED */
   uint64_t first, last, count, events;
   uint64_t ok_between, ok_after; /* successes of the same pair */
+  /* failures per (logging node, source): one host's failure seen in two of
+  ** its logs (Security log and a netsh capture) counts once */
+  struct { uint32_t node, file; uint64_t n; } by_source[DIAG_MAX_SOURCES * 2];
+  size_t nby_source;
+  uint64_t by_source_rest; /* failures past the table: counted as they come */
   uint32_t codes[4];       /* error codes seen and how often (dominant) */
   uint64_t code_n[4];
   uint32_t sources[DIAG_MAX_SOURCES];
@@ -162,6 +167,8 @@ typedef struct diag_episode {
 } diag_episode;
 
 int diag_episode_failure(struct fl_diag *d, const diag_event *e, int rule);
+/* Failures, one host's duplicates across its sources counted once. */
+uint64_t diag_episode_count(struct fl_diag *d, const diag_episode *ep);
 void diag_episode_success(struct fl_diag *d, const diag_event *e);
 int diag_episodes_rekey(struct fl_diag *d);
 int diag_episodes_relabel_host(struct fl_diag *d, uint32_t host);
@@ -180,7 +187,7 @@ int diag_episode_snapshot(struct fl_diag *d, const diag_episode *ep, int closing
                           diag_closed **keep, fl_episode *out);
 void diag_closed_free(diag_closed *c);
 void diag_notify(struct fl_diag *d, diag_episode *ep, fl_episode_change what);
-int diag_keep_closed(struct fl_diag *d, diag_episode *ep);
+int diag_keep_closed(struct fl_diag *d, const diag_episode *ep);
 int diag_build_result(struct fl_diag *d);
 void diag_free_result(struct fl_diag *d);
 void diag_coverage_notes(struct fl_diag *d);
@@ -198,6 +205,9 @@ struct fl_diag {
   size_t node_cap;
   diag_episode **open;     /* open episodes */
   size_t nopen, open_cap;
+  diag_episode **done;     /* closed episodes, kept for late events and
+                              the result (none with drop_closed) */
+  size_t ndone, done_cap;
   uint64_t next_id;
   uint64_t watermark, last_sweep;
   uint64_t kinds_seen;     /* bit per fl_event_kind */

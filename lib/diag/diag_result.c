@@ -70,16 +70,16 @@ static void texts(const diag_episode *ep, diag_closed *c) {
 }
 
 static fl_episode_state state_of(const struct fl_diag *d, const diag_episode *ep, int closing,
-                                 uint64_t *window_end) {
+                                 uint64_t count, uint64_t *window_end) {
   *window_end = 0;
   for (size_t i = 0; i < ep->nsources; i++) {
     const diag_source_window *w = diag_window_of(d, ep->sources[i]);
     if (w && w->last > *window_end) *window_end = w->last;
   }
-  if (ep->count <= 1) return FL_EPISODE_SEEN_ONCE;
+  if (count <= 1) return FL_EPISODE_SEEN_ONCE;
   if (ep->ok_between) return FL_EPISODE_INTERMITTENT;
   if (ep->ok_after) return FL_EPISODE_RECOVERED;
-  if (closing != DIAG_CLOSE_FINISH) return closing ? FL_EPISODE_ENDED : FL_EPISODE_ONGOING;
+  if (closing == DIAG_OPEN) return FL_EPISODE_ONGOING;
   uint64_t slack = (uint64_t)(diag_param(P_ONGOING_SLACK_MIN) * (double)DIAG_MINUTE);
   uint64_t g = diag_episode_gap(ep);
   if (g > slack) slack = g;
@@ -94,15 +94,15 @@ static int both_ends_logged(const diag_episode *ep) {
 }
 
 /* Evidence-based: the cause's prior, moved by how much was seen. */
-static double confidence_of(const diag_episode *ep) {
+static double confidence_of(const diag_episode *ep, uint64_t count) {
   const diag_rule *ru = &diag_rules[ep->rule];
   double c = ru->confidence;
-  if (ep->count <= 1) {
+  if (count <= 1) {
     double cap = diag_param(P_CONF_SEEN_ONCE_MAX);
     c = c < cap ? c : cap;
   } else {
-    if ((double)ep->count < diag_param(P_FEW_FAILURES)) c += diag_param(P_CONF_FEW);
-    if ((double)ep->count >= diag_param(P_MANY_FAILURES)) c += diag_param(P_CONF_MANY);
+    if ((double)count < diag_param(P_FEW_FAILURES)) c += diag_param(P_CONF_FEW);
+    if ((double)count >= diag_param(P_MANY_FAILURES)) c += diag_param(P_CONF_MANY);
     if (both_ends_logged(ep)) c += diag_param(P_CONF_BOTH_ENDS);
   }
   if (ep->inference) c += diag_param(P_CONF_INFERRED);
@@ -156,7 +156,7 @@ int diag_episode_snapshot(struct fl_diag *d, const diag_episode *ep, int closing
   e->merged_into = ep->merged_into;
   e->first_seen = ep->first;
   e->last_seen = ep->last;
-  e->count = ep->count;
+  e->count = diag_episode_count(d, ep);
   e->successes = ep->ok_between + ep->ok_after;
   e->error_code = dominant_code(ep);
   const fl_code_info *ci = e->error_code ? fl_catalog_code_by_value(e->error_code) : NULL;
@@ -165,12 +165,12 @@ int diag_episode_snapshot(struct fl_diag *d, const diag_episode *ep, int closing
   const fl_insert_info *in = ins ? fl_catalog_insert(ins) : NULL;
   e->keying_module = in ? in->text : "";
   e->benign = ep->benign;
-  e->finding = !ep->benign && ep->count >= diag_rules[ep->cause].min_finding;
+  e->finding = !ep->benign && e->count >= diag_rules[ep->cause].min_finding;
   texts(ep, c);
   if (ep->inference) c->inference = strdup(ep->inference);
   e->inference = c->inference ? c->inference : "";
-  e->state = state_of(d, ep, closing, &e->window_end);
-  e->confidence = confidence_of(ep);
+  e->state = state_of(d, ep, closing, e->count, &e->window_end);
+  e->confidence = confidence_of(ep, e->count);
   if (lists(d, ep, c) != 0) return -1;
   e->impact = e->confidence * (double)e->count * (1.0 + (double)e->peer_count) *
               (e->state == FL_EPISODE_ONGOING ? 2.0 : 1.0);
@@ -188,7 +188,7 @@ void diag_notify(struct fl_diag *d, diag_episode *ep, fl_episode_change what) {
   diag_closed_free(c);
 }
 
-int diag_keep_closed(struct fl_diag *d, diag_episode *ep) {
+int diag_keep_closed(struct fl_diag *d, const diag_episode *ep) {
   if (d->nclosed == d->closed_cap) {
     size_t cap = d->closed_cap ? d->closed_cap * 2 : 64;
     diag_closed **c = realloc(d->closed, cap * sizeof(diag_closed *));
@@ -215,6 +215,8 @@ static int compare_episodes(const void *x, const void *y) {
 int diag_build_result(struct fl_diag *d) {
   fl_diag_result *r = &d->result;
   memset(r, 0, sizeof *r);
+  for (size_t i = 0; i < d->ndone; i++)
+    if (diag_keep_closed(d, d->done[i]) != 0) return -1;
   d->episodes = calloc(d->nclosed + 1, sizeof *d->episodes);
   if (!d->episodes) return -1;
   for (size_t i = 0; i < d->nclosed; i++) d->episodes[i] = d->closed[i]->ep;

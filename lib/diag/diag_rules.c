@@ -124,9 +124,7 @@ static int ctx_peer_ikeext_stopped(const struct fl_diag *d, const diag_event *e)
   const diag_node *n = &d->nodes[owner];
   uint64_t w = (uint64_t)(diag_param(P_STOPPED_WINDOW_MIN) * (double)DIAG_MINUTE);
   uint64_t hold = (uint64_t)(diag_param(P_STOPPED_HOLD_MIN) * (double)DIAG_MINUTE);
-  /* stopped until the host logs a success again (or, without one, for a while) */
-  uint64_t until = n->last_ok > n->stopped_last ? n->last_ok : n->stopped_last + hold;
-  return n->stopped_first && e->time + w >= n->stopped_first && e->time <= until;
+  return n->stopped_first && e->time + w >= n->stopped_first && e->time <= n->stopped_last + hold;
 }
 
 static int ctx_host_policy_failed(const struct fl_diag *d, const diag_event *e) {

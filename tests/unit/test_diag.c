@@ -242,6 +242,164 @@ static void iscsi_chap(void) {
   fl_diag_free(d);
 }
 
+
+#define MIN 600000000ull
+
+static fl_typed_event fail(const char *host, const char *local, const char *remote, uint32_t code,
+                           uint64_t t) {
+  fl_typed_event e = ev(FL_KIND_MM_FAILURE, host, t);
+  e.local_address = (fl_evtx_str){local, strlen(local)};
+  e.remote_address = (fl_evtx_str){remote, strlen(remote)};
+  with_error(&e, code);
+  return e;
+}
+
+static size_t count_cause(const fl_diag_result *r, const char *cause) {
+  size_t n = 0;
+  for (size_t i = 0; i < r->episode_count; i++) n += strcmp(r->episodes[i].cause_id, cause) == 0;
+  return n;
+}
+
+/* 13806 is the logging host's own problem: SRV-WEB01 failing towards
+** SRV-CA01 and SRV-CA01 failing towards WS01 at the same time are two
+** findings, not one around the shared CA01. */
+static void local_error_stays_with_its_host(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  for (int i = 0; i < 5; i++) {
+    fl_typed_event a = fail("SRV-WEB01", "10.0.0.16", "10.0.0.17", 13806, (uint64_t)i * MIN);
+    fl_typed_event b = fail("SRV-CA01", "10.0.0.17", "10.0.0.30", 13806, (uint64_t)i * MIN + 1);
+    fl_diag_add(d, &a, "web.evtx", NULL);
+    fl_diag_add(d, &b, "ca.evtx", NULL);
+  }
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  CHECK(count_cause(r, "no-machine-cert") == 2 && r->finding_count == 2);
+  for (size_t i = 0; i < r->episode_count; i++) {
+    const fl_episode *ep = &r->episodes[i];
+    CHECK(ep->count == 5 && ep->peer_count == 1);
+    CHECK(strcmp(ep->host, "SRV-WEB01") == 0 ? strcmp(ep->peer, "SRV-CA01") == 0
+                                              : strcmp(ep->host, "SRV-CA01") == 0);
+  }
+  fl_diag_free(d);
+}
+
+/* An external gateway is a peer, never the host of an episode. */
+static void gateway_is_a_peer(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  for (int i = 0; i < 4; i++) {
+    fl_typed_event a = fail("WS01", "10.0.0.1", "203.0.113.9", 13868, (uint64_t)i * MIN);
+    fl_typed_event b = fail("WS02", "10.0.0.2", "203.0.113.9", 13868, (uint64_t)i * MIN + 1);
+    fl_diag_add(d, &a, "ws.evtx", NULL);
+    fl_diag_add(d, &b, "ws.evtx", NULL);
+  }
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  CHECK(count_cause(r, "proposal-mismatch") == 2);
+  for (size_t i = 0; i < r->episode_count; i++)
+    CHECK(strcmp(r->episodes[i].host, "203.0.113.9") != 0 && r->episodes[i].count == 4);
+  fl_diag_free(d);
+}
+
+/* The same failure twice, two days apart: two episodes; the first ended
+** (failures stopped long before the log ends, no success seen), the second
+** is ongoing. A success with another peer proves nothing for this pair. */
+static void recurring_incidents_split(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  for (int day = 0; day < 2; day++)
+    for (int i = 0; i < 6; i++) {
+      fl_typed_event e = fail("WS01", "10.0.0.1", "10.0.0.9", 13801, (uint64_t)day * 48 * HOUR + (uint64_t)i * MIN);
+      fl_diag_add(d, &e, "ws.evtx", NULL);
+    }
+  fl_typed_event other = ev(FL_KIND_MM_ESTABLISHED, "WS01", 10 * MIN);
+  other.remote_address = STR("10.0.0.50");
+  fl_diag_add(d, &other, "ws.evtx", NULL);
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  CHECK(count_cause(r, "cert-untrusted") == 2 && r->finding_count == 2);
+  int ended = 0, ongoing = 0;
+  for (size_t i = 0; i < r->episode_count; i++) {
+    CHECK(r->episodes[i].count == 6 && r->episodes[i].successes == 0);
+    ended += r->episodes[i].state == FL_EPISODE_ENDED;
+    ongoing += r->episodes[i].state == FL_EPISODE_ONGOING;
+  }
+  CHECK(ended == 1 && ongoing == 1);
+  fl_diag_free(d);
+}
+
+/* A netsh capture names no computer; read first, its episode stands under
+** the local address until the Security log ties 10.0.0.5 to SRV1. One
+** finding, and a failure both logs saw counts once. */
+static void evtx_and_netsh_one_finding(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  for (int i = 0; i < 5; i++) {
+    fl_typed_event w = fail("", "10.0.0.5", "10.0.0.9", 13801, (uint64_t)i * MIN);
+    w.kind = FL_KIND_WFP_MM_FAILURE;
+    w.source = FL_SOURCE_WFP;
+    fl_diag_add(d, &w, "srv1.netsh.xml", NULL);
+  }
+  for (int i = 0; i < 5; i++) {
+    fl_typed_event e = fail("SRV1", "10.0.0.5", "10.0.0.9", 13801, (uint64_t)i * MIN);
+    fl_diag_add(d, &e, "srv1.evtx", NULL);
+  }
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  CHECK(r->episode_count == 1 && r->finding_count == 1);
+  CHECK(r->episode_count == 1 && strcmp(r->episodes[0].host, "SRV1") == 0 && r->episodes[0].count == 5);
+  fl_diag_free(d);
+}
+
+typedef struct cb_log {
+  size_t opened, updated, closed, open_now, max_open;
+  uint64_t first_id;
+  int first_closed_final;
+} cb_log;
+
+static void on_episode(fl_episode_change what, const fl_episode *ep, void *user) {
+  cb_log *l = user;
+  if (what == FL_EPISODE_OPENED) {
+    l->opened++;
+    if (!l->first_id) l->first_id = ep->id;
+    if (++l->open_now > l->max_open) l->max_open = l->open_now;
+  } else if (what == FL_EPISODE_UPDATED) {
+    l->updated++;
+  } else {
+    l->closed++;
+    l->open_now--;
+    if (ep->id == l->first_id) l->first_closed_final = ep->state == FL_EPISODE_ENDED && ep->count == 3;
+  }
+}
+
+/* Live use: episodes open, become findings, close when their gap expires;
+** with drop_closed nothing is kept, and what is open stays small however
+** many episodes pass. */
+static void callbacks_and_bounded_memory(void) {
+  cb_log log;
+  memset(&log, 0, sizeof log);
+  fl_diag_options o;
+  memset(&o, 0, sizeof o);
+  o.on_episode = on_episode;
+  o.user = &log;
+  o.drop_closed = 1;
+  fl_diag *d;
+  CHECK(fl_diag_new(&o, &d, NULL) == FL_OK);
+  for (int n = 0; n < 2000; n++) /* a new 3-failure incident every 6 hours */
+    for (int i = 0; i < 3; i++) {
+      fl_typed_event e = fail("WS01", "10.0.0.1", "203.0.113.9", 13868, (uint64_t)n * 6 * HOUR + (uint64_t)i * MIN);
+      CHECK(fl_diag_add(d, &e, "live", NULL) == FL_OK);
+    }
+  CHECK(fl_diag_advance(d, 133000000000000000ull + 2001ull * 6 * HOUR, NULL) == FL_OK);
+  CHECK(log.opened == 2000 && log.closed == 2000 && log.max_open <= 2);
+  CHECK(log.updated >= 2000); /* each became a finding at its 2nd failure */
+  CHECK(log.first_closed_final);
+  const fl_diag_result *r;
+  CHECK(fl_diag_finish(d, &r, NULL) == FL_OK && r->episode_count == 0);
+  fl_diag_free(d);
+}
+
 int main(void) {
   RUN(cert_untrusted_recovers);
   RUN(ikeext_stopped_on_peer);
@@ -252,5 +410,10 @@ int main(void) {
   RUN(natt_silent_after_float);
   RUN(empty_input_note);
   RUN(iscsi_chap);
+  RUN(local_error_stays_with_its_host);
+  RUN(gateway_is_a_peer);
+  RUN(recurring_incidents_split);
+  RUN(evtx_and_netsh_one_finding);
+  RUN(callbacks_and_bounded_memory);
   TEST_EXIT();
 }
