@@ -34,7 +34,7 @@ endif
 
 CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(INCS) -fPIC -pthread -DFL_VERSION=\"$(VERSION)\" $(CFLAGS)
 LDFLAGS_ALL = $(OPT) -pthread $(LDFLAGS)
-LIBS        = -lm -lsqlite3 -lexpat -lyajl -lz
+LIBS        = -lm -lsqlite3 -lexpat -lyajl -lz $(shell pkg-config --libs libevent libevent_openssl libevent_pthreads libsystemd)
 
 O := build/$(BUILD)
 

@@ -21,6 +21,7 @@
 #include "faultline/input.h"
 #include "faultline/typed.h"
 #include "faultline/store.h"
+#include "faultline/serve.h"
 #include "faultline/gen.h"
 #include "faultline/diag.h"
 #include "faultline/report.h"
