@@ -81,7 +81,9 @@ test:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	  $(DESTDIR)$(PREFIX)/include/faultline $(DESTDIR)$(PREFIX)/share/man/man1
+	  $(DESTDIR)$(PREFIX)/include/faultline $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 	install -m 755 $(O)/faultline $(DESTDIR)$(PREFIX)/bin/faultline
 	install -m 644 $(O)/libfaultline.a $(DESTDIR)$(PREFIX)/lib/libfaultline.a
 	install -m 755 $(O)/libfaultline.so $(DESTDIR)$(PREFIX)/lib/libfaultline.so.$(VERSION)
@@ -91,6 +93,8 @@ install: all
 	install -m 644 include/faultline.h $(DESTDIR)$(PREFIX)/include/faultline.h
 	install -m 644 include/faultline/* $(DESTDIR)$(PREFIX)/include/faultline/
 	install -m 644 docs/faultline.1 $(DESTDIR)$(PREFIX)/share/man/man1/faultline.1
+	install -m 644 scripts/completion/faultline.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/faultline
+	install -m 644 scripts/completion/_faultline $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_faultline
 
 clean:
 	rm -rf build

@@ -85,7 +85,13 @@ int cli_db_exists(const char *path);
 void cli_db_created(const char *cmd, const char *path, int existed,
                     int is_default, int quiet);
 
-#define FL_COMMAND(name, fn, summary) int fn(int argc, char **argv);
+/* Each command's run function and, when it has one, its option table
+** (cli_opts.h) named <function>_spec; weak, so a command without a table
+** still links (its spec is then NULL and `help CMD` runs CMD --help). */
+struct cli_spec;
+#define FL_COMMAND(name, fn, summary) \
+  int fn(int argc, char **argv);      \
+  extern const struct cli_spec fn##_spec __attribute__((weak));
 #include "commands.def"
 #undef FL_COMMAND
 

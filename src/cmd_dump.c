@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "progress.h"
 
 #define DUMP_MAX_LIST 256
@@ -25,35 +26,35 @@ typedef struct dump_opts {
   const char *channels[DUMP_MAX_LIST];
   int write_failed;
   int quiet;
+  const char *output;  /* -o FILE */
   progress bar;        /* bytes read over all inputs, on a terminal */
 } dump_opts;
 
-static void dump_help(void) {
-  printf(
-      "usage: faultline dump [options] FILE...\n\n"
-      "Render Windows EVTX files, event XML, netsh wfp XML or JSON exports\n"
-      "(found by content, gzip or not). FILE '-' reads standard input; a\n"
-      "directory is read recursively (docs/inputs.md).\n\n"
-      "options:\n"
-      "  --format xml|jsonl   output form (default xml: one <Event> per line)\n"
-      "  --id LIST            only these event ids (comma-separated, e.g. "
-      "4652,4653)\n"
-      "  --provider NAME      only this provider (repeatable or "
-      "comma-separated;\n"
-      "                       case-insensitive)\n"
-      "  --channel NAME       only this channel (same rules)\n"
-      "  --threads N          worker threads (default: CPUs, at most 8; 1 = "
-      "inline)\n"
-      "  --recover            also carve deleted records from chunk slack\n"
-      "  --strict             a CRC mismatch skips the chunk (default: "
-      "warning)\n"
-      "  -q, --quiet          no progress bar (drawn on a terminal's stderr)\n"
-      "  -h, --help           this help\n\n"
-      "Filters are evaluated before rendering. Output forms: "
-      "docs/evtx-output.md.\n"
-      "exit: 0 ok, 1 something was skipped or damaged, 2 usage, 3 input "
-      "unusable\n");
-}
+enum { D_FORMAT = 1, D_ID, D_PROVIDER, D_CHANNEL, D_THREADS, D_RECOVER, D_STRICT,
+       D_OUTPUT, D_QUIET };
+
+static const cli_opt dump_opts_table[] = {
+    {D_FORMAT, "format", 0, CLI_VALUE, "xml|jsonl", "output form (default xml: one <Event> per line)"},
+    {D_ID, "id", 0, CLI_VALUE, "LIST", "only these event ids (comma-separated, e.g. 4652,4653)"},
+    {D_PROVIDER, "provider", 0, CLI_VALUE, "NAME",
+     "only this provider (repeatable or comma-separated;\ncase-insensitive)"},
+    {D_CHANNEL, "channel", 0, CLI_VALUE, "NAME", "only this channel (same rules)"},
+    {D_THREADS, "threads", 0, CLI_VALUE, "N", "worker threads (default: CPUs, at most 8; 1 = inline)"},
+    {D_RECOVER, "recover", 0, CLI_FLAG, NULL, "also carve deleted records from chunk slack"},
+    {D_STRICT, "strict", 0, CLI_FLAG, NULL, "a CRC mismatch skips the chunk (default: warning)"},
+    {D_OUTPUT, "output", 'o', CLI_VALUE, "FILE", "write to FILE instead of standard output"},
+    CLI_OPT_QUIET(D_QUIET, "no progress bar (drawn on a terminal's stderr)"),
+    CLI_OPT_HELP,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+const cli_spec cmd_dump_spec = {
+    "dump", "[options] FILE...",
+    "Render Windows EVTX files, event XML, netsh wfp XML or JSON exports\n"
+    "(found by content, gzip or not). FILE '-' reads standard input; a\n"
+    "directory is read recursively (docs/inputs.md).",
+    dump_opts_table,
+    "Filters are evaluated before rendering. Output forms: docs/evtx-output.md.\n"
+    "exit: 0 ok, 1 something was skipped or damaged, 2 usage, 3 input unusable", 0};
 
 static int dump_add_ids(const char *s, dump_opts *o) {
   const char *p = s;
@@ -128,64 +129,39 @@ static int dump_one(const char *path, dump_opts *o) {
   return st == FL_OK ? FL_EXIT_OK : FL_EXIT_FINDINGS;
 }
 
-static int dump_parse(int argc, char **argv, dump_opts *o, int *first) {
+static int dump_opt(int id, const char *val, void *user) {
+  dump_opts *o = user;
   fl_evtx_options *e = &o->ev;
-  e->format = FL_EVTX_RENDER_XML;
-  e->threads = fl_evtx_default_threads();
-  int i = 1;
-  for (; i < argc; i++) {
-    const char *a = argv[i];
-    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--") == 0) {
-      i++;
-      break;
-    } else if (cli_is_help(a)) {
-      dump_help();
-      return -2;
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      o->quiet = 1;
-    } else if (!strcmp(a, "--recover")) {
-      e->flags |= FL_EVTX_RECOVER;
-    } else if (!strcmp(a, "--strict")) {
-      e->flags |= FL_EVTX_STRICT;
-    } else if (!strcmp(a, "--format") || !strcmp(a, "--id") ||
-               !strcmp(a, "--provider") || !strcmp(a, "--channel") ||
-               !strcmp(a, "--threads")) {
-      if (!val) return cli_usage_error("dump", "%s needs a value", a);
-      i++;
-      if (!strcmp(a, "--format")) {
-        cli_format fmt;
-        if (cli_parse_format("dump", val, (1u << CLI_FORMAT_XML) |
-                             (1u << CLI_FORMAT_JSONL), &fmt))
-          return FL_EXIT_USAGE;
-        e->format = fmt == CLI_FORMAT_XML ? FL_EVTX_RENDER_XML
-                                          : FL_EVTX_RENDER_JSONL;
-      } else if (!strcmp(a, "--id")) {
-        if (dump_add_ids(val, o))
-          return cli_usage_error("dump", "--id wants numbers like 4652,4653 "
-                                 "(got '%s')", val);
-      } else if (!strcmp(a, "--provider") || !strcmp(a, "--channel")) {
-        int prov = !strcmp(a, "--provider");
-        if (dump_add_names(argv[i], prov ? o->providers : o->channels,
-                           prov ? &e->filter.provider_count
-                                : &e->filter.channel_count))
-          return cli_usage_error("dump", "too many %s values", a);
-      } else {
-        char *end;
-        long n = strtol(val, &end, 10);
-        if (*end || end == val || n < 0 || n > 256)
-          return cli_usage_error("dump", "--threads wants 0..256 (got '%s')",
-                                 val);
-        e->threads = n ? (unsigned)n : fl_evtx_default_threads();
-      }
-    } else if (a[0] == '-' && a[1]) {
-      return cli_usage_error("dump", "unknown option '%s'", a);
-    } else {
+  unsigned long long n;
+  switch (id) {
+    case D_RECOVER: e->flags |= FL_EVTX_RECOVER; break;
+    case D_STRICT: e->flags |= FL_EVTX_STRICT; break;
+    case D_QUIET: o->quiet = 1; break;
+    case D_OUTPUT: o->output = val; break;
+    case D_FORMAT: {
+      cli_format fmt;
+      if (cli_parse_format("dump", val, (1u << CLI_FORMAT_XML) | (1u << CLI_FORMAT_JSONL), &fmt))
+        return FL_EXIT_USAGE;
+      e->format = fmt == CLI_FORMAT_XML ? FL_EVTX_RENDER_XML : FL_EVTX_RENDER_JSONL;
       break;
     }
+    case D_ID:
+      if (dump_add_ids(val, o))
+        return cli_usage_error("dump", "--id wants numbers like 4652,4653 (got '%s')", val);
+      break;
+    case D_PROVIDER: case D_CHANNEL: {
+      int prov = id == D_PROVIDER;
+      if (dump_add_names((char *)val, prov ? o->providers : o->channels,
+                         prov ? &e->filter.provider_count : &e->filter.channel_count))
+        return cli_usage_error("dump", "too many --%s values", prov ? "provider" : "channel");
+      break;
+    }
+    case D_THREADS:
+      if (cli_parse_u64("dump", "--threads", val, 256, &n)) return FL_EXIT_USAGE;
+      e->threads = n ? (unsigned)n : fl_evtx_default_threads();
+      break;
+    default: break;
   }
-  *first = i;
-  if (i >= argc) return cli_usage_error("dump", "no input files");
   return 0;
 }
 
@@ -195,10 +171,17 @@ int cmd_dump(int argc, char **argv) {
   o.ev.filter.ids = o.ids;
   o.ev.filter.providers = o.providers;
   o.ev.filter.channels = o.channels;
-  int first = 0;
-  int r = dump_parse(argc, argv, &o, &first);
-  if (r == -2) return FL_EXIT_OK;
-  if (r) return r;
+  o.ev.format = FL_EVTX_RENDER_XML;
+  o.ev.threads = fl_evtx_default_threads();
+  int first = 0, r = cli_parse(&cmd_dump_spec, argc, argv, dump_opt, &o, &first);
+  if (r >= 0) return r;
+  if (first >= argc) return cli_usage_error("dump", "no input files");
+  if (o.output && !freopen(o.output, "w", stdout)) {
+    fprintf(stderr, "faultline dump: ");
+    cli_term_string(stderr, o.output);
+    fprintf(stderr, ": cannot write: %s\n", strerror(errno));
+    return FL_EXIT_INPUT;
+  }
   o.ev.on_output = dump_write;
   o.ev.on_diag = dump_diag;
   o.ev.on_progress = dump_position;

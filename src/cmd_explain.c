@@ -8,26 +8,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_opts.h"
 #include "explain_render.h"
 
-static const char usage_text[] =
-    "usage: faultline explain [--format text|json] WHAT\n"
-    "       faultline explain --list codes|events|inserts|iscsi-events|enums|flags\n"
-    "\n"
+enum { E_FORMAT = 1, E_LIST };
+
+static const cli_opt explain_opts[] = {
+    {E_FORMAT, "format", 0, CLI_VALUE, "text|json", "output format (default text)"},
+    {E_LIST, "list", 0, CLI_VALUE, "codes|events|inserts|iscsi-events|enums|flags",
+     "list every known item of that kind"},
+    CLI_OPT_HELP,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+const cli_spec cmd_explain_spec = {
+    "explain", "[--format text|json] WHAT\n"
+    "       faultline explain --list codes|events|inserts|iscsi-events|enums|flags",
     "WHAT is one of:\n"
     "  13801, 0x35E9, 0x800735E9     an error code (Win32, HRESULT, NTSTATUS,\n"
     "                                iSCSI status), decimal or hex\n"
     "  ERROR_IPSEC_IKE_AUTH_FAIL     a code or SDK enum symbol\n"
     "  event 4653                    a Security audit event (fields, auditpol)\n"
     "  %%8199                        a %%NNNN parameter string\n"
-    "  iscsi-event 17                an iScsiPrt System-log event\n"
-    "\n"
-    "options:\n"
-    "  --format text|json   output format (default text)\n"
-    "  --list KIND          list every known item of KIND\n"
-    "  -h, --help           this help\n"
-    "\n"
-    "exit codes: 0 explained, 2 usage error, 3 unknown item\n";
+    "  iscsi-event 17                an iScsiPrt System-log event",
+    explain_opts, "exit codes: 0 explained, 2 usage error, 3 unknown item", 1};
 
 /* Parses decimal, 0x-hex or a negative 32-bit decimal (NTSTATUS as signed). */
 static int parse_number(const char *s, uint32_t *out) {
@@ -125,33 +128,30 @@ static int explain_word(const explain_out *o, const char *arg) {
   return unknown("name", arg);
 }
 
+typedef struct explain_args {
+  explain_out *o;
+  const char *list;
+} explain_args;
+
+static int explain_opt(int id, const char *val, void *user) {
+  explain_args *a = user;
+  if (id == E_LIST) a->list = val;
+  else if (id == E_FORMAT &&
+           cli_parse_format("explain", val, (1u << CLI_FORMAT_TEXT) | (1u << CLI_FORMAT_JSON),
+                            &a->o->format) != 0)
+    return FL_EXIT_USAGE;
+  return 0;
+}
+
 int cmd_explain(int argc, char **argv) {
   explain_out o = {stdout, CLI_FORMAT_TEXT, 0};
-  const char *list = NULL;
-  const char *pos[3] = {NULL, NULL, NULL};
-  int npos = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (cli_is_help(a)) { fputs(usage_text, stdout); return FL_EXIT_OK; }
-    if (strcmp(a, "--format") == 0 || strcmp(a, "--list") == 0) {
-      if (i + 1 >= argc) return cli_usage_error("explain", "%s needs a value", a);
-      if (a[2] == 'f') {
-        if (cli_parse_format("explain", argv[++i], (1u << CLI_FORMAT_TEXT) | (1u << CLI_FORMAT_JSON), &o.format) != 0)
-          return FL_EXIT_USAGE;
-      } else {
-        list = argv[++i];
-      }
-    } else if (strncmp(a, "--format=", 9) == 0) {
-      if (cli_parse_format("explain", a + 9, (1u << CLI_FORMAT_TEXT) | (1u << CLI_FORMAT_JSON), &o.format) != 0)
-        return FL_EXIT_USAGE;
-    } else if (a[0] == '-' && a[1] == '-') {
-      return cli_usage_error("explain", "unknown option '%s'", a);
-    } else if (npos < 3) {
-      pos[npos++] = a;
-    } else {
-      return cli_usage_error("explain", "too many arguments");
-    }
-  }
+  explain_args args = {&o, NULL};
+  int first = 0, rc = cli_parse(&cmd_explain_spec, argc, argv, explain_opt, &args, &first);
+  if (rc >= 0) return rc;
+  const char *list = args.list;
+  const char *const *pos = (const char *const *)argv + first;
+  int npos = argc - first;
+  if (npos > 3) return cli_usage_error("explain", "too many arguments");
   o.colour = o.format == CLI_FORMAT_TEXT && cli_use_colour(stdout);
   if (list) {
     if (npos) return cli_usage_error("explain", "--list takes no other argument");

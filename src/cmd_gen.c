@@ -11,28 +11,31 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 
-static void gen_help(FILE *out) {
-  fprintf(out,
-          "usage: faultline gen SCENARIO [options] -o PATH\n"
-          "       faultline gen --list\n\n"
-          "Write realistic event data for SCENARIO to PATH and the ground truth to\n"
-          "PATH.manifest.json. Same options -> byte-identical output.\n\n"
-          "options:\n"
-          "  -o, --output PATH        data file to write (required)\n"
-          "  --format evtx|xml|netsh|jsonl   output form (default evtx)\n"
-          "  --xml-style wevtutil|getwinevent   XML quoting form (default wevtutil)\n"
-          "  --json-style evtx_dump|winlogbeat  JSON shape (default evtx_dump)\n"
-          "  --seed N                 PRNG seed (default 1)\n"
-          "  --hosts N                number of hosts (default: per scenario)\n"
-          "  --days N                 time span in days (default 1)\n"
-          "  --size BYTES             stop at about this size: 500MB, 2GiB, 64k ...\n"
-          "  --hostile                put hostile text in peer-controlled fields\n"
-          "  --no-manifest            do not write PATH.manifest.json\n"
-          "  --list                   list the scenarios\n"
-          "  -h, --help               this help\n\n"
-          "exit: 0 written, 2 usage, 3 output could not be written\n");
-}
+enum { G_OUTPUT = 1, G_FORMAT, G_XML_STYLE, G_JSON_STYLE, G_SEED, G_HOSTS, G_DAYS,
+       G_SIZE, G_HOSTILE, G_NO_MANIFEST, G_LIST };
+
+static const cli_opt gen_opts[] = {
+    {G_OUTPUT, "output", 'o', CLI_VALUE, "PATH", "data file to write (required)"},
+    {G_FORMAT, "format", 0, CLI_VALUE, "evtx|xml|netsh|jsonl", "output form (default evtx)"},
+    {G_XML_STYLE, "xml-style", 0, CLI_VALUE, "wevtutil|getwinevent", "XML quoting form (default wevtutil)"},
+    {G_JSON_STYLE, "json-style", 0, CLI_VALUE, "evtx_dump|winlogbeat", "JSON shape (default evtx_dump)"},
+    {G_SEED, "seed", 0, CLI_VALUE, "N", "PRNG seed (default 1)"},
+    {G_HOSTS, "hosts", 0, CLI_VALUE, "N", "number of hosts (default: per scenario)"},
+    {G_DAYS, "days", 0, CLI_VALUE, "N", "time span in days (default 1)"},
+    {G_SIZE, "size", 0, CLI_VALUE, "BYTES", "stop at about this size: 500MB, 2GiB, 64k ..."},
+    {G_HOSTILE, "hostile", 0, CLI_FLAG, NULL, "put hostile text in peer-controlled fields"},
+    {G_NO_MANIFEST, "no-manifest", 0, CLI_FLAG, NULL, "do not write PATH.manifest.json"},
+    {G_LIST, "list", 0, CLI_FLAG, NULL, "list the scenarios"},
+    CLI_OPT_HELP,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+const cli_spec cmd_gen_spec = {
+    "gen", "SCENARIO [options] -o PATH\n       faultline gen --list",
+    "Write realistic event data for SCENARIO to PATH and the ground truth to\n"
+    "PATH.manifest.json. Same options -> byte-identical output.",
+    gen_opts, "exit: 0 written, 2 usage, 3 output could not be written", 0};
 
 static void gen_list(void) {
   for (size_t i = 0; i < fl_gen_scenario_count(); i++) {
@@ -57,68 +60,73 @@ typedef struct gen_args {
   int list;
 } gen_args;
 
-/* Options taking a value: returns 1 if consumed, -1 on a bad value. */
-static int gen_value_opt(gen_args *a, const char *opt, const char *val) {
+static int gen_opt(int id, const char *val, void *user) {
+  gen_args *a = user;
   uint64_t v;
-  if (!strcmp(opt, "-o") || !strcmp(opt, "--output")) a->path = val;
-  else if (!strcmp(opt, "--format")) return fl_gen_format_parse(val, &a->o.format) ? -1 : 1;
-  else if (!strcmp(opt, "--seed")) {
-    if (parse_u64(val, UINT64_MAX, &a->o.seed)) return -1;
-  } else if (!strcmp(opt, "--hosts")) {
-    if (parse_u64(val, 20000, &v) || v == 0) return -1;
-    a->o.hosts = (unsigned)v;
-  } else if (!strcmp(opt, "--days")) {
-    if (parse_u64(val, 3650, &v) || v == 0) return -1;
-    a->o.days = (unsigned)v;
-  } else if (!strcmp(opt, "--size")) {
-    if (fl_gen_parse_size(val, &a->o.size) || a->o.size == 0) return -1;
-  } else if (!strcmp(opt, "--xml-style")) {
-    if (!strcmp(val, "wevtutil")) a->o.xml_style = FL_GEN_XML_WEVTUTIL;
-    else if (!strcmp(val, "getwinevent")) a->o.xml_style = FL_GEN_XML_GETWINEVENT;
-    else return -1;
-  } else if (!strcmp(opt, "--json-style")) {
-    if (!strcmp(val, "evtx_dump")) a->o.json_style = FL_GEN_JSON_EVTX_DUMP;
-    else if (!strcmp(val, "winlogbeat")) a->o.json_style = FL_GEN_JSON_WINLOGBEAT;
-    else return -1;
-  } else return 0;
-  return 1;
+  int bad = 0;
+  switch (id) {
+    case G_OUTPUT: a->path = val; break;
+    case G_LIST: a->list = 1; break;
+    case G_HOSTILE: a->o.hostile = 1; break;
+    case G_NO_MANIFEST: a->o.no_manifest = 1; break;
+    case G_FORMAT: bad = fl_gen_format_parse(val, &a->o.format) != 0; break;
+    case G_SEED: bad = parse_u64(val, UINT64_MAX, &a->o.seed) != 0; break;
+    case G_HOSTS:
+      bad = parse_u64(val, 20000, &v) || v == 0;
+      if (!bad) a->o.hosts = (unsigned)v;
+      break;
+    case G_DAYS:
+      bad = parse_u64(val, 3650, &v) || v == 0;
+      if (!bad) a->o.days = (unsigned)v;
+      break;
+    case G_SIZE: bad = fl_gen_parse_size(val, &a->o.size) || a->o.size == 0; break;
+    case G_XML_STYLE:
+      if (!strcmp(val, "wevtutil")) a->o.xml_style = FL_GEN_XML_WEVTUTIL;
+      else if (!strcmp(val, "getwinevent")) a->o.xml_style = FL_GEN_XML_GETWINEVENT;
+      else bad = 1;
+      break;
+    case G_JSON_STYLE:
+      if (!strcmp(val, "evtx_dump")) a->o.json_style = FL_GEN_JSON_EVTX_DUMP;
+      else if (!strcmp(val, "winlogbeat")) a->o.json_style = FL_GEN_JSON_WINLOGBEAT;
+      else bad = 1;
+      break;
+    default: break;
+  }
+  if (!bad) return 0;
+  for (const cli_opt *o = gen_opts; o->id; o++)
+    if (o->id == id) return cli_usage_error("gen", "bad value '%s' for --%s", val, o->name);
+  return FL_EXIT_USAGE;
 }
 
-static int gen_parse(int argc, char **argv, gen_args *a) {
-  for (int i = 1; i < argc; i++) {
-    const char *arg = argv[i];
-    if (!strcmp(arg, "--list")) a->list = 1;
-    else if (!strcmp(arg, "--hostile")) a->o.hostile = 1;
-    else if (!strcmp(arg, "--no-manifest")) a->o.no_manifest = 1;
-    else if (arg[0] == '-' && arg[1]) {
-      if (i + 1 >= argc) return cli_usage_error("gen", "%s needs a value", arg);
-      int r = gen_value_opt(a, arg, argv[i + 1]);
-      if (r == 0) return cli_usage_error("gen", "unknown option '%s' (see --help)", arg);
-      if (r < 0) return cli_usage_error("gen", "bad value '%s' for %s", argv[i + 1], arg);
-      i++;
-    } else if (!a->o.scenario) a->o.scenario = arg;
-    else return cli_usage_error("gen", "unexpected argument '%s'", arg);
-  }
-  return 0;
+/* A scenario name close to a mistyped one, or NULL. */
+static const char *similar_scenario(const char *name) {
+  const char *names[64];
+  size_t n = 0;
+  for (size_t i = 0; i < fl_gen_scenario_count() && n < 64; i++)
+    names[n++] = fl_gen_scenario_at(i)->name;
+  return fl_catalog_suggest_from(name, names, n);
 }
 
 int cmd_gen(int argc, char **argv) {
-  for (int i = 1; i < argc; i++)
-    if (cli_is_help(argv[i])) {
-      gen_help(stdout);
-      return FL_EXIT_OK;
-    }
   gen_args a;
   memset(&a, 0, sizeof a);
   a.o.seed = 1;
-  if (gen_parse(argc, argv, &a) != 0) return FL_EXIT_USAGE;
+  int first = 0, rc = cli_parse(&cmd_gen_spec, argc, argv, gen_opt, &a, &first);
+  if (rc >= 0) return rc;
+  if (argc - first > 1) return cli_usage_error("gen", "unexpected argument '%s'", argv[first + 1]);
+  if (first < argc) a.o.scenario = argv[first];
   if (a.list) {
     gen_list();
     return FL_EXIT_OK;
   }
   if (!a.o.scenario) return cli_usage_error("gen", "no scenario given (faultline gen --list)");
-  if (!fl_gen_scenario_find(a.o.scenario))
+  if (!fl_gen_scenario_find(a.o.scenario)) {
+    const char *like = similar_scenario(a.o.scenario);
+    if (like)
+      return cli_usage_error("gen", "unknown scenario '%s'; did you mean '%s'? (faultline gen --list)",
+                             a.o.scenario, like);
     return cli_usage_error("gen", "unknown scenario '%s' (faultline gen --list)", a.o.scenario);
+  }
   if (!a.path) return cli_usage_error("gen", "no output path: use -o PATH");
   fl_error err;
   fl_error_clear(&err);

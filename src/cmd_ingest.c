@@ -7,12 +7,12 @@
 ** print event text unescaped, or exit 0 when an input was skipped or
 ** damaged.
 */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "progress.h"
 
 typedef struct ingest_cli {
@@ -22,26 +22,28 @@ typedef struct ingest_cli {
   progress bar;
 } ingest_cli;
 
-static void ingest_help(void) {
-  printf(
-      "usage: faultline ingest [options] INPUT...\n\n"
-      "Store the in-scope events of inputs (EVTX, event XML, netsh wfp XML,\n"
-      "JSON; gzip too) in a SQLite database. Each\n"
-      "event is stored once (host + channel + record id), so ingesting a\n"
-      "file again, or an interrupted ingest again, is safe. INPUT '-' reads\n"
-      "standard input.\n\n"
-      "options:\n"
-      "  --db PATH        database (default $FAULTLINE_DB, else ./faultline.db)\n"
-      "  --batch N        rows per transaction (default 50000)\n"
-      "  --threads N      reader threads (default 1; 0 = one per CPU)\n"
-      "  --strict         a CRC mismatch skips the chunk\n"
-      "  --recover        also carve deleted records from chunk slack\n"
-      "  -q, --quiet      no progress bar, no summary lines\n"
-      "  -h, --help       this help\n\n"
-      "Schema and queries: docs/store.md, 'faultline query', 'faultline sql'.\n"
-      "exit: 0 ok, 1 an input was partly skipped, 2 usage, 3 input or "
-      "database unusable\n");
-}
+enum { I_DB = 1, I_BATCH, I_THREADS, I_STRICT, I_RECOVER, I_QUIET };
+
+static const cli_opt ingest_opts[] = {
+    CLI_OPT_DB(I_DB),
+    {I_BATCH, "batch", 0, CLI_VALUE, "N", "rows per transaction (default 50000)"},
+    {I_THREADS, "threads", 0, CLI_VALUE, "N", "reader threads (default 1; 0 = one per CPU)"},
+    {I_STRICT, "strict", 0, CLI_FLAG, NULL, "a CRC mismatch skips the chunk"},
+    {I_RECOVER, "recover", 0, CLI_FLAG, NULL, "also carve deleted records from chunk slack"},
+    CLI_OPT_QUIET(I_QUIET, "no progress bar, no summary lines"),
+    CLI_OPT_HELP,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+const cli_spec cmd_ingest_spec = {
+    "ingest", "[options] INPUT...",
+    "Store the in-scope events of inputs (EVTX, event XML, netsh wfp XML,\n"
+    "JSON; gzip too) in a SQLite database. Each event is stored once (host +\n"
+    "channel + record id), so ingesting a file again, or an interrupted\n"
+    "ingest again, is safe. INPUT '-' reads standard input.",
+    ingest_opts,
+    "Schema and queries: docs/store.md, 'faultline query', 'faultline sql'.\n"
+    "exit: 0 ok, 1 an input was partly skipped, 2 usage, 3 input or database unusable",
+    0};
 
 static int on_progress(const fl_store_progress *p, void *user) {
   ingest_cli *c = user;
@@ -130,48 +132,28 @@ static int ingest_one(fl_store *s, const char *path, ingest_cli *c) {
   return FL_EXIT_OK;
 }
 
-static int parse_count(const char *opt, const char *val, long max, long *out) {
-  char *end;
-  errno = 0;
-  long n = val ? strtol(val, &end, 10) : -1;
-  if (!val || errno || *end || end == val || n < 0 || n > max)
-    return cli_usage_error("ingest", "%s wants a number 0..%ld (got '%s')",
-                           opt, max, val ? val : "");
-  *out = n;
-  return 0;
-}
-
-static int ingest_parse(int argc, char **argv, ingest_cli *c, int *first) {
-  int i = 1;
-  for (; i < argc; i++) {
-    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-    long n = 0;
-    if (!strcmp(a, "--")) { i++; break; }
-    if (cli_is_help(a)) { ingest_help(); return -2; }
-    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) c->quiet = 1;
-    else if (!strcmp(a, "--strict")) c->opt.reader_flags |= FL_EVTX_STRICT;
-    else if (!strcmp(a, "--recover")) c->opt.reader_flags |= FL_EVTX_RECOVER;
-    else if (!strcmp(a, "--db")) {
-      if (!val || !*val) return cli_usage_error("ingest", "--db needs a path");
+static int ingest_opt(int id, const char *val, void *user) {
+  ingest_cli *c = user;
+  unsigned long long n;
+  switch (id) {
+    case I_QUIET: c->quiet = 1; break;
+    case I_STRICT: c->opt.reader_flags |= FL_EVTX_STRICT; break;
+    case I_RECOVER: c->opt.reader_flags |= FL_EVTX_RECOVER; break;
+    case I_DB:
+      if (!*val) return cli_usage_error("ingest", "--db needs a path");
       c->db = val;
-      i++;
-    } else if (!strcmp(a, "--batch")) {
-      if (parse_count(a, val, 10000000, &n)) return FL_EXIT_USAGE;
+      break;
+    case I_BATCH:
+      if (cli_parse_u64("ingest", "--batch", val, 10000000, &n)) return FL_EXIT_USAGE;
       if (!n) return cli_usage_error("ingest", "--batch must be at least 1");
       c->opt.batch_rows = (uint32_t)n;
-      i++;
-    } else if (!strcmp(a, "--threads")) {
-      if (parse_count(a, val, 256, &n)) return FL_EXIT_USAGE;
-      c->opt.threads = n ? (unsigned)n : fl_evtx_default_threads();
-      i++;
-    } else if (a[0] == '-' && a[1]) {
-      return cli_usage_error("ingest", "unknown option '%s'", a);
-    } else {
       break;
-    }
+    case I_THREADS:
+      if (cli_parse_u64("ingest", "--threads", val, 256, &n)) return FL_EXIT_USAGE;
+      c->opt.threads = n ? (unsigned)n : fl_evtx_default_threads();
+      break;
+    default: break;
   }
-  *first = i;
-  if (i >= argc) return cli_usage_error("ingest", "no input files");
   return 0;
 }
 
@@ -179,9 +161,9 @@ int cmd_ingest(int argc, char **argv) {
   ingest_cli c;
   memset(&c, 0, sizeof c);
   c.opt.threads = 1;
-  int first = 0, r = ingest_parse(argc, argv, &c, &first);
-  if (r == -2) return FL_EXIT_OK;
-  if (r) return r;
+  int first = 0, r = cli_parse(&cmd_ingest_spec, argc, argv, ingest_opt, &c, &first);
+  if (r >= 0) return r;
+  if (first >= argc) return cli_usage_error("ingest", "no input files");
   int db_default = 0;
   c.db = cli_db_path(c.db, &db_default);
   int existed = cli_db_exists(c.db);

@@ -11,36 +11,34 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 
-static void query_help(void) {
-  printf(
-      "usage: faultline query [options]\n\n"
-      "Print events from the store, oldest first.\n\n"
-      "options:\n"
-      "  --db PATH          database (default $FAULTLINE_DB, else "
-      "./faultline.db)\n"
-      "  --since TIME       at or after TIME (UTC: 2024-05-01 or "
-      "2024-05-01T12:30:00Z,\n"
-      "                     or relative to now: -7d, -12h, -30m)\n"
-      "  --until TIME       before TIME\n"
-      "  --host NAME        this computer (case-insensitive)\n"
-      "  --peer ADDRESS     this remote address\n"
-      "  --event LIST       these event ids (e.g. 4653,4654)\n"
-      "  --code CODE        this error code (13801, 0x35E9 or "
-      "ERROR_IPSEC_IKE_AUTH_FAIL)\n"
-      "  --kind KIND        mm_failure, qm_failure, iscsi_error, ... "
-      "(event_kinds.def)\n"
-      "  --type SOURCE      security, iscsiprt, wfp or iscsi_wmi\n"
-      "  --failures         only failure events\n"
-      "  --limit N          at most N rows\n"
-      "  --format F         text (default; long cells cut), jsonl or csv (all "
-      "columns),\n"
-      "                     timeline (CSV for Timesketch / Timeline Explorer:\n"
-      "                     datetime, timestamp_desc, message, ...) or ecs\n"
-      "                     (Elastic Common Schema JSON lines)\n"
-      "  -h, --help         this help\n\n"
-      "exit: 0 ok, 2 usage, 3 no database or it is unusable\n");
-}
+enum { Q_DB = 1, Q_SINCE, Q_UNTIL, Q_HOST, Q_PEER, Q_EVENT, Q_CODE, Q_KIND,
+       Q_TYPE, Q_FAILURES, Q_LIMIT, Q_FORMAT };
+
+static const cli_opt query_opts[] = {
+    CLI_OPT_DB(Q_DB),
+    {Q_SINCE, "since", 0, CLI_VALUE, "TIME", "at or after TIME: 2024-05-01, 2024-05-01T12:30:00Z,\n-7d, -12h, -30m (UTC; relative to now)"},
+    {Q_UNTIL, "until", 0, CLI_VALUE, "TIME", "before TIME (same forms)"},
+    {Q_HOST, "host", 0, CLI_VALUE, "NAME", "this computer (case-insensitive)"},
+    {Q_PEER, "peer", 0, CLI_VALUE, "ADDRESS", "this remote address"},
+    {Q_EVENT, "event", 0, CLI_VALUE, "LIST", "these event ids (e.g. 4653,4654)"},
+    {Q_CODE, "code", 0, CLI_VALUE, "CODE", "this error code: 13801, 0x35E9 or\nERROR_IPSEC_IKE_AUTH_FAIL"},
+    {Q_KIND, "kind", 0, CLI_VALUE, "KIND", "mm_failure, qm_failure, iscsi_error, ...\n(event_kinds.def)"},
+    {Q_TYPE, "type", 0, CLI_VALUE, "security|iscsiprt|wfp|iscsi_wmi", "events of this source"},
+    {Q_FAILURES, "failures", 0, CLI_FLAG, NULL, "only failure events"},
+    {Q_LIMIT, "limit", 0, CLI_VALUE, "N", "at most N rows"},
+    {Q_FORMAT, "format", 0, CLI_VALUE, "text|jsonl|csv|timeline|ecs",
+     "text (default; long cells cut); jsonl or csv (all\n"
+     "columns); timeline: CSV for Timesketch / Timeline\n"
+     "Explorer (datetime, timestamp_desc, message, ...);\n"
+     "ecs: Elastic Common Schema JSON lines"},
+    CLI_OPT_HELP,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+const cli_spec cmd_query_spec = {
+    "query", "[options]", "Print events from the store, oldest first.", query_opts,
+    "exit: 0 ok, 2 usage, 3 no database or it is unusable", 0};
 
 static int parse_code(const char *s, uint32_t *out) {
   const fl_code_info *c = fl_catalog_code_by_symbol(s);
@@ -83,49 +81,59 @@ static int known_source(const char *k) {
   return 0;
 }
 
-static int query_value(const char *a, const char *val, fl_store_filter *f,
-                       const char **db, cli_format *fmt) {
-  if (!strcmp(a, "--db")) *db = val;
-  else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
-    int since = !strcmp(a, "--since");
-    if (cli_parse_time(val, cli_now_filetime(), since ? &f->since : &f->until))
-      return cli_usage_error("query", "%s wants an " CLI_TIME_HELP " (got '%s')",
-                             a, val);
-    *(since ? &f->has_since : &f->has_until) = 1;
-  } else if (!strcmp(a, "--host")) f->host = val;
-  else if (!strcmp(a, "--peer")) f->peer = val;
-  else if (!strcmp(a, "--event")) {
-    if (parse_ids(val, f))
-      return cli_usage_error("query", "--event wants ids like 4653,4654 "
-                             "(got '%s')", val);
-  } else if (!strcmp(a, "--code")) {
-    if (parse_code(val, &f->code))
-      return cli_usage_error("query", "--code wants a number or a symbol "
-                             "(got '%s')", val);
-    f->has_code = 1;
-  } else if (!strcmp(a, "--kind")) {
-    if (!known_kind(val))
-      return cli_usage_error("query", "unknown kind '%s'", val);
-    f->kind = val;
-  } else if (!strcmp(a, "--type")) {
-    if (!known_source(val))
-      return cli_usage_error("query", "--type must be security, iscsiprt, wfp"
-                             " or iscsi_wmi (got '%s')", val);
-    f->source = val;
-  } else if (!strcmp(a, "--limit")) {
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(val, &end, 10);
-    if (errno || end == val || *end || val[0] == '-')
-      return cli_usage_error("query", "--limit wants a number (got '%s')", val);
-    f->limit = n;
-  } else if (!strcmp(a, "--format")) {
-    if (cli_parse_format("query", val, (1u << CLI_FORMAT_TEXT) |
-                         (1u << CLI_FORMAT_JSONL) | (1u << CLI_FORMAT_CSV) |
-                         (1u << CLI_FORMAT_TIMELINE) | (1u << CLI_FORMAT_ECS), fmt))
-      return FL_EXIT_USAGE;
-  } else {
-    return -1;
+typedef struct query_args {
+  fl_store_filter *f;
+  const char *db;
+  cli_format fmt;
+} query_args;
+
+static int query_opt(int id, const char *val, void *user) {
+  query_args *q = user;
+  fl_store_filter *f = q->f;
+  unsigned long long n;
+  switch (id) {
+    case Q_DB: q->db = val; break;
+    case Q_SINCE: case Q_UNTIL: {
+      int since = id == Q_SINCE;
+      if (cli_parse_time(val, cli_now_filetime(), since ? &f->since : &f->until))
+        return cli_usage_error("query", "--%s wants an " CLI_TIME_HELP " (got '%s')",
+                               since ? "since" : "until", val);
+      *(since ? &f->has_since : &f->has_until) = 1;
+      break;
+    }
+    case Q_HOST: f->host = val; break;
+    case Q_PEER: f->peer = val; break;
+    case Q_EVENT:
+      if (parse_ids(val, f))
+        return cli_usage_error("query", "--event wants ids like 4653,4654 (got '%s')", val);
+      break;
+    case Q_CODE:
+      if (parse_code(val, &f->code))
+        return cli_usage_error("query", "--code wants a number or a symbol (got '%s')", val);
+      f->has_code = 1;
+      break;
+    case Q_KIND:
+      if (!known_kind(val)) return cli_usage_error("query", "unknown kind '%s'", val);
+      f->kind = val;
+      break;
+    case Q_TYPE:
+      if (!known_source(val))
+        return cli_usage_error("query", "--type must be security, iscsiprt, wfp or "
+                               "iscsi_wmi (got '%s')", val);
+      f->source = val;
+      break;
+    case Q_FAILURES: f->failures_only = 1; break;
+    case Q_LIMIT:
+      if (cli_parse_u64("query", "--limit", val, ~0ULL, &n)) return FL_EXIT_USAGE;
+      f->limit = n;
+      break;
+    case Q_FORMAT:
+      if (cli_parse_format("query", val, (1u << CLI_FORMAT_TEXT) |
+                           (1u << CLI_FORMAT_JSONL) | (1u << CLI_FORMAT_CSV) |
+                           (1u << CLI_FORMAT_TIMELINE) | (1u << CLI_FORMAT_ECS), &q->fmt))
+        return FL_EXIT_USAGE;
+      break;
+    default: break;
   }
   return 0;
 }
@@ -140,26 +148,12 @@ static const fl_store_format store_format[] = {
 int cmd_query(int argc, char **argv) {
   static fl_store_filter f;
   memset(&f, 0, sizeof f);
-  const char *db = NULL;
-  cli_format fmt = CLI_FORMAT_TEXT;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (cli_is_help(a)) {
-      query_help();
-      return FL_EXIT_OK;
-    }
-    if (!strcmp(a, "--failures")) {
-      f.failures_only = 1;
-      continue;
-    }
-    if (a[0] != '-') return cli_usage_error("query", "unexpected '%s'", a);
-    if (i + 1 >= argc) return cli_usage_error("query", "%s needs a value "
-                                             "(or is unknown)", a);
-    int r = query_value(a, argv[i + 1], &f, &db, &fmt);
-    if (r == -1) return cli_usage_error("query", "unknown option '%s'", a);
-    if (r) return r;
-    i++;
-  }
+  query_args q = {&f, NULL, CLI_FORMAT_TEXT};
+  int first = 0, rc = cli_parse(&cmd_query_spec, argc, argv, query_opt, &q, &first);
+  if (rc >= 0) return rc;
+  if (first < argc) return cli_usage_error("query", "unexpected '%s' (query takes options only)", argv[first]);
+  const char *db = q.db;
+  cli_format fmt = q.fmt;
   db = cli_db_path(db, NULL);
   fl_error err;
   fl_error_clear(&err);

@@ -12,63 +12,58 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 
-static void sql_help(void) {
-  printf(
-      "usage: faultline sql [options] \"SELECT ...\"\n\n"
-      "Run one read-only SELECT on the store (opened read-only; anything that\n"
-      "writes, attaches or changes settings is refused). Tables: events,\n"
-      "sources, layouts, schema_version; views events_view (names instead of\n"
-      "numbers) and events_json (id, json: each event's whole record).\n"
-      "Functions: fl_time(filetime), fl_code(code), fl_enum(enum_name, value).\n"
-      "See docs/store.md.\n\n"
-      "options:\n"
-      "  --db PATH      database (default $FAULTLINE_DB, else ./faultline.db)\n"
-      "  --format F     text (default), jsonl or csv\n"
-      "  --limit N      at most N rows\n"
-      "  -h, --help     this help\n\n"
-      "exit: 0 ok, 2 usage or a refused statement, 3 no database or it is "
-      "unusable\n");
+enum { S_DB = 1, S_FORMAT, S_LIMIT };
+
+static const cli_opt sql_opts[] = {
+    CLI_OPT_DB(S_DB),
+    {S_FORMAT, "format", 0, CLI_VALUE, "text|jsonl|csv", "output form (default text)"},
+    {S_LIMIT, "limit", 0, CLI_VALUE, "N", "at most N rows"},
+    CLI_OPT_HELP,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+const cli_spec cmd_sql_spec = {
+    "sql", "[options] \"SELECT ...\"",
+    "Run one read-only SELECT on the store (opened read-only; anything that\n"
+    "writes, attaches or changes settings is refused). Tables: events,\n"
+    "sources, layouts, schema_version; views events_view (names instead of\n"
+    "numbers) and events_json (id, json: each event's whole record).\n"
+    "Functions: fl_time(filetime[, digits]), fl_code(code), fl_enum(enum_name,\n"
+    "value), fl_cause(source, event_id, code, iscsi_failure_type).\n"
+    "See docs/store.md.",
+    sql_opts,
+    "exit: 0 ok, 2 usage or a refused statement, 3 no database or it is unusable", 0};
+
+typedef struct sql_args {
+  const char *db;
+  cli_format fmt;
+  unsigned long long limit;
+} sql_args;
+
+static int sql_opt(int id, const char *val, void *user) {
+  sql_args *a = user;
+  switch (id) {
+    case S_DB: a->db = val; break;
+    case S_FORMAT:
+      return cli_parse_format("sql", val, (1u << CLI_FORMAT_TEXT) | (1u << CLI_FORMAT_JSONL) |
+                              (1u << CLI_FORMAT_CSV), &a->fmt) ? FL_EXIT_USAGE : 0;
+    case S_LIMIT: return cli_parse_u64("sql", "--limit", val, ~0ULL, &a->limit);
+    default: break;
+  }
+  return 0;
 }
 
 int cmd_sql(int argc, char **argv) {
-  const char *db = NULL, *sql = NULL;
-  cli_format fmt = CLI_FORMAT_TEXT;
-  uint64_t limit = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-    if (cli_is_help(a)) {
-      sql_help();
-      return FL_EXIT_OK;
-    } else if (!strcmp(a, "--db") || !strcmp(a, "--format") ||
-               !strcmp(a, "--limit")) {
-      if (!val) return cli_usage_error("sql", "%s needs a value", a);
-      i++;
-      if (!strcmp(a, "--db")) {
-        db = val;
-      } else if (!strcmp(a, "--format")) {
-        if (cli_parse_format("sql", val, (1u << CLI_FORMAT_TEXT) |
-                             (1u << CLI_FORMAT_JSONL) | (1u << CLI_FORMAT_CSV),
-                             &fmt))
-          return FL_EXIT_USAGE;
-      } else {
-        char *end;
-        errno = 0;
-        limit = strtoull(val, &end, 10);
-        if (errno || end == val || *end || val[0] == '-')
-          return cli_usage_error("sql", "--limit wants a number (got '%s')", val);
-      }
-    } else if (a[0] == '-' && a[1] == '-' && a[2]) {
-      return cli_usage_error("sql", "unknown option '%s'", a);
-    } else if (sql) {
-      return cli_usage_error("sql", "give the statement as one argument");
-    } else {
-      sql = a;
-    }
-  }
+  sql_args a = {NULL, CLI_FORMAT_TEXT, 0};
+  int first = 0, rc = cli_parse(&cmd_sql_spec, argc, argv, sql_opt, &a, &first);
+  if (rc >= 0) return rc;
+  if (argc - first > 1) return cli_usage_error("sql", "give the statement as one argument");
+  const char *sql = first < argc ? argv[first] : NULL, *db = a.db;
+  cli_format fmt = a.fmt;
+  uint64_t limit = a.limit;
   if (!sql || !*sql) return cli_usage_error("sql", "no statement given");
-  if (!db) db = getenv("FAULTLINE_DB");
-  if (!db || !*db) db = "faultline.db";
+  db = cli_db_path(db, NULL);
   fl_error err;
   fl_error_clear(&err);
   fl_store *s = NULL;

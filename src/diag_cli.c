@@ -1,93 +1,112 @@
 /*
 ** Options and report writing shared by `faultline diagnose` and `faultline
-** report`. The help text documents both commands' options in one place.
+** report`: their option tables (the shared options spelled once), parsing
+** through cli_parse, and writing the reports.
+**
+** Must never parse argv by hand or write a report when the diagnosis failed.
 */
 #include "diag_cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void help(const char *cmd) {
-  int diag = strcmp(cmd, "diagnose") == 0;
-  printf("usage: faultline %s [options]%s\n\n", cmd, diag ? " INPUT..." : "");
-  if (diag)
-    printf("Read Windows event logs (EVTX, event XML, netsh wfp XML, JSON exports;\n"
-           "gzip or not; '-' = stdin; directories are walked), store the IPsec,\n"
-           "IPsec policy and iSCSI events in the database (a re-run stores\n"
-           "nothing twice) and explain why connections fail.\n\n");
-  else
-    printf("Explain the failures stored in the database by earlier 'faultline\n"
-           "diagnose' or 'faultline ingest' runs.\n\n");
-  printf("options:\n"
-         "  --db PATH           database (default $FAULTLINE_DB or ./faultline.db)\n");
-  if (diag)
-    printf("  --no-db             do not store; diagnose the inputs only\n"
-           "  --recover           also read deleted records from EVTX chunk slack\n"
-           "  --strict            an EVTX checksum mismatch skips the chunk\n");
-  printf("  --since TIME        only events at or after TIME: " CLI_TIME_HELP "\n"
-         "  --until TIME        only events before TIME (same forms)\n"
-         "  --host NAME         only findings about this host (case-insensitive)\n"
-         "  --peer PEER         only findings with this peer (address or name)\n"
-         "  --cause ID          only findings of this cause (e.g. cert-untrusted;\n"
-         "                      'faultline explain --list causes')\n");
-  printf("  --format text|json|csv  report on stdout (default text)\n"
-         "  --html FILE         also write a self-contained HTML page\n"
-         "  -v, --verbose       text: show more evidence\n"
-         "  -q, --quiet         no progress bar (drawn on a terminal's stderr)\n"
-         "  -h, --help          this help\n\n"
-         "exit: 0 nothing found, 1 findings or partial input, 2 usage,\n"
-         "3 input or database unusable\n");
+#include "cli_opts.h"
+
+enum { O_DB = 1, O_NO_DB, O_RECOVER, O_STRICT, O_SINCE, O_UNTIL, O_HOST, O_PEER,
+       O_CAUSE, O_FORMAT, O_HTML, O_OUTPUT, O_VERBOSE, O_QUIET };
+
+/* The options both commands have, spelled once. */
+#define DIAG_SHARED_OPTS                                                             \
+  {O_SINCE, "since", 0, CLI_VALUE, "TIME",                                           \
+   "only events at or after TIME: 2024-05-01,\n2024-05-01T12:30:00Z, -7d, -12h, -30m"}, \
+  {O_UNTIL, "until", 0, CLI_VALUE, "TIME", "only events before TIME (same forms)"},   \
+  {O_HOST, "host", 0, CLI_VALUE, "NAME", "only findings about this host\n(case-insensitive; srv-fs01 matches SRV-FS01.corp...)"}, \
+  {O_PEER, "peer", 0, CLI_VALUE, "PEER", "only findings with this peer (address or name)"}, \
+  {O_CAUSE, "cause", 0, CLI_VALUE, "ID", "only findings of this cause (the JSON report's\ncause_id, e.g. cert-untrusted)"}, \
+  {O_FORMAT, "format", 0, CLI_VALUE, "text|json|csv", "report form (default text)"},  \
+  {O_OUTPUT, "output", 'o', CLI_VALUE, "FILE", "write the report to FILE, not standard output"}, \
+  {O_HTML, "html", 0, CLI_VALUE, "FILE", "also write a self-contained HTML page"},    \
+  {O_VERBOSE, "verbose", 'v', CLI_FLAG, NULL, "text: show more evidence"},            \
+  CLI_OPT_HELP,                                                                      \
+  {0, NULL, 0, 0, NULL, NULL}
+
+static const cli_opt diagnose_opts[] = {
+    CLI_OPT_DB(O_DB),
+    {O_NO_DB, "no-db", 0, CLI_FLAG, NULL, "do not store; diagnose the inputs only"},
+    {O_RECOVER, "recover", 0, CLI_FLAG, NULL, "also read deleted records from EVTX chunk slack"},
+    {O_STRICT, "strict", 0, CLI_FLAG, NULL, "an EVTX checksum mismatch skips the chunk"},
+    CLI_OPT_QUIET(O_QUIET, "no progress bar (drawn on a terminal's stderr)"),
+    DIAG_SHARED_OPTS};
+
+static const cli_opt report_opts[] = {CLI_OPT_DB(O_DB), DIAG_SHARED_OPTS};
+
+#define DIAG_EXIT "exit: 0 nothing found, 1 findings or partial input, 2 usage,\n" \
+                  "3 input or database unusable (then no report is written)"
+
+const cli_spec cmd_diagnose_spec = {
+    "diagnose", "[options] INPUT...",
+    "Read Windows event logs (EVTX, event XML, netsh wfp XML, JSON exports;\n"
+    "gzip or not; '-' = stdin; directories are walked), store the IPsec,\n"
+    "IPsec policy and iSCSI events in the database (a re-run stores\n"
+    "nothing twice) and explain why connections fail.",
+    diagnose_opts, DIAG_EXIT, 0};
+
+const cli_spec cmd_report_spec = {
+    "report", "[options]",
+    "Explain the failures stored in the database by earlier 'faultline\n"
+    "diagnose' or 'faultline ingest' runs.",
+    report_opts, DIAG_EXIT, 0};
+
+typedef struct diag_parse {
+  const char *cmd;
+  diag_cli_opts *o;
+} diag_parse;
+
+static int diag_opt(int id, const char *val, void *user) {
+  diag_parse *p = user;
+  diag_cli_opts *o = p->o;
+  switch (id) {
+    case O_DB: o->db = val; break;
+    case O_NO_DB: o->no_db = 1; break;
+    case O_RECOVER: o->reader_flags |= FL_EVTX_RECOVER; break;
+    case O_STRICT: o->reader_flags |= FL_EVTX_STRICT; break;
+    case O_VERBOSE: o->verbose = 1; break;
+    case O_QUIET: o->quiet = 1; break;
+    case O_HTML: o->html = val; break;
+    case O_OUTPUT: o->output = val; break;
+    case O_FORMAT:
+      return cli_parse_format(p->cmd, val, (1u << CLI_FORMAT_TEXT) | (1u << CLI_FORMAT_JSON) |
+                              (1u << CLI_FORMAT_CSV), &o->format) ? FL_EXIT_USAGE : 0;
+    case O_SINCE: case O_UNTIL: {
+      int since = id == O_SINCE;
+      if (cli_parse_time(val, cli_now_filetime(), since ? &o->since : &o->until))
+        return cli_usage_error(p->cmd, "--%s wants an " CLI_TIME_HELP " (got '%s')",
+                               since ? "since" : "until", val);
+      *(since ? &o->has_since : &o->has_until) = 1;
+      break;
+    }
+    case O_HOST: case O_PEER: case O_CAUSE:
+      if (!val[0]) return cli_usage_error(p->cmd, "an empty --host/--peer/--cause matches nothing");
+      *(id == O_HOST ? &o->host : id == O_PEER ? &o->peer : &o->cause) = val;
+      break;
+    default: break;
+  }
+  return 0;
 }
 
 int diag_cli_parse(const char *cmd, int argc, char **argv, diag_cli_opts *o) {
   memset(o, 0, sizeof *o);
-  o->db = NULL;
-  o->inputs = argv + 1; /* positional arguments are moved to the front */
   int diag = strcmp(cmd, "diagnose") == 0;
-  const unsigned formats = (1u << CLI_FORMAT_TEXT) | (1u << CLI_FORMAT_JSON) | (1u << CLI_FORMAT_CSV);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int has_value = i + 1 < argc;
-    if (cli_is_help(a)) {
-      help(cmd);
-      return FL_EXIT_OK;
-    } else if (strcmp(a, "--db") == 0 || strcmp(a, "--html") == 0 || strcmp(a, "--format") == 0) {
-      if (!has_value) return cli_usage_error(cmd, "%s needs a value", a);
-      const char *v = argv[++i];
-      if (a[2] == 'd') o->db = v;
-      else if (a[2] == 'h') o->html = v;
-      else if (cli_parse_format(cmd, v, formats, &o->format) != 0) return FL_EXIT_USAGE;
-    } else if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
-      if (!has_value) return cli_usage_error(cmd, "%s needs a value", a);
-      int since = a[2] == 's';
-      if (cli_parse_time(argv[++i], cli_now_filetime(), since ? &o->since : &o->until))
-        return cli_usage_error(cmd, "%s wants an " CLI_TIME_HELP " (got '%s')", a, argv[i]);
-      *(since ? &o->has_since : &o->has_until) = 1;
-    } else if (strcmp(a, "--host") == 0 || strcmp(a, "--peer") == 0 || strcmp(a, "--cause") == 0) {
-      if (!has_value || !argv[i + 1][0]) return cli_usage_error(cmd, "%s needs a value", a);
-      const char *v = argv[++i];
-      if (a[2] == 'h') o->host = v;
-      else if (a[2] == 'p') o->peer = v;
-      else o->cause = v;
-    } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-      o->verbose = 1;
-    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-      o->quiet = 1;
-    } else if (diag && strcmp(a, "--no-db") == 0) {
-      o->no_db = 1;
-    } else if (diag && strcmp(a, "--recover") == 0) {
-      o->reader_flags |= FL_EVTX_RECOVER;
-    } else if (diag && strcmp(a, "--strict") == 0) {
-      o->reader_flags |= FL_EVTX_STRICT;
-    } else if (a[0] == '-' && a[1]) {
-      return cli_usage_error(cmd, "unknown option '%s'", a);
-    } else if (diag) {
-      o->inputs[o->input_count++] = argv[i];
-    } else {
-      return cli_usage_error(cmd, "takes no inputs (it reads the database); "
-                                  "use 'faultline diagnose %s'", a);
-    }
-  }
+  diag_parse p = {cmd, o};
+  int first = 0;
+  int rc = cli_parse(diag ? &cmd_diagnose_spec : &cmd_report_spec, argc, argv, diag_opt, &p, &first);
+  if (rc >= 0) return rc;
+  o->inputs = argv + first;
+  o->input_count = argc - first;
+  if (!diag && o->input_count)
+    return cli_usage_error(cmd, "takes no inputs (it reads the database); "
+                                "use 'faultline diagnose %s'", o->inputs[0]);
   if (o->has_since && o->has_until && o->since >= o->until)
     return cli_usage_error(cmd, "--since must be before --until");
   o->db = cli_db_path(o->db, &o->db_default);
@@ -130,6 +149,12 @@ static int write_reports(const char *cmd, const fl_diag_result *res,
                          const diag_cli_opts *o) {
   fl_error err;
   fl_error_clear(&err);
+  if (o->output && !freopen(o->output, "w", stdout)) {
+    fprintf(stderr, "faultline %s: ", cmd);
+    cli_term_string(stderr, o->output);
+    fprintf(stderr, ": cannot write: %s\n", strerror(errno));
+    return FL_EXIT_INPUT;
+  }
   fl_report_options ro = {o->format == CLI_FORMAT_TEXT && cli_use_colour(stdout), o->verbose, NULL};
   fl_status st = o->format == CLI_FORMAT_JSON  ? fl_report_json(stdout, res, &ro, &err)
                  : o->format == CLI_FORMAT_CSV ? fl_report_csv(stdout, res, &ro, &err)

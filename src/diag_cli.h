@@ -13,6 +13,7 @@ typedef struct diag_cli_opts {
   int no_db;             /* diagnose --no-db: do not store */
   cli_format format;     /* text | json | csv */
   const char *html;      /* --html FILE, or NULL */
+  const char *output;    /* -o FILE: the report there, not on stdout */
   int verbose;
   int quiet;             /* -q: no progress bar, no notes on stderr */
   unsigned reader_flags; /* FL_EVTX_STRICT | FL_EVTX_RECOVER */

@@ -256,6 +256,10 @@ const fl_iscsiprt_event *fl_catalog_iscsiprt(uint16_t id);
 ** Suggestions for unknown names: the closest known symbol, or NULL.
 */
 const char *fl_catalog_suggest(const char *word);
+/* The same closeness rule over a caller's names (commands, options,
+** scenario names): the closest of names[0..count), or NULL. */
+const char *fl_catalog_suggest_from(const char *word, const char *const *names,
+                                    size_t count);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,9 @@
 /*
 ** "Did you mean ...?" for unknown names: the known symbol (error code or
-** enum) closest to the word by case-insensitive edit distance. Only used on
-** the error path of the CLI, so a plain O(n*m) distance is fine; words are
-** capped so hostile input cannot make it slow.
+** enum), or one of a caller's names (commands, options), closest to the
+** word by case-insensitive edit distance. Only used on the error path of
+** the CLI, so a plain O(n*m) distance is fine; words are capped so hostile
+** input cannot make it slow.
 */
 #include <ctype.h>
 #include <string.h>
@@ -40,6 +41,17 @@ static void consider(const char *word, const char *candidate,
     *best_d = d;
     *best = candidate;
   }
+}
+
+const char *fl_catalog_suggest_from(const char *word, const char *const *names,
+                                    size_t count) {
+  if (!word || !*word || strlen(word) > MAX_WORD) return NULL;
+  const char *best = NULL;
+  size_t best_d = (size_t)-1;
+  for (size_t i = 0; names && i < count; i++)
+    if (names[i]) consider(word, names[i], &best, &best_d);
+  size_t limit = strlen(word) / 3 + 1; /* a typo, not a different word */
+  return best_d <= limit ? best : NULL;
 }
 
 const char *fl_catalog_suggest(const char *word) {

@@ -43,7 +43,7 @@ static void fn_time(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   int64_t ticks = ft - INT64_C(116444736000000000); /* 100 ns since 1970 */
   time_t secs = (time_t)(ticks >= 0 ? ticks / 10000000 : (ticks - 9999999) / 10000000);
   struct tm tm;
-  char buf[48], frac[16] = "";
+  char buf[64], frac[16] = "";
   if (!gmtime_r(&secs, &tm)) return;
   int64_t sub = ticks - (int64_t)secs * 10000000; /* 0..9999999 */
   static const int64_t div[8] = {10000000, 1000000, 100000, 10000, 1000, 100, 10, 1};

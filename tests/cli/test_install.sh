@@ -7,7 +7,8 @@ if make -s install DESTDIR="$TMP/stage" PREFIX=/opt/faultline >"$TMP/log" 2>&1; 
   echo "FAIL install: $(tail -5 "$TMP/log")"; exit 1; fi
 for f in opt/faultline/bin/faultline opt/faultline/include/faultline.h opt/faultline/include/faultline/wfp_types.h \
          opt/faultline/include/faultline/wfp_enums.def opt/faultline/lib/libfaultline.a opt/faultline/lib/libfaultline.so \
-         opt/faultline/lib/pkgconfig/faultline.pc opt/faultline/share/man/man1/faultline.1; do
+         opt/faultline/lib/pkgconfig/faultline.pc opt/faultline/share/man/man1/faultline.1 \
+         opt/faultline/share/bash-completion/completions/faultline opt/faultline/share/zsh/site-functions/_faultline; do
   if [ -e "$TMP/stage/$f" ]; then echo "PASS installed $f"; else echo "FAIL installed $f: missing"; fi
 done
 export PKG_CONFIG_SYSROOT_DIR="$TMP/stage" PKG_CONFIG_LIBDIR="$TMP/stage/opt/faultline/lib/pkgconfig"
