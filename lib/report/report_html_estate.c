@@ -105,6 +105,8 @@ static void estate_timeline(FILE *out, const fl_diag_result *r, host_row *hosts,
         "<p class=\"muted legend\"><span><span class=\"key st-ongoing\"></span>ongoing</span> "
         "<span><span class=\"key st-intermittent\"></span>intermittent</span> "
         "<span><span class=\"key st-recovered\"></span>recovered</span> "
+        "<span><span class=\"key st-ended\"></span>ended</span> "
+        "<span><span class=\"key st-seen-once\"></span>seen once</span> "
         "<span><span class=\"key st-benign\"></span>benign</span> "
         "<span><span class=\"key ok\"></span>successes seen</span></p>\n"
         "<div class=\"estate\" role=\"list\">\n", out);
