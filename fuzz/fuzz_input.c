@@ -7,6 +7,9 @@
 ** filtered read without render — and the JSON lines it rendered are read
 ** back, which must give as many records and no error (the renderer promises
 ** valid JSON in evtx_dump's shape). Every string handed out is read in full.
+** The XML-render pass is read again with the stream window filled a few
+** bytes at a time (fl_input_stream_fill, internal): output, stats and
+** status must not change (streaming must not depend on where reads end).
 **
 ** Must never: write files, read the environment, keep state between inputs,
 ** or abort on anything but a broken promise of the reader.
@@ -18,6 +21,8 @@
 #include <string.h>
 
 #include "faultline.h"
+/* fl_input_stream_fill: internal, tests and this harness only (put back). */
+#include "input/input_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -98,7 +103,28 @@ static fl_status fuzz_read(const void *data, size_t size, fl_evtx_format fmt,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_in x = {0}, j = {0}, back = {0}, filt = {0};
   fl_evtx_stats sx, sj, sb, sf;
-  fuzz_read(data, size, FL_EVTX_RENDER_XML, 0, &x, &sx);
+  fl_status rx = fuzz_read(data, size, FL_EVTX_RENDER_XML, 0, &x, &sx);
+  {
+    fuzz_in small = {0};
+    fl_evtx_stats ss;
+    size_t keep = fl_input_stream_fill;
+    fl_input_stream_fill = 16 + size % 53;
+    fl_status rs = fuzz_read(data, size, FL_EVTX_RENDER_XML, 0, &small, &ss);
+    fl_input_stream_fill = keep;
+    if (rx != FL_ENOMEM && rs != FL_ENOMEM && !x.failed && !small.failed &&
+        (rs != rx || ss.records != sx.records || ss.errors != sx.errors ||
+         ss.warnings != sx.warnings || small.len != x.len ||
+         (x.len && memcmp(small.out, x.out, x.len) != 0) ||
+         small.acc != x.acc)) {
+      fprintf(stderr, "fuzz_input: a %zu-byte window read differently "
+              "(status %d/%d, records %llu/%llu, output %zu/%zu)\n",
+              (size_t)(16 + size % 53), (int)rs, (int)rx,
+              (unsigned long long)ss.records, (unsigned long long)sx.records,
+              small.len, x.len);
+      abort();
+    }
+    free(small.out);
+  }
   fl_status rj = fuzz_read(data, size, FL_EVTX_RENDER_JSONL, 0, &j, &sj);
   fuzz_read(data, size, FL_EVTX_RENDER_NONE, 1, &filt, &sf);
   if (sf.records_matched > sf.records || sx.records != sj.records) abort();

@@ -60,7 +60,8 @@ const fl_input_diag *fl_input_diag_from(const fl_evtx_diag *d);
 ** and rendering behave as in fl_evtx_read; stats add up over all files.
 ** Returns FL_OK, FL_EPARTIAL (something was skipped, see diagnostics),
 ** FL_EINPUT (path is not a supported format), FL_EIO, FL_ENOMEM or
-** FL_ELIMIT (decompressed size past FL_INPUT_MAX_INFLATE). */
+** FL_ELIMIT (gzip past FL_INPUT_MAX_INFLATE_RATIO; the records before it
+** were delivered). */
 fl_status fl_input_read(const char *path, const fl_evtx_options *opt,
                         fl_evtx_stats *stats, fl_error *err);
 
@@ -69,8 +70,10 @@ fl_status fl_input_read_memory(const void *data, size_t len, const char *name,
                                const fl_evtx_options *opt,
                                fl_evtx_stats *stats, fl_error *err);
 
-/* Largest decompressed gzip input accepted (bytes). */
-#define FL_INPUT_MAX_INFLATE ((uint64_t)2 << 30)
+/* gzip is inflated as it is read, with no size cap; past 64 MiB of output,
+** input that inflates more than this many times its compressed size stops
+** there (a decompression bomb) with FL_ELIMIT, keeping what was read. */
+#define FL_INPUT_MAX_INFLATE_RATIO 250u
 
 /* Renders ev in the EVTX reader's XML (one line) or JSON-lines form, with
 ** '\n'. Writes at most cap bytes (NUL-terminated when cap > 0) and returns

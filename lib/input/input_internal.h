@@ -68,11 +68,20 @@ typedef struct fl_input_ctx {
   fl_evtx_stats *stats;
   fl_input_format format;
   const char *file;
-  const char *text; /* the whole input, decoded */
+  /* The decoded input seen so far: text[0] is at offset text_base, and
+  ** every offset a reader or a diagnostic uses counts from the input's
+  ** start. Readers given the whole input see base 0 and text_eof set;
+  ** streamed ones call fl_input_more for the rest. */
+  const char *text;
   size_t text_len;
-  /* location cache for line/column lookups (monotone scans) */
-  size_t loc_pos;
-  unsigned loc_line;
+  size_t text_base;
+  int text_eof;
+  struct fl_input_stream *stream; /* NULL: text is the whole input */
+  /* location cache for line/column lookups: bytes before loc_scan are
+  ** counted, loc_bol is where line loc_line begins; base_* the same at
+  ** text_base, for lookups behind loc_scan */
+  size_t loc_scan, loc_bol, base_bol;
+  unsigned loc_line, base_line;
   /* record under construction */
   fl_evtx_event ev;
   int in_record;
@@ -87,6 +96,7 @@ typedef struct fl_input_ctx {
   fl_input_buf out;    /* rendered output not yet handed to on_output */
   uint64_t ordinal;    /* records begun in this input */
   size_t progress_at;  /* text offset last told to on_progress */
+  uint64_t raw_size;   /* the source's size when known (progress), or 0 */
   int stop;            /* a callback asked to stop */
   int nomem;
   int recognised;      /* at least one record shape was understood */
@@ -96,6 +106,19 @@ typedef struct fl_input_ctx {
 void fl_input_ctx_init(fl_input_ctx *c, const fl_evtx_options *opt,
                        fl_evtx_stats *stats, const char *file,
                        const char *text, size_t len, fl_input_format fmt);
+/* Reads the input from s instead (text starts empty). */
+void fl_input_ctx_stream(fl_input_ctx *c, struct fl_input_stream *s,
+                         uint64_t raw_size);
+/* Drops text before keep and reads more of a streamed input: the bytes
+** added; 0 at its end (text_eof). text may move. */
+size_t fl_input_more(fl_input_ctx *c, size_t keep);
+/* Offset one past the last byte seen so far. */
+static inline size_t fl_input_end(const fl_input_ctx *c) {
+  return c->text_base + c->text_len;
+}
+/* The byte at off, reading more when needed (keeping from off); -1 past
+** the end of the input. */
+int fl_input_byte(fl_input_ctx *c, size_t off);
 /* Flushes pending output; frees buffers. */
 void fl_input_ctx_end(fl_input_ctx *c);
 
@@ -148,24 +171,41 @@ void fl_input_netsh_text(fl_input_netsh *n, const char *s, size_t len);
 int fl_input_netsh_end(fl_input_netsh *n, size_t off);
 int fl_input_netsh_active(const fl_input_netsh *n);
 
-/* ---- sources (input_source.c) -------------------------------------------- */
-typedef struct fl_input_src {
-  const char *data;
+/* ---- streams (input_stream.c) -------------------------------------------- */
+/* What a reader sees: decoded text bytes [base, base + len) at p; eof when
+** nothing more will come. p moves when the stream is asked for more. */
+typedef struct fl_input_view {
+  const char *p;
   size_t len;
-  void *map;       /* munmap on close */
-  size_t map_len;
-  char *heap;      /* free on close */
-  int utf8_forced; /* transcoded from UTF-16 */
-  uint64_t gzip_damaged; /* compressed offset where inflating failed, or 0 */
-} fl_input_src;
+  size_t base;
+  int eof;
+} fl_input_view;
 
-fl_status fl_input_src_file(fl_input_src *s, const char *path, fl_error *e);
-fl_status fl_input_src_stdin(fl_input_src *s, fl_error *err);
-void fl_input_src_memory(fl_input_src *s, const void *data, size_t len);
-/* Inflates gzip and transcodes UTF-16 in place of s's view. */
-fl_status fl_input_src_decode(fl_input_src *s, const char *name, fl_error *e);
-void fl_input_src_close(fl_input_src *s);
-/* The text format of decoded bytes (no gzip, UTF-8). */
+typedef struct fl_input_stream fl_input_stream;
+/* fd is read, never closed; memory is not copied until decoded. NULL when
+** out of memory. */
+fl_input_stream *fl_input_stream_fd(int fd);
+fl_input_stream *fl_input_stream_memory(const void *data, size_t len);
+void fl_input_stream_free(fl_input_stream *s);
+const fl_input_view *fl_input_stream_view(const fl_input_stream *s);
+/* Drops the bytes before keep and reads one fill more; the bytes added, 0
+** at the end (then view->eof) or when the stream stopped early. */
+size_t fl_input_stream_more(fl_input_stream *s, size_t keep);
+uint64_t fl_input_stream_raw_read(const fl_input_stream *s);
+/* FL_OK, or why the stream ended early (damaged or truncated gzip:
+** FL_ECORRUPT; past the ratio guard: FL_ELIMIT; FL_EIO; FL_ENOMEM). */
+fl_status fl_input_stream_status(const fl_input_stream *s, const char **why);
+int fl_input_stream_inflated(const fl_input_stream *s);
+int fl_input_stream_transcoded(const fl_input_stream *s);
+/* Decoded bytes looked at to find the format. */
+#define FL_INPUT_SNIFF 65536u
+/* Bytes decoded per fill (1 MiB). Internal toggle: the fuzz harness makes
+** it tiny to move every window boundary through the input. */
+extern size_t fl_input_stream_fill;
+/* Output a gzip stream may produce before the ratio guard looks at it. */
+#define FL_INPUT_INFLATE_FREE ((uint64_t)64 << 20)
+
+/* The text format of decoded bytes (no gzip, UTF-8; input_source.c). */
 fl_input_format fl_input_detect_text(const char *p, size_t n);
 
 #endif

@@ -3,7 +3,8 @@
 ** lines, or evtx_dump's "Record N" separated documents. Each object at the
 ** record level becomes a flat list of (dotted key path, scalar) leaves in
 ** reused buffers; input_json_map.c turns the leaves into a record. The
-** input is fed one line at a time so every error has a line and column.
+** input is fed one line at a time (a line longer than FL_JSON_PIECE in
+** pieces) so every error has a line and column and memory stays bounded.
 **
 ** Must never: build a DOM or allocate per record, follow nesting deeper
 ** than FL_JSON_MAX_DEPTH, or lose the records after a bad line: the broken
@@ -17,6 +18,8 @@
 #include "input/input_json.h"
 
 #define FL_JSON_MAX_DEPTH 64
+#define FL_JSON_PIECE (1u << 20)      /* longest piece handed to yajl */
+#define FL_JSON_KEEP_MAX (8u << 20)   /* an open record kept in view up to */
 
 typedef struct fl_json {
   fl_input_ctx *c;
@@ -176,39 +179,78 @@ static int fl_json_is_separator(const char *s, size_t n) {
   return 1;
 }
 
+/* The next piece to feed at pos: a whole line when it is in view (read
+** more up to FL_JSON_PIECE), else FL_JSON_PIECE bytes of a long line.
+** Returns its length, 0 at the end; *whole says it ends a line. */
+static size_t fl_json_piece(fl_json *j, size_t pos, int *whole) {
+  fl_input_ctx *c = j->c;
+  size_t scanned = pos;
+  for (;;) {
+    size_t end = fl_input_end(c);
+    if (scanned < end) {
+      const char *nl = memchr(c->text + (scanned - c->text_base), '\n',
+                              end - scanned);
+      if (nl) {
+        *whole = 1;
+        return (size_t)(nl - c->text) + c->text_base + 1 - pos;
+      }
+      scanned = end;
+    }
+    if (end - pos >= FL_JSON_PIECE || c->text_eof) break;
+    size_t keep = pos;
+    if (j->in_rec && j->rec_off < pos && pos - j->rec_off < FL_JSON_KEEP_MAX)
+      keep = j->rec_off; /* its line is told when it breaks */
+    if (!fl_input_more(c, keep)) break;
+  }
+  size_t n = fl_input_end(c) - pos;
+  *whole = c->text_eof;
+  if (n > FL_JSON_PIECE) {
+    n = FL_JSON_PIECE;
+    *whole = 0;
+  }
+  return n;
+}
+
 static void fl_json_feed(fl_json *j) {
   fl_input_ctx *c = j->c;
-  size_t pos = 0;
-  int resync = 0;
-  while (pos < c->text_len && !c->stop && !c->nomem && !c->not_events) {
-    const char *line = c->text + pos;
-    const char *nl = memchr(line, '\n', c->text_len - pos);
-    size_t len = nl ? (size_t)(nl - line) + 1 : c->text_len - pos;
+  size_t pos = c->text_base;
+  int resync = 0, mid_line = 0;
+  while (!c->stop && !c->nomem && !c->not_events) {
+    int whole = 0;
+    size_t len = fl_json_piece(j, pos, &whole);
+    if (!len) break;
+    const char *line = c->text + (pos - c->text_base);
+    int starts_line = !mid_line;
+    mid_line = !whole;
     j->line_off = pos;
     pos += len;
     const char *t = line;
     size_t tn = len;
     fl_input_trim(&t, &tn);
-    if (j->depth == 0 || resync) {
+    if (starts_line && (j->depth == 0 || resync)) {
       if (!tn) continue;
       if (t[0] != '{' && t[0] != '[') {
         if (!resync && !fl_json_is_separator(t, tn))
           fl_input_diag_emit(c, FL_EVTX_WARNING, j->line_off,
                              "line is not JSON; skipped");
+        if (mid_line) resync = 1; /* the rest of a long line too */
         continue;
       }
       resync = 0;
+    } else if (resync) {
+      continue; /* the rest of a skipped long line */
     }
-    if (len > UINT32_MAX) len = UINT32_MAX;
     yajl_status st = yajl_parse(j->h, (const unsigned char *)line, len);
     if (st != yajl_status_ok) {
       if (c->stop || c->not_events) break;
       /* an unfinished record, then a line opening the next one (JSON
       ** lines): the next one is read again from a fresh parser */
-      int again = j->in_rec && j->rec_off < j->line_off && tn && t[0] == '{';
+      int again = starts_line && j->in_rec && j->rec_off < j->line_off &&
+                  tn && t[0] == '{';
       resync = fl_json_error(j, line, len);
       if (again) {
         pos = j->line_off;
+        mid_line = 0;
         resync = 0;
       }
     }
@@ -225,11 +267,12 @@ void fl_input_json_read(fl_input_ctx *c) {
   }
   fl_json_feed(&j);
   if (!c->stop && !c->nomem && !c->not_events) {
-    j.line_off = c->text_len;
+    size_t end = fl_input_end(c);
+    j.line_off = end;
     yajl_complete_parse(j.h); /* what matters is what is still open */
-    if (j.in_rec) fl_input_rec_skip(c, c->text_len, "truncated JSON");
+    if (j.in_rec) fl_input_rec_skip(c, end, "truncated JSON");
     else if (j.depth)
-      fl_input_diag_emit(c, FL_EVTX_ERROR, c->text_len,
+      fl_input_diag_emit(c, FL_EVTX_ERROR, end,
                          "truncated JSON: %u arrays/objects not closed",
                          j.depth);
   }

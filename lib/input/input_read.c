@@ -4,13 +4,23 @@
 ** and hands EVTX to lib/evtx and everything else to the text readers, with
 ** the caller's options, so all records and diagnostics look alike.
 **
+** Every input is streamed (input_stream.c): text formats read in bounded
+** windows; EVTX mapped in place when it is a plain file, else spooled to a
+** temporary file first.
+**
 ** Must never: choose a reader by file name, follow directory symlinks (no
-** loops), or return FL_OK when a record or a file was skipped.
+** loops), open a FIFO, socket or device found in a directory (one named on
+** its own is read), wait on an open, or return FL_OK when a record or a
+** file was skipped.
 */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "input/input_internal.h"
 
@@ -26,43 +36,114 @@ const char *fl_input_format_name(fl_input_format format) {
   }
 }
 
-static fl_status fl_input_read_evtx(fl_input_src *src, const char *name,
-                                    const fl_evtx_options *opt,
-                                    fl_evtx_stats *stats, fl_error *err) {
+/* EVTX through a read-only mapping of fd: the reader drops processed
+** chunks' pages (RSS bounded by the chunks in flight). */
+static fl_status fl_input_evtx_fd(int fd, uint64_t size, const char *name,
+                                  const fl_evtx_options *opt,
+                                  fl_evtx_stats *stats, fl_error *err) {
+  if (size > SIZE_MAX || size < 8)
+    return fl_error_at(err, FL_EINPUT, name, 0, "EVTX file too small");
+  void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (m == MAP_FAILED)
+    return fl_error_at(err, FL_EIO, name, 0, "cannot map: %s", strerror(errno));
   fl_evtx_file *f = NULL;
-  /* Our own read-only file mapping lets the reader drop processed chunks'
-  ** pages (RSS bounded by the chunks in flight); heap bytes (stdin,
-  ** inflated gzip) must stay as they are. */
-  fl_status st =
-      src->map && src->data == src->map
-          ? fl_evtx_open_mapped(src->data, src->len, name, &f, err)
-          : fl_evtx_open_memory(src->data, src->len, name, &f, err);
-  if (st != FL_OK) return st;
-  fl_evtx_stats s;
-  memset(&s, 0, sizeof s);
-  st = fl_evtx_read(f, opt, &s, err);
-  fl_evtx_close(f);
-  fl_evtx_stats_add(stats, &s);
+  fl_status st = fl_evtx_open_mapped(m, (size_t)size, name, &f, err);
+  if (st == FL_OK) {
+    fl_evtx_stats s;
+    memset(&s, 0, sizeof s);
+    st = fl_evtx_read(f, opt, &s, err);
+    fl_evtx_close(f);
+    fl_evtx_stats_add(stats, &s);
+  }
+  munmap(m, (size_t)size);
   return st;
 }
 
-static fl_status fl_input_read_text(fl_input_src *src, fl_input_format fmt,
-                                    const char *name,
+/* An unlinked temporary file (TMPDIR or /tmp), or -1. */
+static int fl_input_tmpfile(void) {
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir) dir = "/tmp";
+#ifdef O_TMPFILE
+  int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+#endif
+  char path[4096];
+  snprintf(path, sizeof path, "%s/faultline-spool-XXXXXX", dir);
+  int t = mkstemp(path);
+  if (t >= 0) unlink(path);
+  return t;
+}
+
+/* EVTX that is no plain file (gzip, standard input, a pipe): the decoded
+** bytes are spooled to a temporary file, which is then mapped, so memory
+** stays bounded whatever the size. */
+static fl_status fl_input_evtx_spool(fl_input_stream *s, const char *name,
+                                     const fl_evtx_options *opt,
+                                     fl_evtx_stats *stats, fl_error *err) {
+  int fd = fl_input_tmpfile();
+  if (fd < 0)
+    return fl_error_at(err, FL_EIO, name, 0,
+                       "cannot create a temporary file for EVTX from a "
+                       "stream: %s", strerror(errno));
+  const fl_input_view *v = fl_input_stream_view(s);
+  uint64_t size = 0;
+  fl_status st = FL_OK;
+  do {
+    for (size_t off = 0; off < v->len;) {
+      ssize_t w = write(fd, v->p + off, v->len - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        st = fl_error_at(err, FL_EIO, name, 0,
+                         "cannot write the temporary copy: %s",
+                         strerror(errno));
+        break;
+      }
+      off += (size_t)w;
+    }
+    size = v->base + v->len;
+  } while (st == FL_OK && fl_input_stream_more(s, v->base + v->len));
+  if (st == FL_OK) {
+    const char *why;
+    fl_status sst = fl_input_stream_status(s, &why);
+    st = fl_input_evtx_fd(fd, size, name, opt, stats, err);
+    if (sst != FL_OK && (st == FL_OK || st == FL_EPARTIAL)) {
+      stats->errors++;
+      if (opt->on_diag) {
+        fl_evtx_diag d;
+        memset(&d, 0, sizeof d);
+        d.file = name;
+        d.severity = FL_EVTX_ERROR;
+        d.chunk = -1;
+        d.offset = size;
+        snprintf(d.message, sizeof d.message, "%s; what came before it was read", why);
+        opt->on_diag(&d, opt->user);
+      }
+      st = fl_error_at(err, FL_EPARTIAL, name, size, "%s", why);
+    }
+  }
+  close(fd);
+  return st;
+}
+
+static fl_status fl_input_read_text(fl_input_stream *src, fl_input_format fmt,
+                                    uint64_t raw_size, const char *name,
                                     const fl_evtx_options *opt,
                                     fl_evtx_stats *stats, fl_error *err) {
   fl_evtx_stats s;
   memset(&s, 0, sizeof s);
   fl_input_ctx c;
-  fl_input_ctx_init(&c, opt, &s, name, src->data, src->len, fmt);
-  if (src->gzip_damaged)
-    fl_input_diag_emit(&c, FL_EVTX_ERROR, src->len,
-                       "gzip data damaged at compressed offset %llu; what "
-                       "inflated before it was read",
-                       (unsigned long long)src->gzip_damaged);
+  fl_input_ctx_init(&c, opt, &s, name, "", 0, fmt);
+  fl_input_ctx_stream(&c, src, raw_size);
   if (fmt == FL_INPUT_JSON) fl_input_json_read(&c);
-  else fl_input_xml_read(&c, src->utf8_forced);
-  int nomem = c.nomem, not_events = c.not_events;
-  if (opt->on_progress && !c.stop) opt->on_progress(src->len, src->len, opt->user);
+  else fl_input_xml_read(&c, fl_input_stream_transcoded(src));
+  const char *why;
+  fl_status sst = fl_input_stream_status(src, &why);
+  if (sst != FL_OK && !c.stop)
+    fl_input_diag_emit(&c, FL_EVTX_ERROR, fl_input_end(&c),
+                       "%s; what came before it was read", why);
+  int nomem = c.nomem || sst == FL_ENOMEM, not_events = c.not_events;
+  if (opt->on_progress && !c.stop)
+    opt->on_progress(raw_size, raw_size, opt->user);
   fl_input_ctx_end(&c);
   fl_evtx_stats_add(stats, &s);
   if (nomem) return fl_error_at(err, FL_ENOMEM, name, 0, "out of memory");
@@ -77,19 +158,32 @@ static fl_status fl_input_read_text(fl_input_src *src, fl_input_format fmt,
   return FL_OK;
 }
 
-static fl_status fl_input_read_src(fl_input_src *src, const char *name,
-                                   const fl_evtx_options *opt,
-                                   fl_evtx_stats *stats, fl_error *err) {
-  fl_status st = fl_input_src_decode(src, name, err);
-  if (st != FL_OK) return st;
-  if (src->len >= 8 && memcmp(src->data, "ElfFile", 8) == 0)
-    return fl_input_read_evtx(src, name, opt, stats, err);
-  fl_input_format fmt = fl_input_detect_text(src->data, src->len);
+/* Reads what s yields. fd >= 0 with a regular file's size lets EVTX be
+** mapped in place; anything else that turns out to be EVTX is spooled. */
+static fl_status fl_input_read_stream(fl_input_stream *s, int fd,
+                                      uint64_t file_size, const char *name,
+                                      const fl_evtx_options *opt,
+                                      fl_evtx_stats *stats, fl_error *err) {
+  const fl_input_view *v = fl_input_stream_view(s);
+  while (v->len < FL_INPUT_SNIFF && fl_input_stream_more(s, 0)) {
+  }
+  const char *why;
+  fl_status sst = fl_input_stream_status(s, &why);
+  if (!v->len && sst != FL_OK)
+    return fl_error_at(err, sst == FL_ECORRUPT ? FL_EINPUT : sst, name, 0,
+                       "%s", why);
+  if (v->len >= 8 && memcmp(v->p, "ElfFile", 8) == 0) {
+    if (fd >= 0 && file_size && !fl_input_stream_inflated(s) &&
+        !fl_input_stream_transcoded(s))
+      return fl_input_evtx_fd(fd, file_size, name, opt, stats, err);
+    return fl_input_evtx_spool(s, name, opt, stats, err);
+  }
+  fl_input_format fmt = fl_input_detect_text(v->p ? v->p : "", v->len);
   if (fmt == FL_INPUT_UNKNOWN)
     return fl_error_at(err, FL_EINPUT, name, 0,
                        "not an EVTX file, Windows event XML, netsh wfp XML "
                        "or JSON of events");
-  return fl_input_read_text(src, fmt, name, opt, stats, err);
+  return fl_input_read_text(s, fmt, file_size, name, opt, stats, err);
 }
 
 fl_status fl_input_read_memory(const void *data, size_t len, const char *name,
@@ -98,11 +192,22 @@ fl_status fl_input_read_memory(const void *data, size_t len, const char *name,
   fl_evtx_stats local;
   if (!stats) stats = &local;
   memset(stats, 0, sizeof *stats);
-  fl_input_src src;
-  fl_input_src_memory(&src, data, len);
-  fl_status st = fl_input_read_src(&src, name ? name : "<memory>", opt, stats,
-                                   err);
-  fl_input_src_close(&src);
+  if (!name) name = "<memory>";
+  if (len >= 8 && memcmp(data, "ElfFile", 8) == 0) {
+    fl_evtx_file *f = NULL;
+    fl_status st = fl_evtx_open_memory(data, len, name, &f, err);
+    if (st != FL_OK) return st;
+    fl_evtx_stats s;
+    memset(&s, 0, sizeof s);
+    st = fl_evtx_read(f, opt, &s, err);
+    fl_evtx_close(f);
+    fl_evtx_stats_add(stats, &s);
+    return st;
+  }
+  fl_input_stream *s = fl_input_stream_memory(data, len);
+  if (!s) return fl_error_at(err, FL_ENOMEM, name, 0, "out of memory");
+  fl_status st = fl_input_read_stream(s, -1, len, name, opt, stats, err);
+  fl_input_stream_free(s);
   return st;
 }
 
@@ -136,7 +241,7 @@ static fl_status fl_input_walk(const char *dir, const fl_evtx_options *o,
   DIR *d = opendir(dir);
   if (!d) return fl_error_at(err, FL_EIO, dir, 0, "cannot open directory");
   char **names = NULL;
-  size_t n = 0, cap = 0;
+  size_t n = 0, cap = 0, skipped = 0;
   fl_status st = FL_OK;
   struct dirent *de;
   while ((de = readdir(d)) != NULL) {
@@ -162,6 +267,10 @@ static fl_status fl_input_walk(const char *dir, const fl_evtx_options *o,
     fl_status one = fl_input_read_path(names[i], o, stats, &e, depth + 1);
     if (one == FL_EINPUT || one == FL_EIO) {
       fl_input_walk_warn(o, stats, &e);
+      if (st == FL_OK || st == FL_EPARTIAL) {
+        skipped++;
+        st = FL_EPARTIAL;
+      }
       continue;
     }
     if (one != FL_OK && (st == FL_OK || one == FL_ENOMEM)) {
@@ -172,29 +281,69 @@ static fl_status fl_input_walk(const char *dir, const fl_evtx_options *o,
   for (size_t i = 0; i < n; i++) free(names[i]);
   free(names);
   if (st == FL_ENOMEM) fl_error_at(err, st, dir, 0, "out of memory");
+  else if (st == FL_EPARTIAL && skipped)
+    fl_error_at(err, st, dir, 0, "%zu files skipped", skipped);
+  return st;
+}
+
+/* What a file that is no regular file or directory is, for messages. */
+static const char *fl_input_kind(mode_t m) {
+  if (S_ISFIFO(m)) return "a FIFO";
+  if (S_ISSOCK(m)) return "a socket";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  return "not a regular file";
+}
+
+static fl_status fl_input_read_fd(int fd, const char *path,
+                                  const fl_evtx_options *o,
+                                  fl_evtx_stats *stats, fl_error *err) {
+  struct stat sb;
+  uint64_t size = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)
+                      ? (uint64_t)sb.st_size : 0;
+  fl_input_stream *s = fl_input_stream_fd(fd);
+  if (!s) return fl_error_at(err, FL_ENOMEM, path, 0, "out of memory");
+  fl_status st = fl_input_read_stream(s, size ? fd : -1, size, path, o,
+                                      stats, err);
+  fl_input_stream_free(s);
   return st;
 }
 
 static fl_status fl_input_read_path(const char *path, const fl_evtx_options *o,
                                     fl_evtx_stats *stats, fl_error *err,
                                     int depth) {
-  fl_input_src src;
-  fl_status st;
-  if (strcmp(path, "-") == 0) {
-    st = fl_input_src_stdin(&src, err);
-  } else {
-    struct stat sb;
-    if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-      return fl_input_walk(path, o, stats, err, depth);
-    if (depth == 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-      return fl_input_walk(path, o, stats, err, depth); /* named symlink */
-    if (depth > 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+  if (strcmp(path, "-") == 0 && depth == 0)
+    return fl_input_read_fd(0, "-", o, stats, err);
+  struct stat sb;
+  if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+    return fl_input_walk(path, o, stats, err, depth);
+  if (depth == 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+    return fl_input_walk(path, o, stats, err, depth); /* named symlink */
+  if (depth > 0) {
+    /* found in a directory: only regular files, and never a wait */
+    if (stat(path, &sb) != 0)
+      return fl_error_at(err, FL_EIO, path, 0, "%s",
+                         errno == ENOENT || errno == ELOOP
+                             ? "dangling or looping symbolic link"
+                             : strerror(errno));
+    if (S_ISDIR(sb.st_mode))
       return fl_error_at(err, FL_EINPUT, path, 0, "symlink to a directory");
-    st = fl_input_src_file(&src, path, err);
+    if (!S_ISREG(sb.st_mode))
+      return fl_error_at(err, FL_EINPUT, path, 0,
+                         "%s (name it on its own to read it)",
+                         fl_input_kind(sb.st_mode));
   }
-  if (st != FL_OK) return st;
-  st = fl_input_read_src(&src, path, o, stats, err);
-  fl_input_src_close(&src);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+                          (depth > 0 ? O_NONBLOCK : 0));
+  if (fd < 0)
+    return fl_error_at(err, FL_EIO, path, 0, "cannot open: %s",
+                       strerror(errno));
+  if (depth > 0 && (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+    close(fd); /* replaced since it was looked at */
+    return fl_error_at(err, FL_EINPUT, path, 0, "not a regular file");
+  }
+  fl_status st = fl_input_read_fd(fd, path, o, stats, err);
+  close(fd);
   return st;
 }
 

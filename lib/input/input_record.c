@@ -21,8 +21,54 @@ void fl_input_ctx_init(fl_input_ctx *c, const fl_evtx_options *opt,
   c->file = file;
   c->text = text;
   c->text_len = len;
+  c->text_eof = 1;
   c->format = fmt;
-  c->loc_line = 1;
+  c->loc_line = c->base_line = 1;
+}
+
+void fl_input_ctx_stream(fl_input_ctx *c, fl_input_stream *s,
+                         uint64_t raw_size) {
+  const fl_input_view *v = fl_input_stream_view(s);
+  c->stream = s;
+  c->raw_size = raw_size;
+  c->text = v->p ? v->p : "";
+  c->text_len = v->len;
+  c->text_base = v->base;
+  c->text_eof = v->eof;
+}
+
+static void fl_input_progress(fl_input_ctx *c) {
+  uint64_t done = fl_input_stream_raw_read(c->stream);
+  if (!c->opt->on_progress || c->stop || done < c->progress_at + (1u << 20))
+    return;
+  c->progress_at = (size_t)done;
+  c->opt->on_progress(done, c->raw_size, c->opt->user);
+}
+
+size_t fl_input_more(fl_input_ctx *c, size_t keep) {
+  if (!c->stream || c->text_eof) return 0;
+  if (keep > fl_input_end(c)) keep = fl_input_end(c);
+  if (keep > c->text_base) { /* lines of what is dropped are counted */
+    unsigned line, col;
+    fl_input_locate(c, keep, &line, &col);
+    c->base_line = c->loc_line;
+    c->base_bol = c->loc_bol;
+  }
+  size_t got = fl_input_stream_more(c->stream, keep);
+  const fl_input_view *v = fl_input_stream_view(c->stream);
+  c->text = v->p ? v->p : "";
+  c->text_len = v->len;
+  c->text_base = v->base;
+  c->text_eof = v->eof;
+  fl_input_progress(c);
+  return got;
+}
+
+int fl_input_byte(fl_input_ctx *c, size_t off) {
+  while (off >= fl_input_end(c))
+    if (!fl_input_more(c, off < c->text_base ? c->text_base : off)) return -1;
+  if (off < c->text_base) return -1;
+  return (unsigned char)c->text[off - c->text_base];
 }
 
 static void fl_input_flush(fl_input_ctx *c) {
@@ -44,19 +90,28 @@ void fl_input_ctx_end(fl_input_ctx *c) {
 
 void fl_input_locate(fl_input_ctx *c, size_t off, unsigned *line,
                      unsigned *col) {
-  if (off > c->text_len) off = c->text_len;
-  if (off < c->loc_pos) {
-    c->loc_pos = 0;
-    c->loc_line = 1;
+  if (off > fl_input_end(c)) off = fl_input_end(c);
+  if (off < c->text_base) { /* dropped: the line known at text_base */
+    *line = c->base_line;
+    *col = off >= c->base_bol ? (unsigned)(off - c->base_bol + 1) : 0;
+    return;
+  }
+  if (off < c->loc_scan || c->loc_scan < c->text_base) {
+    c->loc_scan = c->text_base;
+    c->loc_line = c->base_line;
+    c->loc_bol = c->base_bol;
   }
   for (;;) {
-    const char *nl = memchr(c->text + c->loc_pos, '\n', off - c->loc_pos);
+    const char *from = c->text + (c->loc_scan - c->text_base);
+    const char *nl = memchr(from, '\n', off - c->loc_scan);
     if (!nl) break;
-    c->loc_pos = (size_t)(nl - c->text) + 1;
+    c->loc_scan = (size_t)(nl - from) + c->loc_scan + 1;
+    c->loc_bol = c->loc_scan;
     c->loc_line++;
   }
+  c->loc_scan = off;
   *line = c->loc_line;
-  *col = (unsigned)(off - c->loc_pos + 1);
+  *col = (unsigned)(off - c->loc_bol + 1);
 }
 
 void fl_input_diag_emit(fl_input_ctx *c, fl_evtx_severity sev, size_t off,
@@ -291,7 +346,8 @@ void fl_input_rec_finish(fl_input_ctx *c) {
   c->in_record = 0;
   c->recognised = 1;
   c->stats->records++;
-  if (c->opt->on_progress && c->ev.file_offset >= c->progress_at + (1u << 20)) {
+  if (c->opt->on_progress && !c->stream &&
+      c->ev.file_offset >= c->progress_at + (1u << 20)) {
     c->progress_at = (size_t)c->ev.file_offset;
     c->opt->on_progress(c->progress_at, c->text_len, c->opt->user);
   }

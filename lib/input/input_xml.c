@@ -21,6 +21,7 @@
 #define FL_XML_FEED_MAX (1u << 20) /* largest piece handed to expat */
 #define FL_XML_FEED_MIN (1u << 12) /* first piece after a (re)start */
 #define FL_XML_PROLOG_MAX (1u << 20)
+#define FL_XML_KEEP_MAX (8u << 20) /* an open event kept in view up to this */
 
 /* The reader's own root element (never in a record: its depth is 0). */
 static const char fl_xml_wrap_open[] = "<fl-wrap>";
@@ -64,8 +65,8 @@ static size_t fl_xml_pos(const fl_xml *x) {
   size_t k = i > 0 ? (size_t)i : 0;
   if (x->wrap_len && k >= x->wrap_at)
     k = k >= x->wrap_at + x->wrap_len ? k - x->wrap_len : x->wrap_at;
-  size_t pos = x->base + k;
-  return pos < x->c->text_len ? pos : x->c->text_len;
+  size_t pos = x->base + k, end = fl_input_end(x->c);
+  return pos < end ? pos : end;
 }
 
 static void fl_xml_abort(fl_xml *x, const char *why) {
@@ -303,29 +304,37 @@ static void fl_xml_setup(fl_xml *x, int utf8) {
   x->resume_at = (size_t)-1;
 }
 
-/* The next event start tag at or after from, or text_len. */
-static size_t fl_xml_next_start(const fl_input_ctx *c, size_t from) {
+/* The next event start tag at or after from, or the end of the input. */
+static size_t fl_xml_next_start(fl_input_ctx *c, size_t from) {
   static const char *const tags[] = {"<Event", "<netEvent", "<item"};
-  const char *t = c->text;
-  size_t n = c->text_len;
-  for (size_t i = from; i < n;) {
-    const char *lt = memchr(t + i, '<', n - i);
-    if (!lt) break;
-    i = (size_t)(lt - t);
-    for (size_t k = 0; k < 3; k++) {
-      size_t L = strlen(tags[k]);
-      if (k == 2 && c->format != FL_INPUT_NETSH_XML) continue;
-      if (n - i > L && memcmp(t + i, tags[k], L) == 0 &&
-          (t[i + L] == '>' || t[i + L] == '/' || t[i + L] == ' ' ||
-           t[i + L] == '\t' || t[i + L] == '\r' || t[i + L] == '\n'))
-        return i;
+  enum { LONGEST = 10 }; /* "<netEvent" and the byte after it */
+  size_t i = from < c->text_base ? c->text_base : from;
+  for (;;) {
+    size_t end = fl_input_end(c);
+    while (i < end) {
+      const char *lt = memchr(c->text + (i - c->text_base), '<', end - i);
+      if (!lt) {
+        i = end;
+        break;
+      }
+      i = (size_t)(lt - c->text) + c->text_base;
+      if (end - i < LONGEST && !c->text_eof) break; /* read more first */
+      const char *t = lt;
+      for (size_t k = 0; k < 3; k++) {
+        size_t L = strlen(tags[k]);
+        if (k == 2 && c->format != FL_INPUT_NETSH_XML) continue;
+        if (end - i > L && memcmp(t, tags[k], L) == 0 &&
+            (t[L] == '>' || t[L] == '/' || t[L] == ' ' || t[L] == '\t' ||
+             t[L] == '\r' || t[L] == '\n'))
+          return i;
+      }
+      i++;
     }
-    i++;
+    if (!fl_input_more(c, i)) return fl_input_end(c);
   }
-  return n;
 }
 
-/* Handles a parse error at off; returns where to resume (text_len: stop).
+/* Handles a parse error at off; returns where to resume (the end: stop).
 ** seg is where the failed segment began: resuming there again would loop. */
 static size_t fl_xml_recover(fl_xml *x, size_t off, size_t seg) {
   fl_input_ctx *c = x->c;
@@ -333,24 +342,30 @@ static size_t fl_xml_recover(fl_xml *x, size_t off, size_t seg) {
   enum XML_Error code = XML_GetErrorCode(x->p);
   const char *why = x->abort_msg ? x->abort_msg : XML_ErrorString(code);
   int open = c->in_record || fl_input_netsh_active(x->ns);
+  if (off < c->text_base) off = c->text_base; /* a long token's start */
   if (!open && !x->abort_msg) {
     size_t i = off;
-    while (i < c->text_len && (c->text[i] == ' ' || c->text[i] == '\t' ||
-                               c->text[i] == '\r' || c->text[i] == '\n'))
+    int ch;
+    while ((ch = fl_input_byte(c, i)) == ' ' || ch == '\t' || ch == '\r' ||
+           ch == '\n')
       i++;
-    if (i > 0 && i < c->text_len && c->text[i] == '/' && c->text[i - 1] == '<')
+    if (i > c->text_base && ch == '/' && fl_input_byte(c, i - 1) == '<')
       i--; /* expat points at the '/' of a stray end tag */
-    else if (i > 1 && c->text[i - 1] == '/' && c->text[i - 2] == '<')
+    else if (i > c->text_base + 1 && fl_input_byte(c, i - 1) == '/' &&
+             fl_input_byte(c, i - 2) == '<')
       i -= 2; /* or at its name (a mismatched one) */
-    int lt = i + 1 < c->text_len && c->text[i] == '<';
-    if (code == XML_ERROR_JUNK_AFTER_DOC_ELEMENT && lt && c->text[i + 1] != '/')
+    int lt = fl_input_byte(c, i) == '<';
+    int next = lt ? fl_input_byte(c, i + 1) : -1;
+    if (code == XML_ERROR_JUNK_AFTER_DOC_ELEMENT && lt && next != '/' &&
+        next != -1)
       return i; /* another root element: events one after another */
     if (code == XML_ERROR_MISPLACED_XML_PI && lt && !x->depth && i > seg)
       return i; /* the next document's <?xml?> (files concatenated) */
-    if (x->resynced && lt && c->text[i + 1] == '/') {
-      const char *gt = memchr(c->text + i, '>', c->text_len - i);
+    if (x->resynced && lt && next == '/') {
       /* the wrapper's end tag after a resync: not an error */
-      if (gt) return fl_xml_next_start(c, (size_t)(gt - c->text) + 1);
+      size_t k = i + 2;
+      while ((ch = fl_input_byte(c, k)) != -1 && ch != '>') k++;
+      if (ch == '>') return fl_xml_next_start(c, k + 1);
     }
   }
   if (c->in_record) {
@@ -363,8 +378,9 @@ static size_t fl_xml_recover(fl_xml *x, size_t off, size_t seg) {
   } else if (fl_input_netsh_active(x->ns)) {
     c->in_record = 1;
     fl_input_rec_skip(c, off, why);
-  } else
+  } else {
     fl_input_diag_emit(c, FL_EVTX_ERROR, off, "XML not well-formed: %s", why);
+  }
   x->resynced = 1;
   /* the error may sit on the next event's own start tag (a cut-off
   ** attribute value runs into it): resume there, unless that is where
@@ -372,37 +388,61 @@ static size_t fl_xml_recover(fl_xml *x, size_t off, size_t seg) {
   return fl_xml_next_start(c, off > seg ? off : off + 1);
 }
 
+enum { PROLOG_NONE = -1, PROLOG_MORE = -2 };
+
 /* Where the prolog (blanks, <?...?>, comments) ends and the first element
-** starts, within FL_XML_PROLOG_MAX; (size_t)-1 when there is none to put
-** a wrapper before (a DOCTYPE, text, an unterminated prolog). */
-static size_t fl_xml_prolog_end(const fl_input_ctx *c, size_t from) {
+** starts in what has been read; PROLOG_NONE when there is none to put a
+** wrapper before (a DOCTYPE, text), PROLOG_MORE when more is needed. */
+static long long fl_xml_prolog_scan(const fl_input_ctx *c, size_t from) {
   const char *t = c->text;
-  size_t n = c->text_len, lim = from + FL_XML_PROLOG_MAX, i = from;
-  if (lim < n) n = lim;
+  size_t n = c->text_len, i = from - c->text_base;
   while (i < n) {
     char ch = t[i];
     if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') { i++; continue; }
-    if (ch != '<' || i + 1 >= n) return (size_t)-1;
+    if (ch != '<') return PROLOG_NONE;
+    if (i + 4 > n) return PROLOG_MORE;
     const char *end = NULL;
     if (t[i + 1] == '?') {
       for (size_t k = i + 2; k + 1 < n && !end; k++)
         if (t[k] == '?' && t[k + 1] == '>') end = t + k + 2;
-    } else if (n - i >= 4 && !memcmp(t + i, "<!--", 4)) {
+    } else if (!memcmp(t + i, "<!--", 4)) {
       for (size_t k = i + 4; k + 2 < n && !end; k++)
         if (!memcmp(t + k, "-->", 3)) end = t + k + 3;
     } else if (t[i + 1] == '!') {
-      return (size_t)-1; /* DOCTYPE: expat's handler refuses it */
+      return PROLOG_NONE; /* DOCTYPE: expat's handler refuses it */
     } else {
-      return i;
+      size_t at = i + c->text_base;
+      return (long long)at;
     }
-    if (!end) return (size_t)-1;
+    if (!end) return PROLOG_MORE;
     i = (size_t)(end - t);
   }
-  return (size_t)-1;
+  return PROLOG_MORE;
+}
+
+static long long fl_xml_prolog_end(fl_input_ctx *c, size_t from) {
+  for (;;) {
+    long long r = fl_xml_prolog_scan(c, from);
+    if (r != PROLOG_MORE) return r;
+    if (c->text_eof || fl_input_end(c) - from > FL_XML_PROLOG_MAX ||
+        !fl_input_more(c, from))
+      return PROLOG_NONE;
+  }
 }
 
 static int fl_xml_feed(fl_xml *x, const char *s, size_t n, int final) {
   return XML_Parse(x->p, s, (int)n, final) != XML_STATUS_ERROR;
+}
+
+/* What the window must keep before pos: the last piece (an error lies in
+** it), and the open event's start while that is near (its line is told). */
+static size_t fl_xml_keep(const fl_xml *x, size_t piece_at) {
+  const fl_input_ctx *c = x->c;
+  size_t keep = piece_at;
+  if (c->in_record && c->ev.file_offset < keep &&
+      keep - c->ev.file_offset < FL_XML_KEEP_MAX)
+    keep = (size_t)c->ev.file_offset;
+  return keep;
 }
 
 /* Parses from start to the end; 0 when done, else where it failed. The
@@ -411,33 +451,35 @@ static int fl_xml_feed(fl_xml *x, const char *s, size_t n, int final) {
 static int fl_xml_run(fl_xml *x, size_t start, size_t *fail_at) {
   fl_input_ctx *c = x->c;
   x->base = start;
-  size_t pos = start, piece = FL_XML_FEED_MIN;
-  size_t el = fl_xml_prolog_end(c, start);
+  size_t pos = start, piece = FL_XML_FEED_MIN, piece_at = start;
+  long long el = fl_xml_prolog_end(c, start);
   int ok = 1;
-  if (el != (size_t)-1) {
-    ok = fl_xml_feed(x, c->text + start, el - start, 0);
-    x->wrap_at = el - start;
+  if (el >= 0) {
+    ok = fl_xml_feed(x, c->text + (start - c->text_base),
+                     (size_t)el - start, 0);
+    x->wrap_at = (size_t)el - start;
     x->wrap_len = sizeof fl_xml_wrap_open - 1;
     ok = ok && fl_xml_feed(x, fl_xml_wrap_open, x->wrap_len, 0);
-    pos = el;
+    pos = (size_t)el;
   }
   while (ok) {
-    size_t n = c->text_len - pos;
-    int final = !x->wrap_len;
-    if (n > piece) {
-      n = piece;
-      final = 0;
+    if (pos >= fl_input_end(c) && fl_input_more(c, fl_xml_keep(x, piece_at)))
+      continue;
+    size_t n = fl_input_end(c) - pos;
+    if (!n) {
+      /* the end; still inside an element: let expat say what is unclosed */
+      ok = !x->wrap_len || x->depth
+               ? fl_xml_feed(x, "", 0, 1)
+               : fl_xml_feed(x, fl_xml_wrap_close,
+                             sizeof fl_xml_wrap_close - 1, 1);
+      if (ok) return 0;
+      break;
     }
-    ok = fl_xml_feed(x, c->text + pos, n, final);
+    if (n > piece) n = piece;
+    piece_at = pos;
+    ok = fl_xml_feed(x, c->text + (pos - c->text_base), n, 0);
     pos += n;
     if (piece < FL_XML_FEED_MAX) piece *= 2;
-    if (!ok || pos < c->text_len) continue;
-    if (!x->wrap_len) return 0;
-    /* still inside an element: let expat say what is unclosed */
-    ok = x->depth ? fl_xml_feed(x, "", 0, 1)
-                  : fl_xml_feed(x, fl_xml_wrap_close,
-                                sizeof fl_xml_wrap_close - 1, 1);
-    if (ok) return 0;
   }
   *fail_at = fl_xml_pos(x);
   return -1;
@@ -453,8 +495,8 @@ void fl_input_xml_read(fl_input_ctx *c, int utf8_forced) {
     c->nomem = 1;
     goto done;
   }
-  size_t start = 0;
-  while (start < c->text_len && !c->stop) {
+  size_t start = c->text_base;
+  while (!c->stop && (start < fl_input_end(c) || fl_input_byte(c, start) >= 0)) {
     fl_xml_setup(&x, utf8_forced || start > 0);
     size_t fail_at = 0;
     if (fl_xml_run(&x, start, &fail_at) == 0) break;

@@ -77,11 +77,65 @@ cp "$TMP/a.xml" "$TMP/dir/2.xml"
 printf '{"EventID":7,"SourceName":"A"}\n' > "$TMP/dir/1.json"
 cp "$TMP/a.xml" "$TMP/dir/sub/3.xml"
 printf 'notes\n' > "$TMP/dir/readme"
-expect_exit inputs_dir 0 -- dump "$TMP/dir"
+expect_exit inputs_dir 1 -- dump "$TMP/dir"   # a skipped file makes it partial
 n=$(grep -c '^<Event ' "$TMP/out")
 if [ "$n" = 5 ] && head -n 1 "$TMP/out" | grep -q '<EventID>7</EventID>'; then
   echo "PASS inputs_dir_order"; else echo "FAIL inputs_dir_order: $n events"; fi
 expect_err inputs_dir_skip 'readme: .*warning: file skipped'
+
+# ---- issue 19: no input makes faultline wait; skipped inputs say why -------
+mkdir -p "$TMP/fdir"
+cp "$TMP/a.xml" "$TMP/fdir/1.xml"
+mkfifo "$TMP/fdir/2.fifo"
+ln -s "$TMP/nowhere" "$TMP/fdir/3.link"
+cp "$TMP/a.xml" "$TMP/fdir/4.xml"
+FL_T0=$SECONDS
+"$FL_BIN" dump "$TMP/fdir" >"$TMP/out" 2>"$TMP/err" </dev/null &
+FL_PID=$!
+( sleep 20; kill "$FL_PID" 2>/dev/null ) &
+FL_GUARD=$!
+wait "$FL_PID"; rc=$?
+kill "$FL_GUARD" 2>/dev/null; wait "$FL_GUARD" 2>/dev/null
+if [ "$rc" = 1 ] && [ $((SECONDS - FL_T0)) -lt 20 ]; then echo "PASS inputs_fifo_in_dir"; else
+  echo "FAIL inputs_fifo_in_dir: exit $rc after $((SECONDS - FL_T0)) s; $(head -c 300 "$TMP/err")"; fi
+expect_err inputs_fifo_in_dir_why '2\.fifo: .*skipped: a FIFO'
+expect_err inputs_dangling_link_why '3\.link: .*skipped: dangling or looping symbolic link'
+if [ "$(grep -c '<EventID>4653</EventID>' "$TMP/out")" = 2 ]; then echo "PASS inputs_fifo_rest_read"; else
+  echo "FAIL inputs_fifo_rest_read: $(grep -c '<EventID>' "$TMP/out") events"; fi
+# a FIFO named on its own is read
+mkfifo "$TMP/named.fifo"
+( cat "$TMP/a.xml" > "$TMP/named.fifo" ) &
+expect_exit inputs_named_fifo 0 -- dump --format jsonl "$TMP/named.fifo"
+expect_out inputs_named_fifo_out '"EventID":4653'
+
+# a gzip bomb (legal XML: events around a huge run of blanks, as many
+# gzip members) stops at the ratio guard, keeping the event before it
+/usr/bin/python3 - "$TMP/bomb.xml.gz" <<'PY'
+import gzip, sys, zlib
+ev = b"<Event><System><EventID>4653</EventID></System></Event>\n"
+blank = gzip.compress(b" " * (1 << 20), 9)
+with open(sys.argv[1], "wb") as f:
+    f.write(gzip.compress(ev))
+    for _ in range(200):   # 200 MiB of blanks from ~200 KiB
+        f.write(blank)
+    f.write(gzip.compress(ev))
+PY
+expect_exit inputs_gzip_bomb 1 -- dump --format jsonl "$TMP/bomb.xml.gz"
+expect_err inputs_gzip_bomb_why 'bomb.xml.gz:[0-9]+:[0-9]+: error: gzip data inflates more than 250:1'
+expect_out inputs_gzip_bomb_kept '"EventID":4653'
+
+# standard input is streamed: a stream bigger than the limit leaves RSS flat
+# (release build: ASan's shadow memory would hide it)
+if [ -x "${FL_RELEASE_BIN:-}" ] && [ -x /usr/bin/time ]; then
+  line='<Event><System><Provider Name="Microsoft-Windows-Security-Auditing"/><EventID>4653</EventID><Channel>Security</Channel><Computer>h1</Computer></System><EventData><Data Name="FailureReason">Negotiation timed out</Data></EventData></Event>'
+  yes "$line" | head -c 48000000 | /usr/bin/time -f '%M' -o "$TMP/rss" \
+    "$FL_RELEASE_BIN" dump --id 1 - >/dev/null 2>"$TMP/err"
+  kb=$(tail -n 1 "$TMP/rss")
+  if [ "$kb" -lt 24000 ]; then echo "PASS inputs_stdin_bounded_rss"; else
+    echo "FAIL inputs_stdin_bounded_rss: peak RSS $kb KB for a 48 MB stream"; fi
+else
+  echo "SKIP inputs_stdin_bounded_rss: no release build or /usr/bin/time"
+fi
 
 # ---- the real samples --------------------------------------------------------
 if [ -d "$SAMPLES" ]; then
