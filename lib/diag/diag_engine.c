@@ -65,6 +65,7 @@ static int make_event(fl_diag *d, const fl_typed_event *t, const char *file, dia
   int mm = t->kind == FL_KIND_MM_FAILURE || t->kind == FL_KIND_WFP_MM_FAILURE;
   e->mm_state = mm ? small_enum(t->state) : -1;
   e->failure_point = small_enum(t->failure_point);
+  e->role = small_enum(t->role);
   return 0;
 }
 

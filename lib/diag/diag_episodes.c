@@ -202,20 +202,26 @@ static void turn_around(diag_episode *ep, size_t i) {
   ep->hub_logged = ep->peer_logged[i];
   ep->peers[i] = old;
   ep->peer_logged[i] = old_logged;
+  ep->hub_responder = 0;
 }
 
 /* The episode in list a failure from x towards y of this cause joins
 ** (after turning it around if needed), or NULL. */
 static diag_episode *find_pair(struct fl_diag *d, diag_episode **list, size_t n, int cause,
                                const diag_event *e, uint32_t x, uint32_t y) {
-  diag_episode *best = NULL;
+  /* An initiator's failure towards a host whose own failures it logs as
+  ** responder belongs to that host's episode (clients rejecting a server),
+  ** before the initiator's own. */
+  diag_episode *mine = NULL, *best = NULL;
   for (size_t i = 0; i < n; i++) {
     diag_episode *ep = list[i];
     if (!same_group(ep, cause, e->benign) || !within_gap(ep, e->time)) continue;
     uint32_t hub = diag_find(d, ep->hub);
-    if (hub == x) return ep;
+    if (y && hub == y && e->role == 0 && ep->hub_responder) return ep;
+    if (hub == x && !mine) mine = ep;
     if (y && hub == y && (!best || ep->count > best->count)) best = ep;
   }
+  if (mine) return mine;
   if (best) return best;
   for (size_t i = 0; i < n; i++) {
     diag_episode *ep = list[i];
@@ -302,6 +308,7 @@ int diag_episode_failure(struct fl_diag *d, const diag_event *e, int rule) {
   uint32_t eh = diag_find(d, ep->hub);
   if (eh == x) {
     ep->hub_logged += 1;
+    if (e->role == 1) ep->hub_responder = 1;
     news = add_peer(d, ep, other, 0);
   } else {
     news = add_peer(d, ep, e->node, 1);
@@ -430,6 +437,7 @@ static int merge_into(struct fl_diag *d, diag_episode *dst, diag_episode *src) {
     src->inference = NULL;
   }
   dst->finding_sent |= src->finding_sent;
+  dst->hub_responder |= src->hub_responder && diag_find(d, src->hub) == dh;
   src->dead = 1;
   src->closing = DIAG_CLOSE_MERGED;
   src->merged_into = dst->id;

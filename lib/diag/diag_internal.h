@@ -55,6 +55,7 @@ typedef struct diag_event {
   int8_t iscsi_failure;    /* ISCSI_INITIATOR_FAILURE_TYPE, -1 */
   int8_t mm_state;         /* IKEEXT_MM_SA_STATE for MM failures, -1 */
   int8_t failure_point;    /* IPSEC_FAILURE_POINT, -1 */
+  int8_t role;             /* IKEEXT_SA_ROLE: 0 initiator, 1 responder, -1 */
 } diag_event;
 
 /* ---- parameters (params.def) ------------------------------------------ */
@@ -141,6 +142,7 @@ typedef struct diag_episode {
   uint64_t peer_logged[DIAG_MAX_PEERS]; /* failures each peer logged */
   size_t npeers;
   uint64_t hub_logged;     /* failures the hub logged itself */
+  uint8_t hub_responder;   /* the hub logged failures as responder */
   int8_t keymod;
   uint8_t benign, open, dead, finding_sent;
   uint8_t closing;         /* DIAG_OPEN, DIAG_CLOSE_EXPIRED, _FINISH, _MERGED */
