@@ -30,6 +30,11 @@ static void serve_help(void) {
       "                   (RFC 5424/3164 whose message is event JSON or XML),\n"
       "                   bare JSON lines, bare event XML\n"
       "  udp://HOST:PORT  syslog datagrams (RFC 5424/3164)\n"
+      "  http://HOST:PORT POST /ingest (JSON lines, event XML), an Elasticsearch\n"
+      "                   face for Winlogbeat (GET /, /_license, setup calls,\n"
+      "                   POST /_bulk; 429 when full), POST /v1/logs (OTLP/HTTP\n"
+      "                   JSON), GET /metrics (Prometheus), GET /healthz, GET /\n"
+      "                   in a browser: the live page\n"
       "HOST empty (tcp://:5514) means 127.0.0.1; [::1] for IPv6; PORT 0 picks a\n"
       "free port (the 'listening' log line names it).\n\n"
       "options:\n"
@@ -40,6 +45,8 @@ static void serve_help(void) {
       "  --max-connections N    open connections (default 256)\n"
       "  --idle-timeout SEC     close a connection silent or mid-frame this long (300)\n"
       "  --log-level LEVEL      debug|info|warn|error (default info)\n"
+      "  --token-file FILE      HTTP needs 'Authorization: Bearer TOKEN' (the file's\n"
+      "                         first line; or $FAULTLINE_SERVE_TOKEN); not /healthz\n"
       "  -h, --help             this help\n\n"
       "Signals: TERM/INT stop accepting, commit what was taken, exit 0.\n"
       "docs/serve.md describes listeners, framing, limits and metrics.\n"
@@ -73,7 +80,25 @@ static int parse_level(const char *val, fl_serve_log_level *out) {
 typedef struct serve_cli {
   fl_serve_options opt;
   const char *listen[MAX_LISTEN];
+  char token[256];
 } serve_cli;
+
+/* The bearer token from a file (first line), so it is not in argv. */
+static int read_token(const char *path, char *out, size_t cap) {
+  FILE *f = fopen(path, "r");
+  if (!f || !fgets(out, (int)cap, f)) {
+    if (f) fclose(f);
+    cli_usage_error("serve", "cannot read a token from '%s'", path);
+    return -1;
+  }
+  fclose(f);
+  out[strcspn(out, "\r\n")] = '\0';
+  if (!out[0]) {
+    cli_usage_error("serve", "'%s' holds an empty token", path);
+    return -1;
+  }
+  return 0;
+}
 
 static int serve_parse(int argc, char **argv, serve_cli *c) {
   static const struct option longs[] = {
@@ -84,6 +109,7 @@ static int serve_parse(int argc, char **argv, serve_cli *c) {
       {"max-connections", required_argument, NULL, 'C'},
       {"idle-timeout", required_argument, NULL, 'I'},
       {"log-level", required_argument, NULL, 'L'},
+      {"token-file", required_argument, NULL, 'T'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   optind = 1;
@@ -117,6 +143,10 @@ static int serve_parse(int argc, char **argv, serve_cli *c) {
       case 'L':
         if (parse_level(optarg, &c->opt.log_level)) return -1;
         break;
+      case 'T':
+        if (read_token(optarg, c->token, sizeof c->token)) return -1;
+        c->opt.token = c->token;
+        break;
       case 'h': serve_help(); return -2;
       default:
         return cli_usage_error("serve", "unknown option or missing value: '%s'",
@@ -127,6 +157,10 @@ static int serve_parse(int argc, char **argv, serve_cli *c) {
     return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
   if (!c->opt.listen_count)
     return cli_usage_error("serve", "give at least one --listen SPEC (see --help)");
+  if (!c->opt.token) {
+    const char *t = getenv("FAULTLINE_SERVE_TOKEN");
+    if (t && t[0]) c->opt.token = t;
+  }
   if (!c->opt.db_path) c->opt.db_path = getenv("FAULTLINE_DB");
   if (!c->opt.db_path || !c->opt.db_path[0]) c->opt.db_path = "faultline.db";
   c->opt.listen = c->listen;

@@ -40,7 +40,7 @@ typedef void (*fl_serve_log_fn)(fl_serve_log_level level, const char *line,
 
 typedef struct fl_serve_options {
   const char *db_path;            /* the store (created when missing) */
-  const char *const *listen;      /* specs: tcp://HOST:PORT, udp://HOST:PORT */
+  const char *const *listen;      /* specs: tcp://, udp://, http://HOST:PORT */
   size_t listen_count;
   size_t max_frame;               /* bytes of one message; 0 = 1 MiB */
   size_t max_pending;             /* bytes parsed but not yet committed,
@@ -48,6 +48,8 @@ typedef struct fl_serve_options {
   unsigned max_connections;       /* 0 = 256 */
   unsigned idle_timeout;          /* seconds a connection may send nothing
                                      (or never finish a frame); 0 = 300 */
+  const char *token;              /* HTTP: "Authorization: Bearer TOKEN"
+                                     required (not on /healthz); NULL: none */
   int handle_signals;             /* SIGTERM/SIGINT drain and stop, SIGHUP
                                      logs a reload (run's own loop) */
   fl_serve_log_fn on_log;         /* NULL: logfmt lines on stderr */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "serve/serve_internal.h"
+#include "serve/serve_http.h"
 #include "serve/serve_listen.h"
 
 struct serve_conn {
@@ -318,6 +319,16 @@ static fl_status bind_one(fl_serve *s, serve_listener *l, fl_error *err) {
       if (!l->udp_ev || event_add(l->udp_ev, NULL) != 0)
         st = fl_error_at(err, FL_ENOMEM, l->spec, 0, "cannot watch the socket");
     }
+  } else if (l->transport == SERVE_TRANSPORT_HTTP) {
+    struct evconnlistener *lev = evconnlistener_new_bind(
+        s->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+        128, ai->ai_addr, (int)ai->ai_addrlen);
+    if (!lev) st = fl_error_at(err, FL_EIO, l->spec, 0, "cannot listen: %s", strerror(errno));
+    else {
+      l->fd = evconnlistener_get_fd(lev);
+      st = serve_http_bind(s, l, lev, err);
+      if (st != FL_OK && !l->bound) evconnlistener_free(lev);
+    }
   } else {
     l->lev = evconnlistener_new_bind(s->base, accept_cb, l,
                                      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
@@ -359,7 +370,13 @@ void serve_listeners_close(fl_serve *s) {
       evutil_closesocket(l->fd);
     }
     l->udp_ev = NULL;
+    serve_http_stop_accepting(l);
   }
+}
+
+void serve_listeners_free(fl_serve *s) {
+  serve_listeners_close(s);
+  for (size_t i = 0; i < s->listener_count; i++) serve_http_free(&s->listeners[i]);
 }
 
 void serve_conns_drain(fl_serve *s) {

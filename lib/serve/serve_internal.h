@@ -103,7 +103,8 @@ void serve_writer_reap(fl_serve *s);
 
 /* ---- listeners and connections (serve_conn.c) ---- */
 fl_status serve_listeners_open(fl_serve *s, fl_error *err);
-void serve_listeners_close(fl_serve *s);
+void serve_listeners_close(fl_serve *s); /* stop accepting */
+void serve_listeners_free(fl_serve *s);
 /* Room came free: paused connections and datagram sockets read again. */
 void serve_resume_readers(fl_serve *s);
 /* Stops reading; every open connection closes once its jobs committed. */

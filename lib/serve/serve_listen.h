@@ -13,7 +13,8 @@
 
 typedef enum serve_transport {
   SERVE_TRANSPORT_STREAM = 0, /* TCP: framing detected per connection */
-  SERVE_TRANSPORT_UDP         /* one syslog message per datagram */
+  SERVE_TRANSPORT_UDP,        /* one syslog message per datagram */
+  SERVE_TRANSPORT_HTTP        /* evhttp: serve_http.c */
 } serve_transport;
 
 struct serve_listener {
@@ -26,6 +27,8 @@ struct serve_listener {
   struct evconnlistener *lev;
   evutil_socket_t fd;
   struct event *udp_ev;
+  struct evhttp *http;
+  struct evhttp_bound_socket *bound;
   int paused;
 };
 

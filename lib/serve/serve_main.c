@@ -26,6 +26,7 @@ static const struct {
 } schemes[] = {
     {"tcp", SERVE_TRANSPORT_STREAM},
     {"udp", SERVE_TRANSPORT_UDP},
+    {"http", SERVE_TRANSPORT_HTTP},
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -63,7 +64,7 @@ fl_status fl_serve_parse_spec(const char *spec, char *scheme, size_t scheme_cap,
     k++;
   if (!sep || k == sizeof schemes / sizeof schemes[0] || sl >= scheme_cap)
     return fl_error_at(err, FL_EUSAGE, spec, 0,
-                       "listen spec must be tcp://HOST:PORT or udp://HOST:PORT");
+                       "listen spec must be tcp://HOST:PORT, udp://HOST:PORT or http://HOST:PORT");
   memcpy(scheme, spec, sl);
   scheme[sl] = '\0';
   const char *h = sep + 3, *colon;
@@ -98,7 +99,9 @@ static void on_wake(evutil_socket_t fd, short what, void *arg) {
 }
 
 void serve_check_drained(fl_serve *s) {
-  if (s->draining && !s->conns && s->jobs_out == 0) event_base_loopexit(s->base, NULL);
+  /* a moment for the last answers to leave */
+  static const struct timeval flush = {0, 200000};
+  if (s->draining && !s->conns && s->jobs_out == 0) event_base_loopexit(s->base, &flush);
 }
 
 static void begin_drain(fl_serve *s) {
@@ -222,7 +225,7 @@ void fl_serve_stats_get(fl_serve *s, fl_serve_stats *out) {
 void fl_serve_free(fl_serve *s) {
   if (!s) return;
   serve_writer_stop(s);
-  serve_listeners_close(s);
+  serve_listeners_free(s);
   serve_conns_free(s);
   for (int i = 0; i < 3; i++)
     if (s->signals[i]) event_free(s->signals[i]);
