@@ -14,12 +14,14 @@
 #include "cli.h"
 #include "cli_opts.h"
 
-enum { S_DB = 1, S_FORMAT, S_LIMIT };
+enum { S_DB = 1, S_FORMAT, S_LIMIT, S_TIMEOUT };
 
 static const cli_opt sql_opts[] = {
     CLI_OPT_DB(S_DB),
     {S_FORMAT, "format", 0, CLI_VALUE, "text|jsonl|csv", "output form (default text)"},
     {S_LIMIT, "limit", 0, CLI_VALUE, "N", "at most N rows"},
+    {S_TIMEOUT, "timeout", 0, CLI_VALUE, "SECONDS",
+     "stop the statement after SECONDS (fractions allowed; default none)"},
     CLI_OPT_HELP,
     {0, NULL, 0, 0, NULL, NULL}};
 
@@ -31,14 +33,17 @@ const cli_spec cmd_sql_spec = {
     "numbers) and events_json (id, json: each event's whole record).\n"
     "Functions: fl_time(filetime[, digits]), fl_code(code), fl_enum(enum_name,\n"
     "value), fl_cause(source, event_id, code, iscsi_failure_type).\n"
-    "See docs/store.md.",
+    "Functions that hand out pointers or build huge values (fts3_tokenizer,\n"
+    "load_extension, zeroblob, ...) are refused. See docs/store.md.",
     sql_opts,
-    "exit: 0 ok, 2 usage or a refused statement, 3 no database or it is unusable", 0};
+    "exit: 0 ok, 1 stopped by --timeout, 2 usage or a refused statement,\n"
+    "3 no database or it is unusable", 0};
 
 typedef struct sql_args {
   const char *db;
   cli_format fmt;
   unsigned long long limit;
+  uint64_t timeout_ms;
 } sql_args;
 
 static int sql_opt(int id, const char *val, void *user) {
@@ -49,13 +54,23 @@ static int sql_opt(int id, const char *val, void *user) {
       return cli_parse_format("sql", val, (1u << CLI_FORMAT_TEXT) | (1u << CLI_FORMAT_JSONL) |
                               (1u << CLI_FORMAT_CSV), &a->fmt) ? FL_EXIT_USAGE : 0;
     case S_LIMIT: return cli_parse_u64("sql", "--limit", val, ~0ULL, &a->limit);
+    case S_TIMEOUT: {
+      char *end = NULL;
+      errno = 0;
+      double secs = strtod(val, &end);
+      if (errno || end == val || *end || !(secs > 0) || secs > 1e6)
+        return cli_usage_error("sql", "--timeout wants seconds (> 0)");
+      a->timeout_ms = (uint64_t)(secs * 1000.0 + 0.5);
+      if (!a->timeout_ms) a->timeout_ms = 1;
+      return 0;
+    }
     default: break;
   }
   return 0;
 }
 
 int cmd_sql(int argc, char **argv) {
-  sql_args a = {NULL, CLI_FORMAT_TEXT, 0};
+  sql_args a = {NULL, CLI_FORMAT_TEXT, 0, 0};
   int first = 0, rc = cli_parse(&cmd_sql_spec, argc, argv, sql_opt, &a, &first);
   if (rc >= 0) return rc;
   if (argc - first > 1) return cli_usage_error("sql", "give the statement as one argument");
@@ -68,6 +83,7 @@ int cmd_sql(int argc, char **argv) {
   fl_error_clear(&err);
   fl_store *s = NULL;
   fl_status st = fl_store_open(db, FL_STORE_READONLY, &s, &err);
+  if (st == FL_OK) fl_store_set_sql_timeout(s, a.timeout_ms);
   if (st == FL_OK)
     st = fl_store_sql(s, sql, fmt == CLI_FORMAT_CSV ? FL_STORE_CSV
                               : fmt == CLI_FORMAT_JSONL ? FL_STORE_JSONL
@@ -80,5 +96,7 @@ int cmd_sql(int argc, char **argv) {
   fprintf(stderr, "faultline sql: ");
   cli_term_string(stderr, msg);
   fputc('\n', stderr);
-  return st == FL_EUSAGE ? FL_EXIT_USAGE : FL_EXIT_INPUT;
+  return st == FL_EUSAGE   ? FL_EXIT_USAGE
+         : st == FL_ELIMIT ? FL_EXIT_FINDINGS
+                           : FL_EXIT_INPUT;
 }

@@ -152,10 +152,15 @@ fl_status fl_store_query(fl_store *s, const fl_store_filter *f,
                          fl_store_format fmt, FILE *out, uint64_t *rows,
                          fl_error *err);
 /* Runs one read-only SELECT and prints its rows. FL_EUSAGE: the statement
-** writes, attaches, is not a single statement or does not compile. */
+** writes, attaches, is not a single statement, does not compile or calls a
+** function on the deny-list (fts3_tokenizer, load_extension, ...: see
+** docs/store.md). FL_ELIMIT: it ran past the time limit. */
 fl_status fl_store_sql(fl_store *s, const char *sql, fl_store_format fmt,
                        uint64_t limit, FILE *out, uint64_t *rows,
                        fl_error *err);
+/* Stops later fl_store_sql statements after ms milliseconds of running
+** (0, the default: no limit). */
+void fl_store_set_sql_timeout(fl_store *s, uint64_t ms);
 
 /* ---- reading back, for diagnosis --------------------------------------- */
 

@@ -227,6 +227,7 @@ struct fl_store {
   int64_t *layout_ids;      /* the writer's: layout id -> layouts.id */
   size_t layout_ids_cap;
   store_buf scratch;        /* the producer's full JSON of a keyless row */
+  uint64_t sql_timeout_ms;  /* fl_store_sql's limit, 0 = none */
   char path[256];
 };
 

@@ -5,11 +5,14 @@
 ** itself says it is read-only and an authorizer sees nothing but reads).
 **
 ** Must never: paste a caller's value into SQL text, run a statement that
-** writes, attaches a database, changes a pragma or opens a transaction, or
-** run more than the first statement of the text.
+** writes, attaches a database, changes a pragma or opens a transaction,
+** call a function of the deny-list, run past its time limit, or run more
+** than the first statement of the text.
 */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store_internal.h"
 
@@ -23,14 +26,29 @@ static int is_readonly_pragma(const char *name) {
   return 0;
 }
 
+/* Functions a caller's SELECT may not call: they hand out pointers
+** (fts3_tokenizer returns one and, with two arguments, installs one),
+** load code or touch files, or exist only to build huge values. */
+static const char *const denied_functions[] = {
+    "fts3_tokenizer", "load_extension", "readfile",  "writefile",
+    "edit",           "fts5",           "zeroblob",  "randomblob",
+    "sqlite_offset",  "fts5_source_id", "fts5_decode", "fts5_decode_none"};
+
+static int function_denied(const char *name) {
+  for (size_t i = 0; name && i < sizeof denied_functions / sizeof *denied_functions; i++)
+    if (sqlite3_stricmp(name, denied_functions[i]) == 0) return 1;
+  return 0;
+}
+
 /* Allows reads only: everything else fails the prepare. */
 static int authorize(void *user, int action, const char *a1, const char *a2,
                      const char *db, const char *trigger) {
-  (void)user; (void)db; (void)trigger;
+  (void)db; (void)trigger;
   switch (action) {
-    case SQLITE_FUNCTION: /* disabled anyway; refuse it up front */
-      return a2 && sqlite3_stricmp(a2, "load_extension") == 0 ? SQLITE_DENY
-                                                             : SQLITE_OK;
+    case SQLITE_FUNCTION:
+      if (!function_denied(a2)) return SQLITE_OK;
+      if (user) snprintf(user, 64, "%s", a2);
+      return SQLITE_DENY;
     case SQLITE_SELECT: case SQLITE_READ: case SQLITE_RECURSIVE:
       return SQLITE_OK;
     case SQLITE_PRAGMA:
@@ -46,16 +64,39 @@ static int only_space(const char *p) {
   return 1;
 }
 
+void fl_store_set_sql_timeout(fl_store *s, uint64_t ms) {
+  if (s) s->sql_timeout_ms = ms;
+}
+
+static uint64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* SQLite's progress handler: non-zero interrupts the statement. */
+static int past_deadline(void *user) {
+  return now_ms() >= *(const uint64_t *)user;
+}
+
+/* The longest string or blob a caller's statement may build (printf with a
+** huge width, replace() loops): memory stays bounded. */
+#define SQL_MAX_LENGTH (64 << 20)
+
 fl_status fl_store_sql(fl_store *s, const char *sql, fl_store_format fmt,
                        uint64_t limit, FILE *out, uint64_t *rows,
                        fl_error *err) {
   sqlite3_stmt *st = NULL;
   const char *tail = NULL;
-  sqlite3_set_authorizer(s->db, authorize, NULL);
+  char denied[64] = "";
+  sqlite3_set_authorizer(s->db, authorize, denied);
   int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, &tail);
   sqlite3_set_authorizer(s->db, NULL, NULL);
   fl_status res = FL_OK;
-  if (rc != SQLITE_OK) {
+  if (rc != SQLITE_OK && denied[0]) {
+    res = fl_error_at(err, FL_EUSAGE, "sql", 0,
+                      "the function %s() is not allowed", denied);
+  } else if (rc != SQLITE_OK) {
     res = fl_error_at(err, FL_EUSAGE, "sql", 0, "%s", sqlite3_errmsg(s->db));
   } else if (!st) {
     res = fl_error_at(err, FL_EUSAGE, "sql", 0, "no statement given");
@@ -66,7 +107,16 @@ fl_status fl_store_sql(fl_store *s, const char *sql, fl_store_format fmt,
     res = fl_error_at(err, FL_EUSAGE, "sql", 0,
                       "only read-only SELECT statements are allowed");
   }
+  uint64_t deadline = s->sql_timeout_ms ? now_ms() + s->sql_timeout_ms : 0;
+  int old_len = sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, SQL_MAX_LENGTH);
+  if (deadline) sqlite3_progress_handler(s->db, 4096, past_deadline, &deadline);
   if (res == FL_OK) res = store_emit(s, st, fmt, limit, out, rows, err);
+  if (deadline) sqlite3_progress_handler(s->db, 0, NULL, NULL);
+  sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, old_len);
+  if (res != FL_OK && deadline && now_ms() >= deadline)
+    res = fl_error_at(err, FL_ELIMIT, "sql", 0,
+                      "stopped after %llu ms (--timeout)",
+                      (unsigned long long)s->sql_timeout_ms);
   sqlite3_finalize(st);
   return res;
 }

@@ -95,6 +95,14 @@ expect_exit sql_drop_refused 2 -- sql --db "$DB" "DROP TABLE events"
 expect_exit sql_attach_refused 2 -- sql --db "$DB" "ATTACH DATABASE '$TMP/x.db' AS x"
 expect_exit sql_two_statements_refused 2 -- sql --db "$DB" "SELECT 1; DELETE FROM events"
 expect_exit sql_pragma_write_refused 2 -- sql --db "$DB" "PRAGMA journal_mode=DELETE"
+# issue 19: functions that hand out pointers or build huge values; a time limit
+expect_exit sql_fts3_tokenizer_refused 2 -- sql --db "$DB" "SELECT hex(fts3_tokenizer('simple'))"
+expect_err sql_fts3_tokenizer_message 'function fts3_tokenizer\(\) is not allowed'
+expect_exit sql_zeroblob_refused 2 -- sql --db "$DB" "SELECT length(zeroblob(2000000000))"
+expect_exit sql_timeout 1 -- sql --db "$DB" --timeout 0.3 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+expect_err sql_timeout_message 'stopped after 300 ms \(--timeout\)'
+expect_exit sql_timeout_not_hit 0 -- sql --db "$DB" --timeout 30 "SELECT count(*) FROM events"
+expect_exit sql_timeout_bad 2 -- sql --db "$DB" --timeout -1 "SELECT 1"
 check sql_nothing_changed "$(count 'SELECT count(*) FROM events')" 1001
 check sql_attach_created_nothing "$([ -e "$TMP/x.db" ] && echo yes || echo no)" no
 
