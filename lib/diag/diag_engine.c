@@ -66,6 +66,7 @@ static int make_event(fl_diag *d, const fl_typed_event *t, const char *file, dia
   e->mm_state = mm ? small_enum(t->state) : -1;
   e->failure_point = small_enum(t->failure_point);
   e->role = small_enum(t->role);
+  e->ends = t->kind == FL_KIND_DOS_MODE && t->dos_started == 0;
   return 0;
 }
 

@@ -23,6 +23,8 @@
 uint64_t diag_episode_gap(const diag_episode *ep) {
   const diag_rule *r = &diag_rules[ep->cause];
   double lo = (double)r->gap_min * (double)DIAG_MINUTE, hi = (double)r->gap_max * (double)DIAG_MINUTE;
+  /* the last event said the condition ended: a quiet gap_min starts anew */
+  if (ep->sealed) return (uint64_t)lo;
   if (ep->count < 2) return (uint64_t)hi;
   double mean = (double)(ep->last - ep->first) / (double)(ep->count - 1);
   double g = diag_param(P_GAP_FACTOR) * mean;
@@ -314,6 +316,7 @@ int diag_episode_failure(struct fl_diag *d, const diag_event *e, int rule) {
     news = add_peer(d, ep, e->node, 1);
   }
   count_in(d, ep, e);
+  ep->sealed = e->ends;
   if (fresh) {
     diag_notify(d, ep, FL_EPISODE_OPENED);
     if (diag_rules[cause].min_finding <= 1 && !ep->benign) ep->finding_sent = 1;
@@ -421,7 +424,10 @@ static int merge_into(struct fl_diag *d, diag_episode *dst, diag_episode *src) {
     dst->rep = src->rep;
     if (diag_rules[src->rule].key == diag_rules[dst->rule].key) dst->rule = src->rule;
   }
-  if (src->last > dst->last) dst->last = src->last;
+  if (src->last > dst->last) {
+    dst->last = src->last;
+    dst->sealed = src->sealed;
+  }
   dst->count += src->count;
   for (size_t i = 0; i < src->nby_source; i++)
     add_by_source(dst, src->by_source[i].node, src->by_source[i].file, src->by_source[i].n);

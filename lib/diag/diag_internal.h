@@ -56,6 +56,8 @@ typedef struct diag_event {
   int8_t mm_state;         /* IKEEXT_MM_SA_STATE for MM failures, -1 */
   int8_t failure_point;    /* IPSEC_FAILURE_POINT, -1 */
   int8_t role;             /* IKEEXT_SA_ROLE: 0 initiator, 1 responder, -1 */
+  uint8_t ends;            /* says the condition ended (4646 DoS mode
+                              stopped): the episode's gap is its gap_min */
 } diag_event;
 
 /* ---- parameters (params.def) ------------------------------------------ */
@@ -143,6 +145,7 @@ typedef struct diag_episode {
   size_t npeers;
   uint64_t hub_logged;     /* failures the hub logged itself */
   uint8_t hub_responder;   /* the hub logged failures as responder */
+  uint8_t sealed;          /* its last event said the condition ended */
   int8_t keymod;
   uint8_t benign, open, dead, finding_sent;
   uint8_t closing;         /* DIAG_OPEN, DIAG_CLOSE_EXPIRED, _FINISH, _MERGED */
