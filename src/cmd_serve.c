@@ -35,6 +35,8 @@ static void serve_help(void) {
       "                   POST /_bulk; 429 when full), POST /v1/logs (OTLP/HTTP\n"
       "                   JSON), GET /metrics (Prometheus), GET /healthz, GET /\n"
       "                   in a browser: the live page\n"
+      "  lumberjack://HOST:PORT  Lumberjack v2 (Winlogbeat's Logstash output):\n"
+      "                   windows, JSON and compressed frames, ACK after commit\n"
       "HOST empty (tcp://:5514) means 127.0.0.1; [::1] for IPv6; PORT 0 picks a\n"
       "free port (the 'listening' log line names it).\n\n"
       "options:\n"

@@ -26,6 +26,7 @@
 #include "serve/serve_internal.h"
 #include "serve/serve_http.h"
 #include "serve/serve_listen.h"
+#include "serve/serve_lumberjack.h"
 
 struct serve_conn {
   fl_serve *srv;
@@ -33,6 +34,7 @@ struct serve_conn {
   struct bufferevent *bev;
   serve_conn *prev, *next;
   fl_serve_framing framing;
+  serve_lj lj;
   char peer[64];
   unsigned inflight;
   size_t inflight_bytes;
@@ -86,6 +88,13 @@ static void conn_job_done(serve_job *j, void *owner) {
     conn_close(c);
     return;
   }
+  if (j->has_ack && c->bev) {
+    /* Lumberjack: every event up to ack_seq is committed */
+    unsigned char ack[6] = {'2', 'A', (unsigned char)(j->ack_seq >> 24),
+                            (unsigned char)(j->ack_seq >> 16), (unsigned char)(j->ack_seq >> 8),
+                            (unsigned char)j->ack_seq};
+    bufferevent_write(c->bev, ack, sizeof ack);
+  }
   if ((c->closed || c->eof) && c->inflight == 0) conn_free(c);
 }
 
@@ -125,9 +134,22 @@ static int conn_take(serve_conn *c) {
     size_t used;
     const char *msg;
     size_t ml;
-    fl_serve_frame_result r = fl_serve_frame_next(&c->framing, data + off, len - off,
-                                                  s->opt.max_frame, c->eof, &used,
-                                                  &msg, &ml, &why);
+    fl_serve_frame_result r;
+    if (c->l->transport == SERVE_TRANSPORT_LUMBERJACK) {
+      r = serve_lj_next(s, &c->lj, (const unsigned char *)data + off, len - off, 0, j,
+                        &used, &why);
+      off += used;
+      if (r == FL_SERVE_FRAME_MORE && c->eof && off < len)
+        why = "stream ended inside a Lumberjack frame";
+      if (r != FL_SERVE_FRAME_OK) break;
+      if (j->bytes >= SERVE_JOB_MAX) {
+        more = 1;
+        break;
+      }
+      continue;
+    }
+    r = fl_serve_frame_next(&c->framing, data + off, len - off, s->opt.max_frame, c->eof,
+                            &used, &msg, &ml, &why);
     off += used;
     if (r == FL_SERVE_FRAME_BAD) break;
     if (r == FL_SERVE_FRAME_MORE) break;
@@ -142,7 +164,7 @@ static int conn_take(serve_conn *c) {
   }
   evbuffer_drain(in, off);
   c->partial_since = evbuffer_get_length(in) ? (c->partial_since ? c->partial_since : time(NULL)) : 0;
-  if (j->events) {
+  if (j->events || j->has_ack) {
     c->inflight++;
     c->inflight_bytes += j->bytes;
     serve_job_submit(s, j, conn_job_done, c);

@@ -42,6 +42,8 @@ struct serve_job {
   fl_buf xml;  /* <Event> elements, one after another */
   size_t bytes;
   uint64_t events; /* messages carrying an event */
+  uint32_t ack_seq; /* Lumberjack: the last sequence number in the job */
+  int has_ack;
   fl_status status;
   serve_job_done_fn done;
   void *owner;

@@ -14,7 +14,8 @@
 typedef enum serve_transport {
   SERVE_TRANSPORT_STREAM = 0, /* TCP: framing detected per connection */
   SERVE_TRANSPORT_UDP,        /* one syslog message per datagram */
-  SERVE_TRANSPORT_HTTP        /* evhttp: serve_http.c */
+  SERVE_TRANSPORT_HTTP,       /* evhttp: serve_http.c */
+  SERVE_TRANSPORT_LUMBERJACK  /* Lumberjack v2: serve_lumberjack.c */
 } serve_transport;
 
 struct serve_listener {

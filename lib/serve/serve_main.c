@@ -27,6 +27,7 @@ static const struct {
     {"tcp", SERVE_TRANSPORT_STREAM},
     {"udp", SERVE_TRANSPORT_UDP},
     {"http", SERVE_TRANSPORT_HTTP},
+    {"lumberjack", SERVE_TRANSPORT_LUMBERJACK},
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -64,7 +65,7 @@ fl_status fl_serve_parse_spec(const char *spec, char *scheme, size_t scheme_cap,
     k++;
   if (!sep || k == sizeof schemes / sizeof schemes[0] || sl >= scheme_cap)
     return fl_error_at(err, FL_EUSAGE, spec, 0,
-                       "listen spec must be tcp://HOST:PORT, udp://HOST:PORT or http://HOST:PORT");
+                       "listen spec must be tcp://, udp://, http:// or lumberjack://HOST:PORT");
   memcpy(scheme, spec, sl);
   scheme[sl] = '\0';
   const char *h = sep + 3, *colon;
