@@ -61,12 +61,15 @@ void cli_term_string(FILE *out, const char *s) {
   fl_text_term_fputs(out, s, FL_TEXT_TERM_NEWLINES);
 }
 
+void cli_term_name(FILE *out, const char *s) { fl_text_term_fputs(out, s, 0); }
+
 void cli_print_diag(const fl_evtx_diag *d) {
   const fl_input_diag *x = fl_input_diag_from(d); /* text input */
+  cli_term_name(stderr, d->file);
   if (x) {
-    fprintf(stderr, "%s:%u:%u: ", d->file, x->line, x->column);
+    fprintf(stderr, ":%u:%u: ", x->line, x->column);
   } else {
-    fprintf(stderr, "%s: ", d->file);
+    fputs(": ", stderr);
     if (d->chunk < 0) fprintf(stderr, "header ");
     else fprintf(stderr, "chunk %lld ", (long long)d->chunk);
     fprintf(stderr, "offset 0x%llx: ", (unsigned long long)d->offset);

@@ -53,6 +53,9 @@ void cli_json_string(FILE *out, const char *s);
 ** UTF-8 are shown as \xNN so
 ** attacker-controlled text cannot move the cursor or recolour the screen. */
 void cli_term_string(FILE *out, const char *s);
+/* The same for a name (a path, a value quoted in a message): a newline is
+** escaped too, so a name can never start a forged line. */
+void cli_term_name(FILE *out, const char *s);
 
 /* Prints "faultline CMD: file: offset ..: kind: message" to stderr. */
 void cli_print_error(const char *cmd, const fl_error *err);
@@ -66,6 +69,9 @@ void cli_print_diag(const fl_evtx_diag *d);
 ** malloc'd NULL-terminated array of malloc'd strings in *out, or -1 with a
 ** message on stderr (out of memory, or a named path missing or unreadable:
 ** every such path is named). cli_free_paths() releases it. */
+/* Files the last cli_expand_paths left out of directories (not a log,
+** a FIFO/socket/device, a dangling link): non-zero makes the exit partial. */
+size_t cli_paths_skipped(void);
 int cli_expand_paths(const char *cmd, char *const *args, int count, char ***out);
 void cli_free_paths(char **paths);
 

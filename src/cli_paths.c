@@ -2,10 +2,14 @@
 ** Expanding input arguments into files: a directory becomes the regular
 ** files below it, sorted by name, so evidence names the file an event came
 ** from and runs are deterministic. Symbolic links to directories are not
-** followed (no loops); depth is capped.
+** followed (no loops); depth is capped. FIFOs, sockets and devices found
+** in a directory are never opened (a FIFO would wait for ever): skipped
+** with a note, like dangling links, and counted (cli_paths_skipped) so the
+** command exits "partial".
 */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +39,36 @@ static int add(path_list *l, const char *p) {
   return 0;
 }
 
+static size_t skipped_inputs; /* files a walk left out, for the exit code */
+
+size_t cli_paths_skipped(void) { return skipped_inputs; }
+
+/* A file found in a directory that is not read: said, and counted. */
+static void skipped_note(const char *cmd, const char *path, const char *why) {
+  skipped_inputs++;
+  fprintf(stderr, "faultline %s: ", cmd);
+  cli_term_name(stderr, path);
+  fprintf(stderr, ": skipped: %s\n", why);
+}
+
 /* A file found in a directory is read only when its content is a format
 ** faultline reads; others (a README beside the logs) are skipped with a
 ** note. A file named on the command line is always tried, so its error
 ** is reported. */
 static int readable_log(const char *cmd, const char *path) {
   static unsigned char head[65536];
-  FILE *f = fopen(path, "rb");
-  if (!f) return 1; /* the reader reports why it cannot be opened */
-  size_t n = fread(head, 1, sizeof head, f);
-  fclose(f);
-  if (fl_input_detect(head, n) != FL_INPUT_UNKNOWN) return 1;
-  fprintf(stderr, "faultline %s: ", cmd);
-  cli_term_string(stderr, path);
-  fputs(": skipped: not a log format faultline reads\n", stderr);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return 1; /* the reader reports why it cannot be opened */
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* replaced meanwhile */
+    close(fd);
+    skipped_note(cmd, path, "not a regular file");
+    return 0;
+  }
+  ssize_t n = read(fd, head, sizeof head);
+  close(fd);
+  if (fl_input_detect(head, n > 0 ? (size_t)n : 0) != FL_INPUT_UNKNOWN) return 1;
+  skipped_note(cmd, path, "not a log format faultline reads");
   return 0;
 }
 
@@ -86,9 +106,21 @@ static int walk(const char *cmd, path_list *l, const char *dir, int depth) {
   int rc = 0;
   for (size_t i = 0; i < names.n && rc == 0; i++) {
     struct stat st;
-    if (lstat(names.items[i], &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) rc = walk(cmd, l, names.items[i], depth + 1);
-    else if (S_ISREG(st.st_mode) && readable_log(cmd, names.items[i])) rc = add(l, names.items[i]);
+    const char *item = names.items[i];
+    if (lstat(item, &st) != 0) {
+      skipped_note(cmd, item, strerror(errno));
+      continue;
+    }
+    if (S_ISDIR(st.st_mode)) rc = walk(cmd, l, item, depth + 1);
+    else if (S_ISLNK(st.st_mode) && stat(item, &st) != 0)
+      skipped_note(cmd, item, "dangling or looping symbolic link");
+    else if (S_ISLNK(st.st_mode) && S_ISDIR(st.st_mode))
+      skipped_note(cmd, item, "symbolic link to a directory (not followed)");
+    else if (!S_ISREG(st.st_mode))
+      skipped_note(cmd, item, S_ISFIFO(st.st_mode) ? "a FIFO (name it on its own to read it)"
+                              : S_ISSOCK(st.st_mode) ? "a socket"
+                                                     : "a device (name it on its own to read it)");
+    else if (readable_log(cmd, item)) rc = add(l, item);
   }
   free_list(&names);
   return rc;

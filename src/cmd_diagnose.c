@@ -119,7 +119,7 @@ int cmd_diagnose(int argc, char **argv) {
   memset(&r, 0, sizeof r);
   fl_error err;
   fl_error_clear(&err);
-  int exit_code = FL_EXIT_OK, partial = 0, unusable = 0;
+  int exit_code = FL_EXIT_OK, partial = cli_paths_skipped() > 0, unusable = 0;
   r.opts = &o;
   int existed = o.no_db || cli_db_exists(o.db);
   if (!o.no_db && fl_store_open(o.db, 0, &r.store, &err) != FL_OK) {

@@ -106,26 +106,29 @@ static int dump_one(const char *path, dump_opts *o) {
   fl_status st = fl_input_read(path, &o->ev, &stats, &err);
   progress_end(&o->bar);
   if (st != FL_OK && st != FL_EPARTIAL && st != FL_ENOMEM) {
-    char msg[600];
-    fl_error_format(&err, msg, sizeof msg);
-    fprintf(stderr, "faultline dump: %s\n", msg);
+    cli_print_error("dump", &err);
     return FL_EXIT_INPUT;
   }
   if (st == FL_ENOMEM) {
-    fprintf(stderr, "faultline dump: %s: out of memory\n", path);
+    fputs("faultline dump: ", stderr);
+    cli_term_name(stderr, path);
+    fputs(": out of memory\n", stderr);
     return FL_EXIT_INPUT;
   }
   if (stats.records_skipped || stats.chunks_skipped || stats.warnings ||
-      stats.errors)
+      stats.errors) {
+    fputs("faultline dump: ", stderr);
+    cli_term_name(stderr, path);
     fprintf(stderr,
-            "faultline dump: %s: %llu records read, %llu skipped, %llu chunks "
+            ": %llu records read, %llu skipped, %llu chunks "
             "skipped, %llu recovered, %llu warnings, %llu errors\n",
-            path, (unsigned long long)stats.records,
+            (unsigned long long)stats.records,
             (unsigned long long)stats.records_skipped,
             (unsigned long long)stats.chunks_skipped,
             (unsigned long long)stats.records_recovered,
             (unsigned long long)stats.warnings,
             (unsigned long long)stats.errors);
+  }
   return st == FL_OK ? FL_EXIT_OK : FL_EXIT_FINDINGS;
 }
 

@@ -133,13 +133,13 @@ int cmd_gen(int argc, char **argv) {
   fl_gen_result res;
   fl_status st = fl_gen_run(&a.o, a.path, &res, &err);
   if (st != FL_OK) {
-    char msg[600];
-    fl_error_format(&err, msg, sizeof msg);
-    fprintf(stderr, "faultline gen: %s\n", msg);
+    cli_print_error("gen", &err);
     return st == FL_EUSAGE ? FL_EXIT_USAGE : FL_EXIT_INPUT;
   }
-  fprintf(stderr, "faultline gen: %s: %llu records (%llu in scope, %llu episodes), %llu bytes\n",
-          a.path, (unsigned long long)res.records, (unsigned long long)res.in_scope,
+  fputs("faultline gen: ", stderr);
+  cli_term_name(stderr, a.path);
+  fprintf(stderr, ": %llu records (%llu in scope, %llu episodes), %llu bytes\n",
+          (unsigned long long)res.records, (unsigned long long)res.in_scope,
           (unsigned long long)res.episodes, (unsigned long long)res.bytes);
   return FL_EXIT_OK;
 }

@@ -133,13 +133,17 @@ static int write_html(const char *cmd, const fl_diag_result *res, const diag_cli
   fl_error_clear(&err);
   fl_report_options ro = {0, o->verbose, NULL};
   if (!f) {
-    fprintf(stderr, "faultline %s: cannot write %s\n", cmd, o->html);
+    fprintf(stderr, "faultline %s: cannot write ", cmd);
+    cli_term_name(stderr, o->html);
+    fputc('\n', stderr);
     return FL_EXIT_INPUT;
   }
   fl_status st = fl_report_html(f, res, &ro, &err);
   if (fclose(f) != 0 && st == FL_OK) st = FL_EIO;
   if (st != FL_OK) {
-    fprintf(stderr, "faultline %s: writing %s failed\n", cmd, o->html);
+    fprintf(stderr, "faultline %s: writing ", cmd);
+    cli_term_name(stderr, o->html);
+    fputs(" failed\n", stderr);
     return FL_EXIT_INPUT;
   }
   return FL_EXIT_OK;

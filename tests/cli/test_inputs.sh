@@ -102,6 +102,25 @@ expect_err inputs_fifo_in_dir_why '2\.fifo: .*skipped: a FIFO'
 expect_err inputs_dangling_link_why '3\.link: .*skipped: dangling or looping symbolic link'
 if [ "$(grep -c '<EventID>4653</EventID>' "$TMP/out")" = 2 ]; then echo "PASS inputs_fifo_rest_read"; else
   echo "FAIL inputs_fifo_rest_read: $(grep -c '<EventID>' "$TMP/out") events"; fi
+# diagnose DIR: the same FIFO is skipped with a note (not silently), exit partial
+"$FL_BIN" diagnose --no-db "$TMP/fdir" >"$TMP/out" 2>"$TMP/err" </dev/null &
+FL_PID=$!
+( sleep 20; kill "$FL_PID" 2>/dev/null ) &
+FL_GUARD=$!
+wait "$FL_PID"; rc=$?
+kill "$FL_GUARD" 2>/dev/null; wait "$FL_GUARD" 2>/dev/null
+if [ "$rc" = 1 ]; then echo "PASS diagnose_fifo_in_dir"; else
+  echo "FAIL diagnose_fifo_in_dir: exit $rc; $(head -c 300 "$TMP/err")"; fi
+expect_err diagnose_fifo_in_dir_why '2\.fifo: skipped: a FIFO'
+expect_err diagnose_dangling_link_why '3\.link: skipped: dangling or looping symbolic link'
+# names with control characters are escaped in messages
+bad="$TMP/bad$(printf '\033')[31mname.xml"
+printf '<Event><System><EventID>x</EventID></System></Event>' > "$bad"
+"$FL_BIN" dump "$bad" >/dev/null 2>"$TMP/err"
+if grep -q "$(printf '\033')" "$TMP/err"; then echo "FAIL inputs_name_escaped: raw ESC on stderr"; else
+  echo "PASS inputs_name_escaped"; fi
+expect_err inputs_name_escaped_shown 'bad\\x1b\[31mname\.xml'
+rm -f "$bad"
 # a FIFO named on its own is read
 mkfifo "$TMP/named.fifo"
 ( cat "$TMP/a.xml" > "$TMP/named.fifo" ) &
