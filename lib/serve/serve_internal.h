@@ -50,6 +50,7 @@ struct serve_job {
 };
 
 typedef struct serve_listener serve_listener;
+typedef struct serve_episodes serve_episodes;
 typedef struct serve_conn serve_conn;
 
 struct fl_serve {
@@ -74,6 +75,7 @@ struct fl_serve {
   size_t jobs_out;              /* unfinished jobs */
   int draining;
   fl_status run_status;
+  serve_episodes *episodes; /* the live diagnosis (serve_episodes.c) */
   atomic_uint_fast64_t metric[SM_COUNT_];
 };
 
@@ -102,6 +104,14 @@ fl_status serve_writer_start(fl_serve *s, fl_error *err);
 void serve_writer_stop(fl_serve *s);
 /* Loop thread: runs the done callbacks of finished jobs. */
 void serve_writer_reap(fl_serve *s);
+
+/* ---- the live diagnosis (serve_episodes.c) ---- */
+serve_episodes *serve_episodes_new(void);
+void serve_episodes_free(serve_episodes *e);
+/* Writer thread, after the commit of data: its events go to the engine. */
+void serve_episodes_feed(serve_episodes *e, const char *data, size_t len, const char *label);
+void serve_episodes_metrics(serve_episodes *e, fl_buf *out);
+void serve_episodes_html(serve_episodes *e, fl_buf *out);
 
 /* ---- listeners and connections (serve_conn.c) ---- */
 fl_status serve_listeners_open(fl_serve *s, fl_error *err);

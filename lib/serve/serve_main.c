@@ -178,6 +178,8 @@ fl_status fl_serve_new(const fl_serve_options *opt, fl_serve **out, fl_error *er
     if (!s->wake) st = fl_error_at(err, FL_ENOMEM, "serve", 0, "cannot start the event loop");
   }
   if (st == FL_OK) st = fl_store_open(s->opt.db_path, 0, &s->store, err);
+  if (st == FL_OK && !(s->episodes = serve_episodes_new()))
+    st = fl_error_at(err, FL_ENOMEM, "serve", 0, "cannot start the diagnosis");
   if (st == FL_OK) st = serve_listeners_open(s, err);
   if (st != FL_OK) {
     fl_serve_free(s);
@@ -243,6 +245,7 @@ void fl_serve_free(fl_serve *s) {
   }
   if (s->base) event_base_free(s->base);
   if (s->store) fl_store_close(s->store);
+  serve_episodes_free(s->episodes);
   pthread_mutex_destroy(&s->lock);
   pthread_cond_destroy(&s->cond);
   free(s->listeners);

@@ -46,6 +46,7 @@ void serve_metrics_text(fl_serve *s, fl_buf *out) {
          metrics[i].name, metrics[i].help, metrics[i].name, metrics[i].type,
          metrics[i].name, v);
   }
+  serve_episodes_metrics(s->episodes, out);
 }
 
 void serve_page_html(fl_serve *s, fl_buf *out) {
@@ -58,6 +59,7 @@ void serve_page_html(fl_serve *s, fl_buf *out) {
       "padding:.2em .6em;text-align:left;vertical-align:top}</style></head><body>"
       "<h1>faultline serve</h1>";
   put(out, head, sizeof head - 1);
+  serve_episodes_html(s->episodes, out);
   put(out, "<h2>Intake</h2><table>", 21);
   for (size_t i = 0; i < SM_COUNT_; i++) {
     putf(out, "<tr><th>%s</th><td>%llu</td></tr>", metrics[i].help,

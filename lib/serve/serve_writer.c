@@ -157,7 +157,9 @@ static void *writer_main(void *arg) {
         group.failed = 0;
         break;
       }
-      if (store_buffer(s, &group, xml ? "serve:xml" : "serve:json") != FL_OK) st = FL_EIO;
+      const char *label = xml ? "serve:xml" : "serve:json";
+      if (store_buffer(s, &group, label) != FL_OK) st = FL_EIO;
+      else serve_episodes_feed(s->episodes, group.p, group.len, label);
     }
     if (st == FL_ENOMEM) serve_log(s, FL_SERVE_ERROR, "event=commit_failed msg=\"out of memory\"");
     serve_job *last = jobs;

@@ -96,7 +96,10 @@ otlp = {"resourceLogs": [{"resource": {"attributes": []}, "scopeLogs": [{"scope"
 print('otlp', *req('POST', '/v1/logs', gzip.compress(json.dumps(otlp).encode()),
                    {'Content-Type': 'application/json', 'Content-Encoding': 'gzip'}))
 print('otlp-bad', req('POST', '/v1/logs', b'{"nope":1}')[0])
-print('page', b'<h1>faultline serve</h1>' in req('GET', '/', headers={'Accept': 'text/html'})[1])
+page = req('GET', '/', headers={'Accept': 'text/html'})[1]
+print('page', b'<h1>faultline serve</h1>' in page)
+print('page-episode', b'<td>cert-untrusted</td>' in page)
+print('metrics-episodes', [l for l in req('GET', '/metrics')[1].decode().splitlines() if l.startswith('faultline_serve_episodes_open ')])
 print('unknown', req('GET', '/nothing/here')[0])
 EOF
 check() { if grep -Eq -- "$2" "$TMP/py.out"; then echo "PASS $1"; else echo "FAIL $1: $(tr '\n' ' ' <"$TMP/py.out" | head -c 600)"; fi; }
@@ -112,6 +115,8 @@ check serve_ingest_after_commit '^ingest 200 \{"accepted":[0-9]+\}'
 check serve_otlp_xml '^otlp 200'
 check serve_otlp_rejects_non_otlp '^otlp-bad 400$'
 check serve_live_page '^page True'
+check serve_live_page_episode '^page-episode True'
+check serve_metrics_episodes_open "^metrics-episodes \\['faultline_serve_episodes_open [1-9]"
 check serve_unknown_404 '^unknown 404$'
 # answered only after commit: the rows are there as soon as the answers are
 if [ "$(count "$TMP/h.db")" = "$WANT" ]; then echo "PASS serve_http_committed_before_answer"; else
