@@ -14,7 +14,7 @@
 #include "cli_opts.h"
 
 enum { G_OUTPUT = 1, G_FORMAT, G_XML_STYLE, G_JSON_STYLE, G_SEED, G_HOSTS, G_DAYS,
-       G_SIZE, G_HOSTILE, G_NO_MANIFEST, G_LIST };
+       G_SIZE, G_HOSTILE, G_NO_MANIFEST, G_LIST, G_HOST_OFFSET, G_TIME_SHIFT, G_WITH_NETSH };
 
 static const cli_opt gen_opts[] = {
     {G_OUTPUT, "output", 'o', CLI_VALUE, "PATH", "data file to write (required)"},
@@ -25,6 +25,9 @@ static const cli_opt gen_opts[] = {
     {G_HOSTS, "hosts", 0, CLI_VALUE, "N", "number of hosts (default: per scenario)"},
     {G_DAYS, "days", 0, CLI_VALUE, "N", "time span in days (default 1)"},
     {G_SIZE, "size", 0, CLI_VALUE, "BYTES", "stop at about this size: 500MB, 2GiB, 64k ..."},
+    {G_HOST_OFFSET, "host-offset", 0, CLI_VALUE, "N", "number hosts from N (another part of the estate)"},
+    {G_TIME_SHIFT, "time-shift", 0, CLI_VALUE, "DAYS", "move the data set by DAYS (may be negative)"},
+    {G_WITH_NETSH, "with-netsh", 0, CLI_VALUE, "PATH", "also write the same hosts' netsh wfp capture to PATH"},
     {G_HOSTILE, "hostile", 0, CLI_FLAG, NULL, "put hostile text in peer-controlled fields"},
     {G_NO_MANIFEST, "no-manifest", 0, CLI_FLAG, NULL, "do not write PATH.manifest.json"},
     {G_LIST, "list", 0, CLI_FLAG, NULL, "list the scenarios"},
@@ -80,6 +83,15 @@ static int gen_opt(int id, const char *val, void *user) {
       if (!bad) a->o.days = (unsigned)v;
       break;
     case G_SIZE: bad = fl_gen_parse_size(val, &a->o.size) || a->o.size == 0; break;
+    case G_HOST_OFFSET:
+      bad = parse_u64(val, 1000000, &v) != 0;
+      if (!bad) a->o.host_offset = (unsigned)v;
+      break;
+    case G_TIME_SHIFT:
+      bad = parse_u64(val + (val[0] == '-'), 3650, &v) != 0;
+      if (!bad) a->o.time_shift_days = val[0] == '-' ? -(int)v : (int)v;
+      break;
+    case G_WITH_NETSH: a->o.netsh_path = val; break;
     case G_XML_STYLE:
       if (!strcmp(val, "wevtutil")) a->o.xml_style = FL_GEN_XML_WEVTUTIL;
       else if (!strcmp(val, "getwinevent")) a->o.xml_style = FL_GEN_XML_GETWINEVENT;

@@ -50,6 +50,10 @@ typedef struct fl_gen_options {
   fl_gen_json_style json_style;
   int hostile;              /* put hostile text in peer-controlled fields */
   int no_manifest;          /* do not write PATH.manifest.json */
+  unsigned host_offset;     /* host i is named/addressed as host host_offset+i */
+  int time_shift_days;      /* move the whole data set by this many days */
+  const char *netsh_path;   /* also write the same hosts' WFP net events here
+                            ** (netsh wfp XML; names hosts by IP); NULL: no */
 } fl_gen_options;
 
 typedef struct fl_gen_result {
@@ -57,6 +61,7 @@ typedef struct fl_gen_result {
   uint64_t in_scope;  /* of which in scope (listed in the manifest) */
   uint64_t episodes;
   uint64_t bytes;     /* size of the data file */
+  uint64_t netsh_records; /* <item>s written to netsh_path */
 } fl_gen_result;
 
 typedef struct fl_gen_scenario_info {

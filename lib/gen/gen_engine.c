@@ -12,31 +12,16 @@
 #include "common/fl_error.h"
 #include "gen/gen_engine.h"
 
-#define TICKS_PER_SEC 10000000ull
-#define DAY_TICKS (86400ull * TICKS_PER_SEC)
+#define TICKS_PER_SEC GEN_TICKS_PER_SEC
+#define DAY_TICKS GEN_DAY_TICKS
 /* 2024-03-04T00:00:00Z as FILETIME */
 #define BASE_TIME 133539264000000000ull
-
-struct gen_engine {
-  fl_gen_options opts;
-  gen_rng rng;
-  gen_host *hosts;
-  unsigned nhosts;
-  gen_episode *eps;
-  size_t neps, ep_next;
-  uint64_t t0, span;
-  uint64_t bg_next, bg_gap, bg_left;
-  const gen_bg_kind *kinds;
-  size_t nkinds;
-  unsigned weight_total;
-  int netsh;
-};
 
 /* Rough bytes per record per format, to turn --size into a record count
 ** (and so a time density). Only the time spread depends on it. */
 static const uint64_t est_bytes[FL_GEN_FORMAT_COUNT] = {700, 1350, 1450, 1500};
 
-static int step_active(const gen_engine *e, const gen_step *s) {
+int fl_gen_step_active(const gen_engine *e, const gen_step *s) {
   if (!e->netsh) return 1;
   if (s->flags & F_BENIGN) return 1;
   if (s->flags & F_ISCSI) return 0;
@@ -53,7 +38,7 @@ static void episode_weights(const gen_engine *e, const gen_scenario *sc,
                             uint64_t *fixed, uint64_t *scaled) {
   uint64_t f = 0, v = 0;
   for (size_t i = 0; i < sc->nsteps; i++) {
-    if (!step_active(e, &sc->steps[i])) continue;
+    if (!fl_gen_step_active(e, &sc->steps[i])) continue;
     if ((sc->steps[i].flags & F_SCALE) || sc->scale_cycles) v += sc->steps[i].reps;
     else f += sc->steps[i].reps;
   }
@@ -64,11 +49,11 @@ static void episode_weights(const gen_engine *e, const gen_scenario *sc,
 static uint64_t episode_total(const gen_engine *e, const gen_episode *ep) {
   uint64_t n = 0;
   for (size_t i = 0; i < ep->sc->nsteps; i++)
-    if (step_active(e, &ep->sc->steps[i])) n += step_reps(ep, &ep->sc->steps[i]);
+    if (fl_gen_step_active(e, &ep->sc->steps[i])) n += step_reps(ep, &ep->sc->steps[i]);
   return n * ep->cycles;
 }
 
-static void pick_peers(gen_engine *e, gen_episode *ep) {
+void fl_gen_pick_peers(gen_engine *e, gen_episode *ep) {
   const gen_scenario *sc = ep->sc;
   ep->host = (unsigned)fl_gen_rng_below(&e->rng, e->nhosts);
   if (sc->remote == R_ISCSI && e->nhosts > 5 && !e->opts.hostile) ep->host = 5;
@@ -95,12 +80,12 @@ static void pick_peers(gen_engine *e, gen_episode *ep) {
   }
 }
 
-static void schedule(gen_engine *e, gen_episode *ep, uint64_t window) {
+void fl_gen_schedule(gen_engine *e, gen_episode *ep, uint64_t window) {
   uint64_t total = episode_total(e, ep);
   ep->gap = total ? window / total : window;
   if (!total) ep->done = 1;
   ep->step = 0;
-  while (ep->step < ep->sc->nsteps && !step_active(e, &ep->sc->steps[ep->step])) ep->step++;
+  while (ep->step < ep->sc->nsteps && !fl_gen_step_active(e, &ep->sc->steps[ep->step])) ep->step++;
   if (ep->step >= ep->sc->nsteps) ep->done = 1;
 }
 
@@ -113,10 +98,12 @@ static uint64_t step_gap(gen_engine *e, const gen_episode *ep) {
 
 static fl_status make_episodes(gen_engine *e, const gen_scenario *sc, uint64_t n_records,
                                fl_error *err) {
+  if (sc->enterprise >= 2) return fl_gen_estate_episodes(e, n_records, err);
   const gen_scenario *all;
   size_t nall = fl_gen_scenarios(&all);
-  /* enterprise mixes every scenario but itself, the last of the table */
-  size_t nmix = nall - 1;
+  /* enterprise mixes the scenarios above it in the table */
+  size_t nmix = 0;
+  while (nmix < nall && !all[nmix].enterprise) nmix++;
   if (sc->enterprise && nmix == 0)
     return fl_error_line(err, FL_EUSAGE, "gen", 0, 0, "no scenarios for enterprise to mix");
   size_t neps = sc->enterprise ? e->nhosts / 2u * (e->opts.days ? e->opts.days : 1) : sc->episodes;
@@ -131,8 +118,8 @@ static fl_status make_episodes(gen_engine *e, const gen_scenario *sc, uint64_t n
   uint64_t fixed = 0, scaled = 0;
   for (size_t i = 0; i < neps; i++) {
     gen_episode *ep = &e->eps[i];
-    ep->sc = sc->enterprise ? &all[(i + fl_gen_rng_below(&e->rng, 3) * (i >= nmix)) % nmix] : sc;
-    pick_peers(e, ep);
+    ep->sc = sc->enterprise && nmix ? &all[(i + fl_gen_rng_below(&e->rng, 3) * (i >= nmix)) % nmix] : sc;
+    fl_gen_pick_peers(e, ep);
     uint64_t f, v;
     episode_weights(e, ep->sc, &f, &v);
     fixed += f;
@@ -149,7 +136,7 @@ static fl_status make_episodes(gen_engine *e, const gen_scenario *sc, uint64_t n
     uint64_t spread = sc->enterprise ? e->span / 100 * 85 : e->span / 100 * 40;
     uint64_t window = sc->enterprise ? e->span / 8 : e->span / 100 * 40;
     ep->next_time = e->t0 + lo + fl_gen_rng_below(&e->rng, spread + 1);
-    schedule(e, ep, window);
+    fl_gen_schedule(e, ep, window);
   }
   return FL_OK;
 }
@@ -173,6 +160,7 @@ fl_status fl_gen_engine_new(const fl_gen_options *opts, gen_engine **out, fl_err
   if (!e) return fl_error_line(err, FL_ENOMEM, "gen", 0, 0, "out of memory");
   e->opts = *opts;
   e->netsh = opts->format == FL_GEN_NETSH;
+  e->wfp_view = e->netsh || opts->netsh_path;
   fl_gen_rng_seed(&e->rng, opts->seed);
   unsigned days = opts->days ? opts->days : 1;
   e->nhosts = opts->hosts ? opts->hosts : sc->info.default_hosts;
@@ -183,8 +171,11 @@ fl_status fl_gen_engine_new(const fl_gen_options *opts, gen_engine **out, fl_err
     free(e);
     return fl_error_line(err, FL_ENOMEM, "gen", 0, 0, "out of memory");
   }
-  for (unsigned i = 0; i < e->nhosts; i++) fl_gen_host_make(&e->hosts[i], i, &e->rng);
+  for (unsigned i = 0; i < e->nhosts; i++) fl_gen_host_make(&e->hosts[i], i + opts->host_offset, &e->rng);
   e->t0 = BASE_TIME + (opts->seed % 300) * DAY_TICKS + fl_gen_rng_below(&e->rng, 3600) * TICKS_PER_SEC;
+  /* BASE_TIME is 2024; a shift of up to +-3650 days stays far from 0 */
+  if (opts->time_shift_days < 0) e->t0 -= (uint64_t)-(int64_t)opts->time_shift_days * DAY_TICKS;
+  else e->t0 += (uint64_t)opts->time_shift_days * DAY_TICKS;
   e->span = days * DAY_TICKS;
   uint64_t n = opts->size ? opts->size / est_bytes[opts->format] : (uint64_t)e->nhosts * days * 5000u;
   if (n < 500) n = 500;
@@ -202,6 +193,23 @@ fl_status fl_gen_engine_new(const fl_gen_options *opts, gen_engine **out, fl_err
   find_next_episode(e);
   *out = e;
   return FL_OK;
+}
+
+int fl_gen_engine_wfp_companion(gen_engine *e, const gen_record *r, gen_record *out) {
+  if (r->in_scope) return r->wfp.kind != GEN_WFP_NONE;
+  /* a capture holds fewer records than the Security log: 1 in 6 */
+  if (fl_gen_rng_below(&e->rng, 6) != 0) return 0;
+  out->used = 0;
+  out->in_scope = 0;
+  out->episode = -1;
+  memset(&out->wfp, 0, sizeof out->wfp);
+  out->shape = fl_gen_shape_wfp(fl_gen_rng_below(&e->rng, 100) < 85 ? GEN_WFP_CLASSIFY_DROP
+                                                                     : GEN_WFP_CLASSIFY_ALLOW);
+  out->host = r->host;
+  out->computer = r->computer;
+  out->time = r->time;
+  fl_gen_wfp_background(out, &e->hosts[r->host], &e->rng);
+  return 1;
 }
 
 void fl_gen_engine_free(gen_engine *e) {
@@ -262,6 +270,8 @@ static void advance(gen_engine *e, gen_episode *ep) {
   const gen_scenario *sc = ep->sc;
   if (++ep->rep < step_reps(ep, &sc->steps[ep->step])) {
     ep->next_time += step_gap(e, ep);
+    /* intermittent: now and then the same pair connects between failures */
+    if (ep->intermittent && !e->netsh && fl_gen_rng_below(&e->rng, 3) == 0) ep->success_due = 1;
     return;
   }
   ep->rep = 0;
@@ -273,7 +283,7 @@ static void advance(gen_engine *e, gen_episode *ep) {
         return;
       }
     }
-  } while (!step_active(e, &sc->steps[ep->step]));
+  } while (!fl_gen_step_active(e, &sc->steps[ep->step]));
   ep->next_time += step_gap(e, ep);
 }
 
@@ -286,14 +296,25 @@ int fl_gen_engine_next(gen_engine *e, gen_record *r) {
   gen_episode *ep = e->ep_next == SIZE_MAX ? NULL : &e->eps[e->ep_next];
   int bg = e->bg_left > 0;
   if (ep && (!bg || ep->next_time <= e->bg_next)) {
-    unsigned logger = fl_gen_episode_emit(e->hosts, ep, r, &e->rng, e->opts.hostile, e->netsh);
+    int success = ep->success_due;
+    const gen_step *s = &ep->sc->steps[ep->step];
+    unsigned logger = success ? fl_gen_episode_success(e->hosts, ep, r, &e->rng, e->wfp_view)
+                              : fl_gen_episode_emit(e->hosts, ep, r, &e->rng, e->opts.hostile,
+                                                    e->netsh, e->wfp_view);
     stamp(e, r, logger, ep->next_time);
     r->in_scope = 1;
     r->episode = (int)(ep - e->eps);
     if (!ep->count) ep->first = r->time;
     ep->last = r->time;
     ep->count++;
-    advance(e, ep);
+    if (!success && !(s->flags & (F_RESOLVED | F_BENIGN))) ep->failures++;
+    if (r->wfp.kind != GEN_WFP_NONE) ep->netsh_count++;
+    if (success) {
+      ep->success_due = 0;
+      ep->next_time += step_gap(e, ep);
+    } else {
+      advance(e, ep);
+    }
     find_next_episode(e);
     return 1;
   }

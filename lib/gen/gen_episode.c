@@ -168,7 +168,7 @@ static void wfp_view(gen_record *r, const gen_ctx *c, const gen_step *s, const w
   f->state = s->state;
   f->role = s->role;
   f->auth = s->auth;
-  f->flags = s->flags & F_BENIGN ? 3u : 0u;
+  f->flags = s->flags & F_BENIGN ? 3u : s->flags & F_BENIGN_FAIL ? 1u : 0u;
   f->has_hash = s->auth == 1 && (s->code == 13801 || s->code == 13806);
   memcpy(f->cert_hash, s->code == 13806 ? ep->local_hash : ep->remote_hash, 20);
   f->mm_id = c->mm_sa;
@@ -184,9 +184,20 @@ static void wfp_view(gen_record *r, const gen_ctx *c, const gen_step *s, const w
   f->user_sid = "";
 }
 
+/* The episode's step with its keying module: an IKEv1/IKEv2 step takes the
+** episode's version when it has one (AuthIP stays AuthIP). */
+static gen_step episode_step(const gen_episode *ep) {
+  enum { KM_IKE = 0, KM_IKEV2 = 2 };
+  gen_step s = ep->sc->steps[ep->step];
+  if (ep->keymod && (s.keymod == KM_IKE || s.keymod == KM_IKEV2))
+    s.keymod = (uint8_t)(ep->keymod == 1 ? KM_IKE : KM_IKEV2);
+  return s;
+}
+
 unsigned fl_gen_episode_emit(gen_host *hosts, gen_episode *ep, gen_record *r, gen_rng *rng,
-                             int hostile, int netsh) {
-  const gen_step *s = &ep->sc->steps[ep->step];
+                             int hostile, int netsh, int wfp) {
+  gen_step step = episode_step(ep);
+  const gen_step *s = &step;
   who w = pick_who(hosts, ep, s);
   gen_ctx c;
   memset(&c, 0, sizeof c);
@@ -200,7 +211,29 @@ unsigned fl_gen_episode_emit(gen_host *hosts, gen_episode *ep, gen_record *r, ge
   r->shape = fl_gen_shape(netsh && (s->flags & F_BENIGN) ? 4653 : s->event);
   ipsec_ctx(&c, r, ep, s, &w, &hosts[w.logger_index], rng, hostile);
   fl_gen_fill(r, &c);
-  if (netsh) wfp_view(r, &c, s, &w, ep);
+  if (netsh || wfp) wfp_view(r, &c, s, &w, ep);
+  return w.logger_index;
+}
+
+unsigned fl_gen_episode_success(gen_host *hosts, gen_episode *ep, gen_record *r, gen_rng *rng,
+                                int wfp) {
+  /* the same pair, same keying module and authentication, established:
+  ** 4651 with a certificate, else 4650; logged by whoever logs the failures */
+  enum { AU_CERT = 1 };
+  gen_step s = episode_step(ep);
+  ep->peer_cursor += ep->npeers ? ep->npeers - 1 : 0; /* same peer as the failure before */
+  who w = pick_who(hosts, ep, &s);
+  s.event = s.auth == AU_CERT ? 4651 : 4650;
+  s.code = 0;
+  s.state = 0;
+  s.fpoint = 0;
+  s.flags = F_NAMES | F_RESOLVED;
+  gen_ctx c;
+  memset(&c, 0, sizeof c);
+  r->shape = fl_gen_shape(s.event);
+  ipsec_ctx(&c, r, ep, &s, &w, &hosts[w.logger_index], rng, 0);
+  fl_gen_fill(r, &c);
+  if (wfp) memset(&r->wfp, 0, sizeof r->wfp); /* no WFP form of a success here */
   return w.logger_index;
 }
 

@@ -112,12 +112,20 @@ static void write_episode(gen_out *o, const gen_engine *e, const gen_episode *ep
   write_peers(o, e, ep);
   if (ep->sc->remote == R_ISCSI) write_iscsi(o, ep);
   fl_gen_out_str(o, "      \"benign\": ");
-  fl_gen_out_str(o, strcmp(ep->sc->info.cause, "benign-noise") == 0 ? "true," : "false,");
+  fl_gen_out_str(o, ep->sc->benign ? "true," : "false,");
   fl_gen_out_nl(o);
+  if (ep->keymod) kv_str(o, "      ", "keying_module", ep->keymod == 1 ? "IKEv1" : "IKEv2", 1);
+  if (ep->intermittent) {
+    fl_gen_out_str(o, "      \"intermittent\": true,");
+    fl_gen_out_nl(o);
+  }
+  if (ep->recurrence_of) kv_u64(o, "      ", "recurrence_of", ep->recurrence_of, 1);
   if (!ep->count && f == FL_GEN_NETSH)
     kv_str(o, "      ", "note", "no netsh representation of this episode's events", 1);
   kv_time(o, "      ", "first_time", ep->first, ep->count != 0);
   kv_time(o, "      ", "last_time", ep->last, ep->count != 0);
+  kv_u64(o, "      ", "failures", ep->failures, 1);
+  if (e->opts.netsh_path) kv_u64(o, "      ", "netsh_count", ep->netsh_count, 1);
   kv_u64(o, "      ", "event_count", ep->count, 0);
 }
 
@@ -145,6 +153,19 @@ static void write_head(gen_out *o, const fl_gen_options *opts, const gen_engine 
     kv_str(o, "  ", "style", opts->json_style ? "winlogbeat" : "evtx_dump", 1);
   kv_u64(o, "  ", "hosts", fl_gen_engine_host_count(e), 1);
   kv_u64(o, "  ", "days", opts->days ? opts->days : 1, 1);
+  if (opts->host_offset) kv_u64(o, "  ", "host_offset", opts->host_offset, 1);
+  if (opts->time_shift_days) {
+    fl_gen_out_str(o, "  \"time_shift_days\": ");
+    if (opts->time_shift_days < 0) fl_gen_out_ch(o, '-');
+    fl_gen_out_u64(o, (uint64_t)(opts->time_shift_days < 0 ? -(int64_t)opts->time_shift_days
+                                                            : opts->time_shift_days));
+    fl_gen_out_ch(o, ',');
+    fl_gen_out_nl(o);
+  }
+  if (opts->netsh_path) {
+    kv_str(o, "  ", "netsh_file", opts->netsh_path, 1);
+    kv_u64(o, "  ", "netsh_record_count", res->netsh_records, 1);
+  }
   kv_u64(o, "  ", "size_limit", opts->size, 1);
   kv_u64(o, "  ", "bytes", res->bytes, 1);
   kv_u64(o, "  ", "record_count", res->records, 1);

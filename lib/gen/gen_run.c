@@ -77,6 +77,8 @@ typedef struct run {
   const fl_gen_options *opts;
   gen_engine *eng;
   gen_writer w;
+  gen_writer wn;  /* --with-netsh: the same hosts' WFP net events */
+  gen_record *companion;
   FILE *spool;
   fl_gen_result res;
 } run;
@@ -89,9 +91,22 @@ static fl_status generate(run *g, const char *path, fl_error *err) {
     free(r);
     return st;
   }
+  if (g->companion) {
+    st = g->wn.begin(&g->wn, g->opts->netsh_path, err);
+    if (st != FL_OK) {
+      g->w.end(&g->w, err);
+      free(r);
+      return st;
+    }
+  }
   while (st == FL_OK && fl_gen_engine_next(g->eng, r)) {
     gen_pos pos = {0, 0, 0};
     st = g->w.write(&g->w, r, &pos, err);
+    if (st == FL_OK && g->companion && fl_gen_engine_wfp_companion(g->eng, r, g->companion)) {
+      gen_pos np = {0, 0, 0};
+      st = g->wn.write(&g->wn, r->in_scope ? r : g->companion, &np, err);
+      if (np.index) g->res.netsh_records++;
+    }
     if (st != FL_OK || !pos.index) continue; /* netsh skips non-WFP records */
     g->res.records++;
     if (r->in_scope) note_in_scope(g->spool, r, &pos, g->res.in_scope++ == 0);
@@ -99,6 +114,10 @@ static fl_status generate(run *g, const char *path, fl_error *err) {
   }
   free(r);
   fl_status st2 = g->w.end(&g->w, err);
+  if (g->companion) {
+    fl_status st3 = g->wn.end(&g->wn, err);
+    if (st2 == FL_OK) st2 = st3;
+  }
   struct stat sb;
   if (stat(path, &sb) == 0) g->res.bytes = (uint64_t)sb.st_size;
   return st != FL_OK ? st : st2;
@@ -118,14 +137,30 @@ fl_status fl_gen_run(const fl_gen_options *opts, const char *path, fl_gen_result
   if (st != FL_OK) return st;
   g.w.opts = opts;
   select_writer(&g.w, opts->format);
+  if (opts->netsh_path) {
+    if (opts->format == FL_GEN_NETSH || !*opts->netsh_path || !strcmp(opts->netsh_path, path)) {
+      fl_gen_engine_free(g.eng);
+      return fl_error_line(err, FL_EUSAGE, "gen", 0, 0,
+                           "--with-netsh needs another path and a non-netsh --format");
+    }
+    g.wn.opts = opts;
+    fl_gen_writer_netsh(&g.wn);
+    g.companion = malloc(sizeof *g.companion);
+    if (!g.companion) {
+      fl_gen_engine_free(g.eng);
+      return fl_error_line(err, FL_ENOMEM, "gen", 0, 0, "out of memory");
+    }
+  }
   g.spool = tmpfile();
   if (!g.spool) {
+    free(g.companion);
     fl_gen_engine_free(g.eng);
     return fl_error_line(err, FL_EIO, "gen", 0, 0, "cannot create a temporary file");
   }
   st = generate(&g, path, err);
   if (st == FL_OK && !opts->no_manifest) st = fl_gen_manifest_write(opts, g.eng, &g.res, g.spool, path, err);
   fclose(g.spool);
+  free(g.companion);
   fl_gen_engine_free(g.eng);
   if (res) *res = g.res;
   return st;

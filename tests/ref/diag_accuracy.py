@@ -6,6 +6,10 @@ finding of `faultline diagnose` must name the manifest's cause, its host and
 its peers; `enterprise` must find every manifest episode among its findings;
 data without failures (benign-noise outside netsh, and real corpus logs
 without IPsec events) must raise no finding. Prints the score per scenario.
+Then one `estate` (overlapping, recurring, intermittent and benign incidents,
+IKEv1/IKEv2, external gateways) as EVTX and as EVTX + netsh of the same
+hosts, scored strictly (tests/ref/accuracy_score.py); the benign-only estate
+must give no finding. The full table is bench/accuracy.py's.
 One PASS/FAIL line per scenario and format; stdlib only.
 """
 import json
@@ -13,6 +17,9 @@ import os
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import accuracy_score  # noqa: E402
 
 BIN = os.environ.get("FL_RELEASE_BIN") or os.environ.get("FL_BIN")
 SHARED = os.environ.get("FL_SHARED", "")
@@ -123,6 +130,51 @@ def check_quiet(tmp):
     return len(paths), bad
 
 
+# Strict score an estate must reach here (issue 13's target is 97 %); a
+# regression floor, not a goal: raise it as the diagnosis improves.
+ESTATE_FLOOR = float(os.environ.get("FL_ACCURACY_ESTATE_FLOOR", "0.90"))
+ESTATE_SPURIOUS_PER_100 = 1.0
+
+
+def check_estates(tmp):
+    """[(name, ok, text)] for the strict estate checks."""
+    out = []
+    for form in ("evtx", "mixed"):
+        path = os.path.join(tmp, "estate-%s.evtx" % form)
+        args = ["gen", "estate", "--seed", "5", "--hosts", "40", "--days", "3", "--size", "6MB",
+                "-o", path]
+        paths = [path]
+        if form == "mixed":
+            args += ["--with-netsh", path + ".netsh.xml"]
+            paths.append(path + ".netsh.xml")
+        g = run(args)
+        if g.returncode != 0:
+            out.append(("accuracy_estate_" + form, False, "gen exit %d" % g.returncode))
+            continue
+        r = accuracy_score.score(accuracy_score.load_manifest(path), diagnose_all(paths))
+        share = r["found"] / r["incidents"] if r["incidents"] else 0.0
+        spurious = 100.0 * r["spurious"] / r["incidents"] if r["incidents"] else 0.0
+        ok = share >= ESTATE_FLOOR and spurious <= ESTATE_SPURIOUS_PER_100
+        text = "%d/%d incidents strictly right (floor %.0f%%), %d also reported again, %d spurious; %s" % (
+            r["found"], r["incidents"], 100 * ESTATE_FLOOR, r["split"], r["spurious"],
+            "; ".join(r["examples"][:2]))
+        out.append(("accuracy_estate_" + form, ok, text))
+    # EVTX only here: bench/accuracy.py measures every form (notes there)
+    path = os.path.join(tmp, "estate-benign.evtx")
+    if run(["gen", "estate-benign", "--seed", "5", "--hosts", "40", "--days", "3", "--size", "4MB",
+            "-o", path]).returncode == 0:
+        n = accuracy_score.quiet_findings(diagnose_all([path]))
+        out.append(("accuracy_estate_benign", n == 0, "%d findings on benign-only failures" % n))
+    return out
+
+
+def diagnose_all(paths):
+    r = run(["diagnose", "--no-db", "--format", "json"] + paths)
+    if r.returncode not in (0, 1):
+        raise RuntimeError("diagnose exit %d: %s" % (r.returncode, r.stderr[:300]))
+    return json.loads(r.stdout)
+
+
 def main():
     if not BIN or not os.access(BIN, os.X_OK):
         print("SKIP accuracy: no faultline binary (FL_BIN)")
@@ -150,6 +202,9 @@ def main():
         else:
             failed += 1
             print("FAIL accuracy_enterprise: %d/%d episodes found; %s" % (found, want, "; ".join(why[:4])))
+        for name, ok, text in check_estates(tmp):
+            failed += not ok
+            print("%s %s (%s)" % ("PASS" if ok else "FAIL", name, text) if ok else "FAIL %s: %s" % (name, text))
         n, bad = check_quiet(tmp)
         if bad:
             failed += 1

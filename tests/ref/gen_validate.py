@@ -20,7 +20,8 @@ BIN = os.environ.get("FL_RELEASE_BIN") or os.environ.get("FL_BIN")
 SCENARIOS = ["cert-untrusted", "no-machine-cert", "proposal-mismatch", "timeout-nat",
              "kerberos-dc-unreachable", "policy-not-applied", "ikeext-stopped",
              "replay-or-tamper", "dos-mode", "benign-noise", "iscsi-chap-mismatch",
-             "iscsi-target-gone", "enterprise"]
+             "iscsi-target-gone", "enterprise", "timeout", "lone-timeout", "benign-reinit",
+             "estate", "estate-benign"]
 SIZE = os.environ.get("FL_GEN_VALIDATE_SIZE", "150k")
 
 RE_ID = re.compile(r"<EventID[^>]*>(\d+)</EventID>")

@@ -201,7 +201,7 @@ static void test_sizes_and_names(void) {
   CHECK(fl_gen_parse_size("12XB", &v) != 0);
   CHECK(fl_gen_parse_size("-1", &v) != 0);
   CHECK(fl_gen_parse_size("99999999999999999999", &v) != 0);
-  CHECK(fl_gen_scenario_count() == 13);
+  CHECK(fl_gen_scenario_count() == 18);
   CHECK(fl_gen_scenario_find("enterprise") != NULL);
   CHECK(fl_gen_scenario_find("nope") == NULL);
   fl_gen_format f;
