@@ -2,7 +2,9 @@
 ** Input readers for everything that is not an EVTX file: Windows event XML
 ** (wevtutil, Get-WinEvent .ToXml(), Event Viewer "Save as XML"), netsh wfp
 ** XML (show netevents, wfpdiag.xml), JSON / JSON lines (evtx_dump,
-** Winlogbeat/ECS, NXLog), each optionally gzip-compressed, found by content.
+** Winlogbeat/ECS, NXLog), Event Viewer's rendered forms (details text,
+** XML View paste, .csv/.txt exports) and Get-WinEvent | Format-List, each
+** optionally gzip-compressed, found by content.
 ** Every reader yields the EVTX reader's record model (fl_evtx_event,
 ** fl_evtx_diag, fl_evtx_stats through fl_evtx_options), so nothing
 ** downstream knows where an event came from. docs/inputs.md has the shapes.
@@ -30,6 +32,11 @@ typedef enum fl_input_format {
   FL_INPUT_EVENT_XML,  /* <Events>/<Event> */
   FL_INPUT_NETSH_XML,  /* <netEvents>/<netEvent>/<wfpdiag> */
   FL_INPUT_JSON,       /* one document, an array, or JSON lines */
+  FL_INPUT_EVENT_TEXT, /* Event Viewer "Copy details as text" / General tab */
+  FL_INPUT_FORMAT_LIST,/* Get-WinEvent | Format-List */
+  FL_INPUT_XML_VIEW,   /* Event Viewer "XML View" pasted ("- <Event ...") */
+  FL_INPUT_EXPORT_CSV, /* Event Viewer "Save As" .csv */
+  FL_INPUT_EXPORT_TXT, /* Event Viewer "Save As" .txt (tab-delimited) */
   FL_INPUT_FORMAT_COUNT
 } fl_input_format;
 

@@ -101,6 +101,7 @@ typedef struct fl_input_ctx {
   int nomem;
   int recognised;      /* at least one record shape was understood */
   int not_events;      /* JSON whose first object is no known event shape */
+  int local_time_told; /* rendered text: the local-time warning was given */
 } fl_input_ctx;
 
 void fl_input_ctx_init(fl_input_ctx *c, const fl_evtx_options *opt,

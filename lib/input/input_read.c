@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "input/input_internal.h"
+#include "input/input_evtext.h"
 
 #define FL_INPUT_MAX_DIR_DEPTH 32
 
@@ -32,6 +32,11 @@ const char *fl_input_format_name(fl_input_format format) {
     case FL_INPUT_EVENT_XML: return "event-xml";
     case FL_INPUT_NETSH_XML: return "netsh-xml";
     case FL_INPUT_JSON: return "json";
+    case FL_INPUT_EVENT_TEXT: return "event-text";
+    case FL_INPUT_FORMAT_LIST: return "format-list";
+    case FL_INPUT_XML_VIEW: return "xml-view";
+    case FL_INPUT_EXPORT_CSV: return "export-csv";
+    case FL_INPUT_EXPORT_TXT: return "export-txt";
     default: return "unknown";
   }
 }
@@ -134,8 +139,15 @@ static fl_status fl_input_read_text(fl_input_stream *src, fl_input_format fmt,
   fl_input_ctx c;
   fl_input_ctx_init(&c, opt, &s, name, "", 0, fmt);
   fl_input_ctx_stream(&c, src, raw_size);
-  if (fmt == FL_INPUT_JSON) fl_input_json_read(&c);
-  else fl_input_xml_read(&c, fl_input_stream_transcoded(src));
+  int transcoded = fl_input_stream_transcoded(src);
+  switch (fmt) {
+    case FL_INPUT_JSON: fl_input_json_read(&c); break;
+    case FL_INPUT_EVENT_TEXT: fl_input_evtext_read(&c, transcoded); break;
+    case FL_INPUT_FORMAT_LIST: fl_input_format_list_read(&c); break;
+    case FL_INPUT_XML_VIEW: fl_input_xml_view_read(&c, transcoded); break;
+    case FL_INPUT_EXPORT_CSV: case FL_INPUT_EXPORT_TXT: fl_input_export_read(&c); break;
+    default: fl_input_xml_read(&c, transcoded); break;
+  }
   const char *why;
   fl_status sst = fl_input_stream_status(src, &why);
   if (sst != FL_OK && !c.stop)
@@ -181,8 +193,9 @@ static fl_status fl_input_read_stream(fl_input_stream *s, int fd,
   fl_input_format fmt = fl_input_detect_text(v->p ? v->p : "", v->len);
   if (fmt == FL_INPUT_UNKNOWN)
     return fl_error_at(err, FL_EINPUT, name, 0,
-                       "not an EVTX file, Windows event XML, netsh wfp XML "
-                       "or JSON of events");
+                       "not an EVTX file, Windows event XML, netsh wfp XML, "
+                       "JSON of events, Event Viewer text/XML View/export or "
+                       "Format-List output");
   return fl_input_read_text(s, fmt, file_size, name, opt, stats, err);
 }
 

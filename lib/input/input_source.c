@@ -6,7 +6,7 @@
 ** the first 64 KiB.
 */
 
-#include "input/input_internal.h"
+#include "input/input_evtext.h"
 
 static const char fl_evtx_magic[8] = {'E', 'l', 'f', 'F', 'i', 'l', 'e', 0};
 
@@ -36,6 +36,8 @@ static size_t fl_input_first_element(const char *p, size_t n, char *out,
 }
 
 fl_input_format fl_input_detect_text(const char *p, size_t n) {
+  fl_input_format rendered = fl_input_detect_rendered(p, n);
+  if (rendered != FL_INPUT_UNKNOWN) return rendered;
   size_t i = 0;
   while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
   if (i >= n) return FL_INPUT_UNKNOWN;
