@@ -248,6 +248,12 @@ typedef struct fl_iscsiprt_event {
   const char *note;
 } fl_iscsiprt_event;
 
+/* The netsh type name ("ikeMmFailure", "classifyDrop", ...) of a record
+** faultline built from a netsh wfp net event (its channel is "WFP-NetEvents",
+** and its event id faultline's own: docs/inputs.md); NULL for any other
+** record. Outputs show this name, never the id alone, for such records. */
+const char *fl_catalog_net_event_name(const char *channel, size_t channel_len,
+                                      uint32_t event_id);
 size_t fl_catalog_iscsiprt_count(void);
 const fl_iscsiprt_event *fl_catalog_iscsiprt_at(size_t index);
 const fl_iscsiprt_event *fl_catalog_iscsiprt(uint16_t id);

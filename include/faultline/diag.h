@@ -52,6 +52,9 @@ typedef struct fl_evidence {
   uint64_t time;              /* FILETIME */
   uint32_t event_id;
   uint32_t error_code;        /* 0 when none */
+  const char *event_name;     /* netsh type name ("ikeMmFailure") when the
+                                 record came from netsh: its event_id is
+                                 faultline's, never show it alone; else NULL */
 } fl_evidence;
 
 typedef struct fl_episode {

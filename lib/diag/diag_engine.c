@@ -54,6 +54,7 @@ static int make_event(fl_diag *d, const fl_typed_event *t, const char *file, dia
   e->has_error = (t->has & FL_TE_ERROR_CODE) != 0;
   e->error_code = t->error_code;
   e->event_id = t->event_id;
+  e->event_name = fl_catalog_net_event_name(t->channel.ptr, t->channel.len, t->event_id);
   e->remote_port = (t->has & FL_TE_REMOTE_PORT) ? (uint16_t)t->remote_port : 0;
   e->kind = (uint8_t)t->kind;
   e->is_failure = (uint8_t)(t->is_failure || t->benign);

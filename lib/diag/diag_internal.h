@@ -58,6 +58,7 @@ typedef struct diag_event {
   int8_t role;             /* IKEEXT_SA_ROLE: 0 initiator, 1 responder, -1 */
   uint8_t ends;            /* says the condition ended (4646 DoS mode
                               stopped): the episode's gap is its gap_min */
+  const char *event_name;  /* netsh type name, else NULL (fl_evidence) */
 } diag_event;
 
 /* ---- parameters (params.def) ------------------------------------------ */

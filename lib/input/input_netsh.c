@@ -37,9 +37,10 @@ struct fl_input_netsh {
 };
 
 static const char *const fl_ns_bodies[] = {
-    "ikeMmFailure", "ikeQmFailure", "ikeEmFailure", "classifyDrop", "ipsecDrop",
-    "idpDrop", "classifyAllow", "capabilityDrop", "capabilityAllow",
-    "classifyDropMac", "lpmPacketArrival"};
+#define FL_NET_EVENT_TYPE(value, name, id) [value] = name,
+#include "faultline/wfp_net_event_types.def"
+#undef FL_NET_EVENT_TYPE
+};
 
 fl_input_netsh *fl_input_netsh_new(fl_input_ctx *c) {
   fl_input_netsh *n = calloc(1, sizeof *n);

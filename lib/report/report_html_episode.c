@@ -247,8 +247,14 @@ static void card_evidence(FILE *out, const fl_episode *e) {
     rp_iso_time(v->time, iso, sizeof iso);
     fputs("<li><code>", out);
     rp_html_str(out, v->file);
-    fprintf(out, ":%llu</code> event %u <span class=\"muted mono\">%s</span>",
-            (unsigned long long)v->record_id, (unsigned)v->event_id, iso);
+    if (v->event_name) {
+      fprintf(out, ":%llu</code> netsh ", (unsigned long long)v->record_id);
+      rp_html_str(out, v->event_name);
+      fprintf(out, " <span class=\"muted mono\">%s</span>", iso);
+    } else {
+      fprintf(out, ":%llu</code> event %u <span class=\"muted mono\">%s</span>",
+              (unsigned long long)v->record_id, (unsigned)v->event_id, iso);
+    }
     if (v->error_code)
       fprintf(out, " <span class=\"mono\">0x%08X</span>", (unsigned)v->error_code);
     fputs("</li>\n", out);

@@ -143,6 +143,11 @@ static void write_evidence(FILE *out, const fl_episode *e) {
     fprintf(out, ", \"record_id\": %llu, \"event_id\": %u, \"error_code\": %u",
             (unsigned long long)v->record_id, (unsigned)v->event_id,
             (unsigned)v->error_code);
+    /* netsh records: event_id is faultline's synthetic id (docs/inputs.md);
+    ** event_name is what netsh called the event. */
+    fputs(", \"event_name\": ", out);
+    if (v->event_name) rp_json_str(out, v->event_name);
+    else fputs("null", out);
     if (v->time)
       fprintf(out, ", \"time\": \"%s\", \"time_filetime\": %llu,"
               " \"time_filetime_str\": \"%llu\"}", iso,

@@ -200,8 +200,13 @@ static void print_evidence(const text_ctx *t, const fl_episode *e) {
     label(t, i == 0 ? "Evidence" : "");
     field(t->out, v->file);
     rp_iso_time(v->time, when, sizeof when);
-    fprintf(t->out, "#record %llu  event %u  %s", (unsigned long long)v->record_id,
-            (unsigned)v->event_id, when);
+    /* A netsh record's id is faultline's: its type name stands instead. */
+    if (v->event_name)
+      fprintf(t->out, "#record %llu  netsh %s  %s", (unsigned long long)v->record_id,
+              v->event_name, when);
+    else
+      fprintf(t->out, "#record %llu  event %u  %s", (unsigned long long)v->record_id,
+              (unsigned)v->event_id, when);
     if (v->error_code && v->error_code != e->error_code)
       fprintf(t->out, "  error 0x%08X", (unsigned)v->error_code);
     fputc('\n', t->out);

@@ -78,6 +78,17 @@ static void fn_cause(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
 }
 
+/* fl_net_event(channel, event_id) -> netsh's name of a record built from a
+** netsh net event ("ikeMmFailure"; its event id is faultline's), else NULL. */
+static void fn_net_event(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  const char *ch = (const char *)sqlite3_value_text(argv[0]);
+  if (!ch || sqlite3_value_type(argv[1]) == SQLITE_NULL) return;
+  const char *name = fl_catalog_net_event_name(ch, (size_t)sqlite3_value_bytes(argv[0]),
+                                               (uint32_t)sqlite3_value_int64(argv[1]));
+  if (name) sqlite3_result_text(ctx, name, -1, SQLITE_STATIC);
+}
+
 /* fl_enum(enum_name, value) -> SDK symbol, the number when unknown. */
 static void fn_enum(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
@@ -111,6 +122,7 @@ int store_register_functions(fl_store *s) {
       sqlite3_create_function(db, "fl_cause", 4, f, NULL, fn_cause, NULL, NULL) ||
       sqlite3_create_function(db, "fl_enum", 2, f, NULL, fn_enum, NULL, NULL) ||
       sqlite3_create_function(db, "fl_code", 1, f, NULL, fn_code, NULL, NULL) ||
+      sqlite3_create_function(db, "fl_net_event", 2, f, NULL, fn_net_event, NULL, NULL) ||
       sqlite3_create_function(db, "fl_event_json", STORE_EVENT_JSON_ARGS, f, s,
                               store_fn_event_json, NULL, NULL))
     return -1;

@@ -123,7 +123,8 @@ fl_status fl_store_sql(fl_store *s, const char *sql, fl_store_format fmt,
 
 /* Columns for a table a person reads; jsonl/csv get every typed column. */
 static const char text_columns[] =
-    "SELECT fl_time(e.time) AS time, e.host, e.event_id AS event, e.kind,"
+    "SELECT fl_time(e.time) AS time, e.host,"
+    " coalesce('netsh ' || fl_net_event(e.channel, e.event_id), e.event_id) AS event, e.kind,"
     " e.local_address AS local, e.remote_address AS remote,"
     " e.remote_port AS port, fl_code(e.error_code) AS error,"
     " fl_enum('IKEEXT_KEY_MODULE_TYPE', e.keying_module) AS module,"
@@ -133,7 +134,8 @@ static const char text_columns[] =
 static const char all_columns[] =
     "SELECT e.id, e.time, CAST(e.time AS TEXT) AS time_str, e.time_ms,"
     " fl_time(e.time, 7) AS time_utc, e.host,"
-    " e.channel, e.provider, e.event_id, e.version, e.kind, e.source,"
+    " e.channel, e.provider, e.event_id,"
+    " fl_net_event(e.channel, e.event_id) AS event_name, e.version, e.kind, e.source,"
     " e.is_failure, e.keying_module, fl_enum('IKEEXT_KEY_MODULE_TYPE',"
     " e.keying_module) AS keying_module_name, e.auth_method,"
     " fl_enum('IKEEXT_AUTHENTICATION_METHOD_TYPE', e.auth_method)"
@@ -150,7 +152,8 @@ static const char all_columns[] =
 ** offset, timestamp_desc; timestamp in microseconds) first, then the fields
 ** an analyst filters on. Timeline Explorer reads any CSV. */
 static const char timeline_columns[] =
-    "SELECT e.host || ': event ' || e.event_id || ' ' || e.kind"
+    "SELECT e.host || ': ' || coalesce('netsh ' || fl_net_event(e.channel, e.event_id),"
+    " 'event ' || e.event_id) || ' ' || e.kind"
     " || coalesce(' ' || e.local_address, '')"
     " || coalesce(' -> ' || e.remote_address"
     "             || coalesce(':' || e.remote_port, ''), '')"
@@ -160,7 +163,8 @@ static const char timeline_columns[] =
     " replace(fl_time(e.time, 6), 'Z', '+00:00') AS datetime,"
     " 'Event Logged' AS timestamp_desc,"
     " (e.time - 116444736000000000) / 10 AS timestamp,"
-    " e.host, e.event_id, e.kind, e.is_failure AS failure,"
+    " e.host, coalesce(fl_net_event(e.channel, e.event_id), e.event_id) AS event_id,"
+    " e.kind, e.is_failure AS failure,"
     " e.local_address AS local_ip, e.remote_address AS remote_ip,"
     " e.remote_port, nullif(e.remote_principal, '-') AS remote_principal,"
     " fl_code(e.error_code) AS error,"
@@ -174,7 +178,8 @@ static const char timeline_columns[] =
   "CASE WHEN e.role = 1 THEN " remote " ELSE " local " END"
 static const char ecs_columns[] =
     "SELECT fl_time(e.time, 7) AS \"@timestamp\","
-    " CAST(e.event_id AS TEXT) AS \"event.code\", 'event' AS \"event.kind\","
+    " coalesce(fl_net_event(e.channel, e.event_id), CAST(e.event_id AS TEXT))"
+    " AS \"event.code\", 'event' AS \"event.kind\","
     " e.kind AS \"event.action\","
     " CASE e.is_failure WHEN 1 THEN 'failure' WHEN 0 THEN 'success' END"
     " AS \"event.outcome\", e.provider AS \"event.provider\","

@@ -81,3 +81,20 @@ expect_out text_german_cause '\(vpn-no-answer\)'
 # Text that is none of the forms is still refused.
 printf 'hello\nworld\n' > "$TMP/n.txt"
 expect_exit text_unknown 3 -- dump "$TMP/n.txt"
+
+# netsh events keep their netsh name in every output (issue 14 item 4): the
+# record's event id is faultline's (docs/inputs.md), never shown alone.
+if "$FL_BIN" gen timeout-nat --format netsh --no-manifest -o "$TMP/n.xml" >/dev/null 2>&1; then
+  expect_exit netsh_name_diag 1 -- diagnose --db "$TMP/n.db" "$TMP/n.xml"
+  expect_out netsh_name_text 'netsh ikeMmFailure'
+  expect_no_out netsh_name_no_id 'event 1005'
+  expect_exit netsh_name_json 1 -- diagnose --format json --db "$TMP/n2.db" "$TMP/n.xml"
+  expect_out netsh_name_json_field '"event_name": "ikeMmFailure"'
+  expect_exit netsh_name_query 0 -- query --db "$TMP/n.db" --limit 3
+  expect_out netsh_name_query_col 'netsh ikeMmFailure'
+  expect_no_out netsh_name_query_no_id ' 1005 '
+  expect_exit netsh_name_timeline 0 -- query --db "$TMP/n.db" --limit 3 --format timeline
+  expect_no_out netsh_name_timeline_no_id 'event 1005|,1005,'
+else
+  echo "FAIL netsh_name_gen: faultline gen timeout-nat --format netsh failed"
+fi
