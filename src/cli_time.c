@@ -4,6 +4,9 @@
 ** "2024-05-01T12:30:00.250Z", "2024-05-01 12:30:00") or a time relative to
 ** now ("-7d", "-12h", "-30m", "-90s", "-2w"), as a FILETIME.
 **
+** ISO text goes to lib/common's fl_time_parse_iso (the one parser); this
+** file adds only the relative forms.
+**
 ** Must never depend on the local time zone (everything is UTC) or accept
 ** trailing text (a typo must be a usage error, not a silent midnight).
 */
@@ -13,21 +16,10 @@
 #include <time.h>
 
 #include "cli.h"
+#include "common/fl_time.h"
 
 #define FT_PER_SEC INT64_C(10000000)
 #define FT_UNIX_EPOCH INT64_C(116444736000000000)
-
-/* 1..width decimal digits at *p (no sign, no blanks) into *out; then the
-** separator sep (0: none). Advances *p; -1 when either is missing. */
-static int take_num(const char **p, int width, char sep, int *out) {
-  const char *s = *p;
-  int v = 0, k = 0;
-  for (; k < width && s[k] >= '0' && s[k] <= '9'; k++) v = v * 10 + (s[k] - '0');
-  if (k == 0 || (sep && s[k] != sep)) return -1;
-  *out = v;
-  *p = s + k + (sep ? 1 : 0);
-  return 0;
-}
 
 /* Unit letters of a relative time and their seconds. */
 static const struct {
@@ -49,43 +41,6 @@ static int parse_relative(const char *s, uint64_t now, uint64_t *ft) {
   return -1;
 }
 
-static int parse_iso(const char *s, uint64_t *ft) {
-  int y, mo, d, h = 0, mi = 0, sec = 0;
-  int64_t frac = 0;
-  const char *p = s;
-  if (take_num(&p, 4, '-', &y) || take_num(&p, 2, '-', &mo) || take_num(&p, 2, 0, &d))
-    return -1;
-  if (*p == 'T' || *p == ' ') {
-    p++;
-    if (take_num(&p, 2, ':', &h) || take_num(&p, 2, 0, &mi)) return -1;
-    if (*p == ':') {
-      p++;
-      if (take_num(&p, 2, 0, &sec)) return -1;
-      if (*p == '.' || *p == ',') { /* fraction: up to 100 ns kept */
-        int64_t scale = FT_PER_SEC / 10;
-        if (!(p[1] >= '0' && p[1] <= '9')) return -1;
-        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10) frac += (*p - '0') * scale;
-      }
-    }
-  }
-  if (*p == 'Z') p++;
-  else if (!strcmp(p, "+00:00")) p += 6;
-  if (*p || y < 1601 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-      mi > 59 || sec > 60)
-    return -1;
-  struct tm tm;
-  memset(&tm, 0, sizeof tm);
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  int64_t t = (int64_t)timegm(&tm);
-  *ft = (uint64_t)(t * FT_PER_SEC + FT_UNIX_EPOCH + frac);
-  return 0;
-}
-
 uint64_t cli_now_filetime(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -94,5 +49,6 @@ uint64_t cli_now_filetime(void) {
 
 int cli_parse_time(const char *s, uint64_t now, uint64_t *ft) {
   if (!s || !*s) return -1;
-  return s[0] == '-' ? parse_relative(s, now, ft) : parse_iso(s, ft);
+  return s[0] == '-' ? parse_relative(s, now, ft)
+                     : fl_time_parse_iso(s, strlen(s), FL_TIME_PARSE_SHORT, ft);
 }

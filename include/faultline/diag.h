@@ -55,6 +55,10 @@ typedef struct fl_evidence {
   const char *event_name;     /* netsh type name ("ikeMmFailure") when the
                                  record came from netsh: its event_id is
                                  faultline's, never show it alone; else NULL */
+  /* the event's key fields, so a reader can tell the rows apart: */
+  const char *peer;           /* remote address or iSCSI target, "" */
+  const char *principal;      /* remote principal ("CORP\\HOST$"), "" */
+  uint16_t remote_port;       /* 0 when none */
 } fl_evidence;
 
 typedef struct fl_episode {

@@ -48,7 +48,11 @@ static int make_event(fl_diag *d, const fl_typed_event *t, const char *file, dia
   fl_evtx_str peer = t->remote_address.len ? t->remote_address : t->iscsi_target;
   e->peer = diag_intern(&d->strings, peer.ptr, peer.len);
   e->file = diag_intern(&d->strings, file, file ? strlen(file) : 0);
-  if (!intern_ok(e->host) || !intern_ok(e->local_addr) || !intern_ok(e->peer) || !intern_ok(e->file))
+  fl_evtx_str prin = t->remote_principal;
+  if (prin.len == 1 && prin.ptr[0] == '-') prin.len = 0; /* Windows' "none" */
+  e->principal = diag_intern(&d->strings, prin.ptr, prin.len);
+  if (!intern_ok(e->host) || !intern_ok(e->local_addr) || !intern_ok(e->peer) || !intern_ok(e->file) ||
+      !intern_ok(e->principal))
     return -1;
   if (diag_nodes_reserve(d) != 0) return -1;
   e->has_error = (t->has & FL_TE_ERROR_CODE) != 0;

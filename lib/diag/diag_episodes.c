@@ -111,7 +111,9 @@ static void add_time(struct fl_diag *d, diag_episode *ep, uint64_t t) {
 
 static void add_evidence(struct fl_diag *d, diag_episode *ep, const diag_event *e) {
   fl_evidence ev = {diag_str(&d->strings, e->file), e->record_id, e->time, e->event_id,
-                    e->has_error ? e->error_code : 0, e->event_name};
+                    e->has_error ? e->error_code : 0, e->event_name,
+                    diag_str(&d->strings, e->peer), diag_str(&d->strings, e->principal),
+                    e->remote_port};
   if (ep->n_first < half_first(d)) {
     ep->ev_first[ep->n_first++] = ev;
     return;

@@ -46,6 +46,7 @@ typedef struct diag_event {
   uint32_t host;           /* Computer, or "" (netsh) */
   uint32_t node;           /* the logger: host, else its local address */
   uint32_t peer, local_addr, file;
+  uint32_t principal;      /* remote principal ("" for none or "-"): evidence only */
   uint32_t error_code, event_id;
   uint16_t remote_port;
   uint8_t kind;            /* fl_event_kind */

@@ -116,6 +116,7 @@ const char rp_html_css[] =
     ".bar.st-ended,.key.st-ended{background:#5f6b7d}\n"
     ".bar.ok,.key.ok{box-shadow:inset -4px 0 0 #2e9e5b}\n"
     ".legend>span{white-space:nowrap}\n"
+    "ol.evidence .kf{white-space:nowrap}\n"
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);"
     "white-space:nowrap}\n"
     ".key{display:inline-block;width:12px;height:10px;border-radius:2px;margin:0 4px 0 10px}\n"

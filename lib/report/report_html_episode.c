@@ -248,12 +248,23 @@ static void card_evidence(FILE *out, const fl_episode *e) {
     fputs("<li><code>", out);
     rp_html_str(out, v->file);
     if (v->event_name) {
-      fprintf(out, ":%llu</code> netsh ", (unsigned long long)v->record_id);
+      fprintf(out, "#record %llu</code> netsh ", (unsigned long long)v->record_id);
       rp_html_str(out, v->event_name);
-      fprintf(out, " <span class=\"muted mono\">%s</span>", iso);
+      fprintf(out, " <span class=\"muted mono time\">%s</span>", iso);
     } else {
-      fprintf(out, ":%llu</code> event %u <span class=\"muted mono\">%s</span>",
+      fprintf(out, "#record %llu</code> event %u <span class=\"muted mono time\">%s</span>",
               (unsigned long long)v->record_id, (unsigned)v->event_id, iso);
+    }
+    if (v->peer && v->peer[0]) { /* the key fields: which peer, port, principal */
+      fputs(" <span class=\"mono kf\">&rarr; ", out);
+      rp_html_str(out, v->peer);
+      if (v->remote_port) fprintf(out, ":%u", (unsigned)v->remote_port);
+      fputs("</span>", out);
+    }
+    if (v->principal && v->principal[0]) {
+      fputs(" <span class=\"mono kf\">", out);
+      rp_html_str(out, v->principal);
+      fputs("</span>", out);
     }
     if (v->error_code)
       fprintf(out, " <span class=\"mono\">0x%08X</span>", (unsigned)v->error_code);

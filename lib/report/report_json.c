@@ -148,6 +148,10 @@ static void write_evidence(FILE *out, const fl_episode *e) {
     fputs(", \"event_name\": ", out);
     if (v->event_name) rp_json_str(out, v->event_name);
     else fputs("null", out);
+    fputs(", \"peer\": ", out);
+    rp_json_str(out, rp_s(v->peer));
+    fprintf(out, ", \"remote_port\": %u, \"principal\": ", (unsigned)v->remote_port);
+    rp_json_str(out, rp_s(v->principal));
     if (v->time)
       fprintf(out, ", \"time\": \"%s\", \"time_filetime\": %llu,"
               " \"time_filetime_str\": \"%llu\"}", iso,

@@ -209,6 +209,11 @@ static void print_evidence(const text_ctx *t, const fl_episode *e) {
               (unsigned)v->event_id, when);
     if (v->error_code && v->error_code != e->error_code)
       fprintf(t->out, "  error 0x%08X", (unsigned)v->error_code);
+    if (rp_n_peers(e) > 1 && v->peer && v->peer[0]) { /* which of the peers */
+      fputs("  -> ", t->out);
+      field(t->out, v->peer);
+      if (v->remote_port) fprintf(t->out, ":%u", (unsigned)v->remote_port);
+    }
     fputc('\n', t->out);
   }
   if (n == 0) {

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fl_time.h"
 #include "store/store_internal.h"
 
 fl_status store_db_error(fl_store *s, fl_error *err, fl_status status,
@@ -39,19 +40,9 @@ static void fn_time(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
   int digits = argc > 1 ? sqlite3_value_int(argv[1]) : 3;
   if (digits < 0 || digits > 7) digits = 3;
-  int64_t ft = sqlite3_value_int64(argv[0]);
-  int64_t ticks = ft - INT64_C(116444736000000000); /* 100 ns since 1970 */
-  time_t secs = (time_t)(ticks >= 0 ? ticks / 10000000 : (ticks - 9999999) / 10000000);
-  struct tm tm;
-  char buf[64], frac[16] = "";
-  if (!gmtime_r(&secs, &tm)) return;
-  int64_t sub = ticks - (int64_t)secs * 10000000; /* 0..9999999 */
-  static const int64_t div[8] = {10000000, 1000000, 100000, 10000, 1000, 100, 10, 1};
-  if (digits) snprintf(frac, sizeof frac, ".%0*lld", digits, (long long)(sub / div[digits]));
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%sZ",
-           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-           tm.tm_min, tm.tm_sec, frac);
-  sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+  char buf[FL_TIME_ISO_MAX];
+  size_t n = fl_time_iso((uint64_t)sqlite3_value_int64(argv[0]), digits, buf);
+  sqlite3_result_text(ctx, buf, (int)n, SQLITE_TRANSIENT);
 }
 
 /* fl_cause(source, event_id, error_code, iscsi_failure_type) -> the first

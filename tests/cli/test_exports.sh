@@ -82,4 +82,6 @@ assert e['last_seen_filetime_str'] == str(e['last_seen_filetime'])
 v = e['evidence'][0]
 assert v['time_filetime_str'] == str(v['time_filetime'])
 assert '.' in v['time'] or v['time_filetime'] % 10**7 < 10**4  # milliseconds shown when there are some
+# evidence rows carry their key fields
+assert v['peer'] and v['remote_port'] in (500, 4500) and 'principal' in v, v
 PY

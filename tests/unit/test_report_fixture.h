@@ -36,10 +36,10 @@ static const char *const fx_peers3[] = {FX_C1};
 
 static fl_evidence fx_ev0[6];
 static const fl_evidence fx_ev1[] = {
-    {FX_BAD_UTF8 ".evtx", 77, FX_T0 + 5 * FX_MIN, 4653, 13806, NULL},
-    {"-", 78, FX_T0 + 50 * FX_MIN, 4653, 13806, NULL}};
+    {FX_BAD_UTF8 ".evtx", 77, FX_T0 + 5 * FX_MIN, 4653, 13806, NULL, FX_BAD_UTF8, "CORP\\SRV-WEB01$", 500},
+    {"-", 78, FX_T0 + 50 * FX_MIN, 4653, 13806, NULL, FX_C1, "", 4500}};
 static const fl_evidence fx_ev2[] = {
-    {"System.evtx", 9001, FX_T0 + 2 * FX_MIN, 20, 0xEFFF0009u, NULL}};
+    {"System.evtx", 9001, FX_T0 + 2 * FX_MIN, 20, 0xEFFF0009u, NULL, "iqn.1991-05.com.microsoft:target1", "", 0}};
 
 static fl_episode fx_episodes[4];
 
@@ -81,7 +81,8 @@ static inline const fl_diag_result *fx_build(void) {
     fx_times[i] = FX_T0 + (uint64_t)(i * i) * FX_MIN / 200 + i * FX_MIN / 4;
   for (size_t i = 0; i < 6; i++)
     fx_ev0[i] = (fl_evidence){i == 2 ? FX_FORMULA : "Security.evtx", 1000 + i,
-                              fx_times[i * 39], 4653, 13801, NULL};
+                              fx_times[i * 39], 4653, 13801, NULL,
+                              i == 1 ? FX_XSS_PEER : "10.0.0.2", i == 1 ? FX_ANSI_HOST : "", 500};
 
   fl_episode *e = &fx_episodes[0];
   fx_episode(e, "cert-untrusted", "Peer does not trust our certificate chain",

@@ -84,6 +84,10 @@ static void html_has_structure(void) {
   CHECK(ru_count(h, "<a class=\"bar ") == 4);
   CHECK(ru_count(h, "<div class=\"lane\" role=\"listitem\">") >= 1);
   CHECK(strstr(h, "<div class=\"filter\" id=\"filter-box\" hidden>"));
+  /* evidence rows: record ids as such, the key fields, escaped */
+  CHECK(strstr(h, "<li><code>Security.evtx#record 1001</code> event 4653"));
+  CHECK(strstr(h, "<span class=\"mono kf\">&rarr; &quot;&gt;&lt;img src=x onerror=alert(2)&gt;:500</span>"));
+  CHECK(strstr(h, "<span class=\"mono kf\">CORP\\SRV-WEB01$</span>"));
   /* a bar carries no event text in an attribute: its description is text */
   for (const char *b = strstr(h, "<a class=\"bar "); b; b = strstr(b + 1, "<a class=\"bar ")) {
     const char *close = strchr(b, '>'), *title = strstr(b, "title=");
