@@ -14,7 +14,8 @@
 BUILD   ?= release
 PREFIX  ?= /usr/local
 DESTDIR ?=
-VERSION := 0.1.0
+# The version lives in include/faultline/base.h (FAULTLINE_VERSION_*), once.
+VERSION := $(shell awk '/^\#define FAULTLINE_VERSION_(MAJOR|MINOR|PATCH) /{v = v s $$3; s = "."} END {print v}' include/faultline/base.h)
 
 CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
@@ -32,7 +33,10 @@ else
   $(error BUILD must be release, asan or debug)
 endif
 
-CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(INCS) -fPIC -pthread -DFL_VERSION=\"$(VERSION)\" $(CFLAGS)
+# -fvisibility=hidden: libfaultline.so exports only what the headers mark
+# FL_API (include/faultline/base.h); the static library and the CLI link as
+# before.
+CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(INCS) -fPIC -fvisibility=hidden -pthread -DFL_VERSION=\"$(VERSION)\" $(CFLAGS)
 LDFLAGS_ALL = $(OPT) -pthread $(LDFLAGS)
 LIBS        = -lm -lsqlite3 -lexpat -lyajl -lz $(shell pkg-config --libs libevent libevent_openssl libevent_pthreads libsystemd)
 

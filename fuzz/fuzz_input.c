@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "faultline.h"
+#include "faultline/wfp.h"
 /* fl_input_stream_fill: internal, tests and this harness only (put back). */
 #include "input/input_internal.h"
 

@@ -10,14 +10,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "faultline/wfp_types.h"
-#include "faultline/iscsi_types.h"
+/* Marks the documented API: libfaultline.so is built with
+** -fvisibility=hidden and exports exactly the FL_API declarations of
+** include/faultline.h and the faultline/ headers (tests/cli/test_install.sh
+** checks). */
+#if defined(__GNUC__) || defined(__clang__)
+#define FL_API __attribute__((visibility("default")))
+#else
+#define FL_API
+#endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-const char *fl_version(void);
+/* The version of these headers; fl_version()/fl_version_number() give the
+** library's at run time (they differ when a program built against one
+** version loads another libfaultline.so). */
+#define FAULTLINE_VERSION_MAJOR 0
+#define FAULTLINE_VERSION_MINOR 1
+#define FAULTLINE_VERSION_PATCH 0
+#define FAULTLINE_VERSION_NUMBER                                   \
+  (FAULTLINE_VERSION_MAJOR * 10000 + FAULTLINE_VERSION_MINOR * 100 + \
+   FAULTLINE_VERSION_PATCH)
+#define FL_VERSION_STR_(x) #x
+#define FL_VERSION_STR(x) FL_VERSION_STR_(x)
+#define FAULTLINE_VERSION_STRING                 \
+  FL_VERSION_STR(FAULTLINE_VERSION_MAJOR) "."     \
+  FL_VERSION_STR(FAULTLINE_VERSION_MINOR) "."     \
+  FL_VERSION_STR(FAULTLINE_VERSION_PATCH)
+
+/* "0.1.0" and 100: the library's FAULTLINE_VERSION_STRING / _NUMBER. */
+FL_API const char *fl_version(void);
+FL_API unsigned fl_version_number(void);
 
 /* ------------------------------------------------------------------------
 ** Status and errors
@@ -42,11 +67,11 @@ typedef struct fl_error {
   char message[256];
 } fl_error;
 
-void fl_error_clear(fl_error *err);
-const char *fl_status_name(fl_status status);
+FL_API void fl_error_clear(fl_error *err);
+FL_API const char *fl_status_name(fl_status status);
 /* "file:line:col: kind: message" or "file: offset 0x..: kind: message";
 ** returns what snprintf returns. */
-int fl_error_format(const fl_error *err, char *buf, size_t cap);
+FL_API int fl_error_format(const fl_error *err, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------------
 ** Catalog: error codes
@@ -71,17 +96,17 @@ typedef struct fl_code_info {
   const char *note;    /* provenance or caveat; "" when none */
 } fl_code_info;
 
-const char *fl_code_family_name(fl_code_family family);
-size_t fl_catalog_code_count(void);
-const fl_code_info *fl_catalog_code_at(size_t index);
+FL_API const char *fl_code_family_name(fl_code_family family);
+FL_API size_t fl_catalog_code_count(void);
+FL_API const fl_code_info *fl_catalog_code_at(size_t index);
 /* Finds a code by value. A Win32 code is also found through its
 ** HRESULT_FROM_WIN32 form (0x8007xxxx). */
-const fl_code_info *fl_catalog_code_by_value(uint32_t value);
-const fl_code_info *fl_catalog_code_by_symbol(const char *symbol);
+FL_API const fl_code_info *fl_catalog_code_by_value(uint32_t value);
+FL_API const fl_code_info *fl_catalog_code_by_symbol(const char *symbol);
 /* Finds a code by its message text, as events put it in FailureReason; a
 ** trailing period, space or CR/LF is ignored. Several codes share a text
 ** (13809-13812): the lowest is returned. */
-const fl_code_info *fl_catalog_code_by_message(const char *message);
+FL_API const fl_code_info *fl_catalog_code_by_message(const char *message);
 
 /* What is known about why something fails and what to check. */
 typedef enum fl_knowledge_kind {
@@ -102,10 +127,10 @@ typedef struct fl_knowledge {
 
 /* Fills out[0..cap) with the knowledge rows for (kind, key); returns how
 ** many exist (may exceed cap). */
-size_t fl_catalog_knowledge(fl_knowledge_kind kind, uint32_t key,
+FL_API size_t fl_catalog_knowledge(fl_knowledge_kind kind, uint32_t key,
                             const fl_knowledge **out, size_t cap);
-size_t fl_catalog_knowledge_count(void);
-const fl_knowledge *fl_catalog_knowledge_at(size_t index);
+FL_API size_t fl_catalog_knowledge_count(void);
+FL_API const fl_knowledge *fl_catalog_knowledge_at(size_t index);
 
 /* ------------------------------------------------------------------------
 ** Catalog: %%NNNN parameter strings (msobjs.dll)
@@ -116,9 +141,9 @@ typedef struct fl_insert_info {
   const char *note;
 } fl_insert_info;
 
-size_t fl_catalog_insert_count(void);
-const fl_insert_info *fl_catalog_insert_at(size_t index);
-const fl_insert_info *fl_catalog_insert(uint32_t id);
+FL_API size_t fl_catalog_insert_count(void);
+FL_API const fl_insert_info *fl_catalog_insert_at(size_t index);
+FL_API const fl_insert_info *fl_catalog_insert(uint32_t id);
 
 /* ------------------------------------------------------------------------
 ** Catalog: enumerations of the SDK (faultline/wfp_enums.def) and the mapping
@@ -130,12 +155,12 @@ typedef struct fl_enum_value {
   int64_t value;
 } fl_enum_value;
 
-size_t fl_catalog_enum_value_count(void);
-const fl_enum_value *fl_catalog_enum_value_at(size_t index);
+FL_API size_t fl_catalog_enum_value_count(void);
+FL_API const fl_enum_value *fl_catalog_enum_value_at(size_t index);
 /* The symbol of value in enum_name, or NULL. */
-const char *fl_catalog_enum_symbol(const char *enum_name, int64_t value);
+FL_API const char *fl_catalog_enum_symbol(const char *enum_name, int64_t value);
 /* The value of symbol (in any enum); returns 0 and sets *value on success. */
-int fl_catalog_enum_value(const char *symbol, int64_t *value);
+FL_API int fl_catalog_enum_value(const char *symbol, int64_t *value);
 
 typedef struct fl_enum_insert {
   const char *field_kind;  /* "KeyModName", "FailurePoint", "Role", ... */
@@ -145,10 +170,10 @@ typedef struct fl_enum_insert {
   int inferred;            /* mapping inferred, not read from a source */
 } fl_enum_insert;
 
-size_t fl_catalog_enum_insert_count(void);
-const fl_enum_insert *fl_catalog_enum_insert_at(size_t index);
+FL_API size_t fl_catalog_enum_insert_count(void);
+FL_API const fl_enum_insert *fl_catalog_enum_insert_at(size_t index);
 /* The %%NNNN id events use for value of enum_name, 0 when none. */
-uint32_t fl_catalog_insert_for_enum(const char *enum_name, int64_t value);
+FL_API uint32_t fl_catalog_insert_for_enum(const char *enum_name, int64_t value);
 
 /* Flag bits (FWPM_NET_EVENT_FLAG_*, MM/EM failure flags, keywords). */
 typedef struct fl_flag_bit {
@@ -157,10 +182,10 @@ typedef struct fl_flag_bit {
   uint64_t bit;
 } fl_flag_bit;
 
-size_t fl_catalog_flag_count(void);
-const fl_flag_bit *fl_catalog_flag_at(size_t index);
+FL_API size_t fl_catalog_flag_count(void);
+FL_API const fl_flag_bit *fl_catalog_flag_at(size_t index);
 /* Writes "A|B|0x40" for the bits of value in set; returns snprintf's count. */
-int fl_catalog_flags_format(const char *set, uint64_t value, char *buf,
+FL_API int fl_catalog_flags_format(const char *set, uint64_t value, char *buf,
                             size_t cap);
 
 /* ------------------------------------------------------------------------
@@ -182,8 +207,8 @@ typedef enum fl_field_role {
   FL_ROLE_COUNT_
 } fl_field_role;
 
-const char *fl_field_role_name(fl_field_role role);
-const char *fl_field_type_name(fl_field_type type);
+FL_API const char *fl_field_role_name(fl_field_role role);
+FL_API const char *fl_field_type_name(fl_field_type type);
 
 typedef struct fl_field_def {
   const char *name;     /* <Data Name='...'> */
@@ -218,15 +243,15 @@ typedef struct fl_event_def {
   const char *note;                /* caveats, "" when none */
 } fl_event_def;
 
-size_t fl_catalog_event_count(void);
-const fl_event_def *fl_catalog_event_at(size_t index);
+FL_API size_t fl_catalog_event_count(void);
+FL_API const fl_event_def *fl_catalog_event_at(size_t index);
 /* version < 0: the highest version defined. */
-const fl_event_def *fl_catalog_event(uint16_t id, int version);
+FL_API const fl_event_def *fl_catalog_event(uint16_t id, int version);
 /* The auditpol command that enables auditing for the event, written to buf. */
-int fl_catalog_auditpol_command(const fl_event_def *ev, char *buf, size_t cap);
+FL_API int fl_catalog_auditpol_command(const fl_event_def *ev, char *buf, size_t cap);
 /* The IDs that are asked about but do not exist (5469, 5470, ...) and 4964,
 ** which is not an IPsec event: a note explaining why, or NULL. */
-const char *fl_catalog_event_not_in_scope(uint16_t id);
+FL_API const char *fl_catalog_event_not_in_scope(uint16_t id);
 
 /* ------------------------------------------------------------------------
 ** Catalog: iSCSI (iScsiPrt System-log events, WMI failure types)
@@ -238,7 +263,7 @@ typedef enum fl_severity {
   FL_SEVERITY_ERROR = 3
 } fl_severity;
 
-const char *fl_severity_name(fl_severity sev);
+FL_API const char *fl_severity_name(fl_severity sev);
 
 typedef struct fl_iscsiprt_event {
   uint16_t id;            /* low 16 bits of the message id */
@@ -252,19 +277,19 @@ typedef struct fl_iscsiprt_event {
 ** faultline built from a netsh wfp net event (its channel is "WFP-NetEvents",
 ** and its event id faultline's own: docs/inputs.md); NULL for any other
 ** record. Outputs show this name, never the id alone, for such records. */
-const char *fl_catalog_net_event_name(const char *channel, size_t channel_len,
+FL_API const char *fl_catalog_net_event_name(const char *channel, size_t channel_len,
                                       uint32_t event_id);
-size_t fl_catalog_iscsiprt_count(void);
-const fl_iscsiprt_event *fl_catalog_iscsiprt_at(size_t index);
-const fl_iscsiprt_event *fl_catalog_iscsiprt(uint16_t id);
+FL_API size_t fl_catalog_iscsiprt_count(void);
+FL_API const fl_iscsiprt_event *fl_catalog_iscsiprt_at(size_t index);
+FL_API const fl_iscsiprt_event *fl_catalog_iscsiprt(uint16_t id);
 
 /* ------------------------------------------------------------------------
 ** Suggestions for unknown names: the closest known symbol, or NULL.
 */
-const char *fl_catalog_suggest(const char *word);
+FL_API const char *fl_catalog_suggest(const char *word);
 /* The same closeness rule over a caller's names (commands, options,
 ** scenario names): the closest of names[0..count), or NULL. */
-const char *fl_catalog_suggest_from(const char *word, const char *const *names,
+FL_API const char *fl_catalog_suggest_from(const char *word, const char *const *names,
                                     size_t count);
 
 #ifdef __cplusplus

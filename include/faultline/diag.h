@@ -44,7 +44,7 @@ typedef enum fl_episode_state {
                                  ended; no success seen */
 } fl_episode_state;
 
-const char *fl_episode_state_name(fl_episode_state s);
+FL_API const char *fl_episode_state_name(fl_episode_state s);
 
 typedef struct fl_evidence {
   const char *file;           /* input path (or "-" for stdin) */
@@ -145,18 +145,18 @@ typedef struct fl_diag_options {
                                  callback, not kept for the result (live) */
 } fl_diag_options;
 
-fl_status fl_diag_new(const fl_diag_options *opt, fl_diag **out, fl_error *err);
+FL_API fl_status fl_diag_new(const fl_diag_options *opt, fl_diag **out, fl_error *err);
 /* Adds one typed event; file names the input it came from. */
-fl_status fl_diag_add(fl_diag *d, const fl_typed_event *ev, const char *file,
+FL_API fl_status fl_diag_add(fl_diag *d, const fl_typed_event *ev, const char *file,
                       fl_error *err);
 /* Closes the episodes whose gap has expired at FILETIME now (a live feed's
 ** clock when no event comes). */
-fl_status fl_diag_advance(fl_diag *d, uint64_t now, fl_error *err);
-fl_status fl_diag_note_source(fl_diag *d, const char *path, const char *format,
+FL_API fl_status fl_diag_advance(fl_diag *d, uint64_t now, fl_error *err);
+FL_API fl_status fl_diag_note_source(fl_diag *d, const char *path, const char *format,
                               uint64_t records, uint64_t skipped,
                               uint64_t in_scope, fl_error *err);
-fl_status fl_diag_finish(fl_diag *d, const fl_diag_result **out, fl_error *err);
-void fl_diag_free(fl_diag *d);
+FL_API fl_status fl_diag_finish(fl_diag *d, const fl_diag_result **out, fl_error *err);
+FL_API void fl_diag_free(fl_diag *d);
 
 #ifdef __cplusplus
 }

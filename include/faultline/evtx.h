@@ -154,38 +154,38 @@ typedef struct fl_evtx_stats {
 } fl_evtx_stats;
 
 /* Adds add's counts to total (several files read as one input). */
-void fl_evtx_stats_add(fl_evtx_stats *total, const fl_evtx_stats *add);
+FL_API void fl_evtx_stats_add(fl_evtx_stats *total, const fl_evtx_stats *add);
 
 /* Opens path (mapped read-only). FL_EINPUT: not an EVTX file (no ElfFile
 ** magic, or shorter than one header); FL_EIO: unreadable. */
-fl_status fl_evtx_open(const char *path, fl_evtx_file **out, fl_error *err);
+FL_API fl_status fl_evtx_open(const char *path, fl_evtx_file **out, fl_error *err);
 /* The same over caller-owned bytes that must outlive the handle. */
-fl_status fl_evtx_open_memory(const void *data, size_t len, const char *name,
+FL_API fl_status fl_evtx_open_memory(const void *data, size_t len, const char *name,
                               fl_evtx_file **out, fl_error *err);
 /* As fl_evtx_open_memory, for bytes that are a read-only MAP_PRIVATE
 ** mapping of a file, kept and unmapped by the caller: the reader drops the
 ** pages of chunks it is done with (madvise MADV_DONTNEED; they fault back
 ** in from the file if touched), so RSS stays bounded on large files.
 ** Never for heap memory. fl_evtx_open does this for its own mapping. */
-fl_status fl_evtx_open_mapped(const void *data, size_t len, const char *name,
+FL_API fl_status fl_evtx_open_mapped(const void *data, size_t len, const char *name,
                               fl_evtx_file **out, fl_error *err);
-void fl_evtx_close(fl_evtx_file *f);
+FL_API void fl_evtx_close(fl_evtx_file *f);
 
 /* Chunk slots the file's size holds (the header's count is not trusted). */
-uint64_t fl_evtx_chunk_slots(const fl_evtx_file *f);
+FL_API uint64_t fl_evtx_chunk_slots(const fl_evtx_file *f);
 /* The header's claims, for display only. */
-uint16_t fl_evtx_header_chunk_count(const fl_evtx_file *f);
-uint16_t fl_evtx_version_major(const fl_evtx_file *f);
-uint16_t fl_evtx_version_minor(const fl_evtx_file *f);
+FL_API uint16_t fl_evtx_header_chunk_count(const fl_evtx_file *f);
+FL_API uint16_t fl_evtx_version_major(const fl_evtx_file *f);
+FL_API uint16_t fl_evtx_version_minor(const fl_evtx_file *f);
 
 /* Reads every record. Returns FL_OK when nothing was skipped, FL_EPARTIAL
 ** when something was (see stats and diagnostics), FL_ENOMEM, or the status
 ** a callback's stop produced (FL_OK). stats may be NULL. */
-fl_status fl_evtx_read(fl_evtx_file *f, const fl_evtx_options *opt,
+FL_API fl_status fl_evtx_read(fl_evtx_file *f, const fl_evtx_options *opt,
                        fl_evtx_stats *stats, fl_error *err);
 
 /* Default worker count for --threads 0: the online CPU count, capped. */
-unsigned fl_evtx_default_threads(void);
+FL_API unsigned fl_evtx_default_threads(void);
 
 #ifdef __cplusplus
 }

@@ -162,35 +162,35 @@ typedef struct fl_evtx_writer_stats {
 typedef struct fl_evtx_writer fl_evtx_writer;
 
 /* Creates (truncates) path. */
-fl_status fl_evtx_writer_open(const char *path,
+FL_API fl_status fl_evtx_writer_open(const char *path,
                               const fl_evtx_writer_options *opts,
                               fl_evtx_writer **out, fl_error *err);
 /* Writes to fp, which must be seekable (the file header is written last);
 ** name is used in error messages. fp is flushed, not closed, at close. */
-fl_status fl_evtx_writer_open_file(FILE *fp, const char *name,
+FL_API fl_status fl_evtx_writer_open_file(FILE *fp, const char *name,
                                    const fl_evtx_writer_options *opts,
                                    fl_evtx_writer **out, fl_error *err);
 /* Appends one event record. On error nothing of the event is written and
 ** the writer stays usable. */
-fl_status fl_evtx_writer_add(fl_evtx_writer *w, const fl_evtx_w_event *ev,
+FL_API fl_status fl_evtx_writer_add(fl_evtx_writer *w, const fl_evtx_w_event *ev,
                              fl_error *err);
-void fl_evtx_writer_get_stats(const fl_evtx_writer *w,
+FL_API void fl_evtx_writer_get_stats(const fl_evtx_writer *w,
                               fl_evtx_writer_stats *out);
 /* Flushes the last chunk, writes the file header, applies the damage
 ** options, and frees w (always, also on error). */
-fl_status fl_evtx_writer_close(fl_evtx_writer *w, fl_error *err);
+FL_API fl_status fl_evtx_writer_close(fl_evtx_writer *w, fl_error *err);
 /* The same, and stats (may be NULL) gets the final numbers, the last chunk
 ** and the records it leaves in slack included. */
-fl_status fl_evtx_writer_finish(fl_evtx_writer *w, fl_evtx_writer_stats *stats,
+FL_API fl_status fl_evtx_writer_finish(fl_evtx_writer *w, fl_evtx_writer_stats *stats,
                                 fl_error *err);
 
 /* Parsers for test and tool code: "{54849625-5478-4994-A5BA-3E3B0328C30D}"
 ** (braces optional) and "S-1-5-21-1-2-3-500". Return 0 on success, -1 on
 ** malformed text. */
-int fl_evtx_w_guid_parse(const char *text, fl_evtx_w_guid *out);
-int fl_evtx_w_sid_parse(const char *text, fl_evtx_w_sid *out);
+FL_API int fl_evtx_w_guid_parse(const char *text, fl_evtx_w_guid *out);
+FL_API int fl_evtx_w_sid_parse(const char *text, fl_evtx_w_sid *out);
 /* FILETIME of a Unix time (seconds, 100-ns ticks within the second). */
-uint64_t fl_evtx_w_filetime(int64_t unix_seconds, uint32_t ticks);
+FL_API uint64_t fl_evtx_w_filetime(int64_t unix_seconds, uint32_t ticks);
 
 #ifdef __cplusplus
 }

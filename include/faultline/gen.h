@@ -72,26 +72,19 @@ typedef struct fl_gen_scenario_info {
   const char *summary;   /* one line */
 } fl_gen_scenario_info;
 
-size_t fl_gen_scenario_count(void);
-const fl_gen_scenario_info *fl_gen_scenario_at(size_t index);
-const fl_gen_scenario_info *fl_gen_scenario_find(const char *name);
+FL_API size_t fl_gen_scenario_count(void);
+FL_API const fl_gen_scenario_info *fl_gen_scenario_at(size_t index);
+FL_API const fl_gen_scenario_info *fl_gen_scenario_find(const char *name);
 
-const char *fl_gen_format_name(fl_gen_format format);
+FL_API const char *fl_gen_format_name(fl_gen_format format);
 /* 0 on success, -1 for an unknown name. */
-int fl_gen_format_parse(const char *name, fl_gen_format *out);
+FL_API int fl_gen_format_parse(const char *name, fl_gen_format *out);
 /* "2GiB", "500MB", "64k", "1000": 0 on success, -1 when malformed. */
-int fl_gen_parse_size(const char *text, uint64_t *out);
+FL_API int fl_gen_parse_size(const char *text, uint64_t *out);
 
 /* Writes the data to path and, unless no_manifest, path.manifest.json. */
-fl_status fl_gen_run(const fl_gen_options *opts, const char *path,
+FL_API fl_status fl_gen_run(const fl_gen_options *opts, const char *path,
                      fl_gen_result *res, fl_error *err);
-
-/* Escapers used by the writers, exposed for tests: write s escaped into
-** out (always NUL-terminated when cap > 0) and return the full length the
-** escaped text needs. Invalid UTF-8 and characters XML 1.0 cannot carry
-** become U+FFFD. attr = 1 also escapes quotes and CR/LF/TAB for attributes. */
-size_t fl_gen_xml_escape(const char *s, int attr, char *out, size_t cap);
-size_t fl_gen_json_escape(const char *s, char *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -40,11 +40,11 @@ typedef enum fl_input_format {
   FL_INPUT_FORMAT_COUNT
 } fl_input_format;
 
-const char *fl_input_format_name(fl_input_format format);
+FL_API const char *fl_input_format_name(fl_input_format format);
 
 /* The format of bytes as they would be read: gzip is looked through, a
 ** UTF-16 text is recognised by its BOM or its zero bytes. */
-fl_input_format fl_input_detect(const void *data, size_t len);
+FL_API fl_input_format fl_input_detect(const void *data, size_t len);
 
 /* Diagnostics from the text readers carry chunk == FL_INPUT_TEXT_CHUNK,
 ** offset = byte offset in the (decompressed, UTF-8) text, and are the
@@ -59,7 +59,7 @@ typedef struct fl_input_diag {
 } fl_input_diag;
 
 /* The extension of d, or NULL when d did not come from a text reader. */
-const fl_input_diag *fl_input_diag_from(const fl_evtx_diag *d);
+FL_API const fl_input_diag *fl_input_diag_from(const fl_evtx_diag *d);
 
 /* Reads path: a file of any supported format, "-" for standard input, or a
 ** directory (walked recursively, entries in byte order of their names;
@@ -69,11 +69,11 @@ const fl_input_diag *fl_input_diag_from(const fl_evtx_diag *d);
 ** FL_EINPUT (path is not a supported format), FL_EIO, FL_ENOMEM or
 ** FL_ELIMIT (gzip past FL_INPUT_MAX_INFLATE_RATIO; the records before it
 ** were delivered). */
-fl_status fl_input_read(const char *path, const fl_evtx_options *opt,
+FL_API fl_status fl_input_read(const char *path, const fl_evtx_options *opt,
                         fl_evtx_stats *stats, fl_error *err);
 
 /* The same over caller-owned bytes; name is used in diagnostics. */
-fl_status fl_input_read_memory(const void *data, size_t len, const char *name,
+FL_API fl_status fl_input_read_memory(const void *data, size_t len, const char *name,
                                const fl_evtx_options *opt,
                                fl_evtx_stats *stats, fl_error *err);
 
@@ -86,15 +86,11 @@ fl_status fl_input_read_memory(const void *data, size_t len, const char *name,
 ** '\n'. Writes at most cap bytes (NUL-terminated when cap > 0) and returns
 ** the length the whole rendering needs, without the NUL. EventData values
 ** render as strings; UserData pairs render under EventData. */
-size_t fl_input_render(const fl_evtx_event *ev, fl_evtx_format format,
+FL_API size_t fl_input_render(const fl_evtx_event *ev, fl_evtx_format format,
                        char *out, size_t cap);
 
-/* ---- netsh wfp net events ----------------------------------------------
-** A <netEvent> becomes a record of the synthetic provider below; event id
-** 1005/1007/1009 for IKE MM/QM/EM failures (the Microsoft-Windows-WFP ids
-** for those failures), FL_INPUT_WFP_ID_BASE + FWPM_NET_EVENT_TYPE for the
-** other types. EventData pairs carry the SDK member names (docs/inputs.md):
-** symbolic enums become their values, flag lists their bits ("0x.."). */
+/* netsh wfp net events: the synthetic provider and ids below; decoding a
+** record into the SDK's structs is in the opt-in header faultline/wfp.h. */
 #define FL_INPUT_WFP_PROVIDER "Microsoft-Windows-WFP"
 #define FL_INPUT_WFP_CHANNEL "WFP-NetEvents"
 enum {
@@ -103,43 +99,6 @@ enum {
   FL_INPUT_WFP_ID_EM_FAILURE = 1009,
   FL_INPUT_WFP_ID_BASE = 65280
 };
-
-/* Room fl_input_wfp_decode has for strings, group SIDs and blobs. */
-#define FL_INPUT_WFP_WCHARS 2048
-#define FL_INPUT_WFP_MAX_SIDS 16
-#define FL_INPUT_WFP_BLOB 1024
-
-/* An IKE failure net event as the SDK's structs. The pointers inside point
-** into store: do not copy the struct, use it in place. */
-typedef struct fl_input_wfp_event {
-  FWPM_NET_EVENT_HEADER3 header;
-  FWPM_NET_EVENT_TYPE type;
-  union {
-    FWPM_NET_EVENT_IKEEXT_MM_FAILURE2 ikeMmFailure;
-    FWPM_NET_EVENT_IKEEXT_QM_FAILURE1 ikeQmFailure;
-    FWPM_NET_EVENT_IKEEXT_EM_FAILURE1 ikeEmFailure;
-  };
-  struct {
-    wchar_t wchars[FL_INPUT_WFP_WCHARS];
-    size_t wused;
-    LPWSTR local_sids[FL_INPUT_WFP_MAX_SIDS];
-    LPWSTR remote_sids[FL_INPUT_WFP_MAX_SIDS];
-    union { SID sid; UINT8 raw[8 + 4 * 15]; } user_sid, package_sid;
-    GUID provider_context_key;
-    UINT8 app_id[FL_INPUT_WFP_BLOB];
-    UINT8 effective_name[FL_INPUT_WFP_BLOB];
-    FWP_V4_ADDR_AND_MASK v4[2];
-    FWP_V6_ADDR_AND_MASK v6[2];
-    FWP_BYTE_ARRAY16 a16[2];
-  } store;
-} fl_input_wfp_event;
-
-/* Fills out from a record of FL_INPUT_WFP_PROVIDER with event id 1005, 1007
-** or 1009 (values may be numbers or SDK symbols). FL_ENOTFOUND: not such a
-** record; FL_EINPUT: a member's value is malformed (err names it);
-** FL_ELIMIT: a string did not fit the store (truncated, rest filled). */
-fl_status fl_input_wfp_decode(const fl_evtx_event *ev, fl_input_wfp_event *out,
-                              fl_error *err);
 
 #ifdef __cplusplus
 }

@@ -21,16 +21,16 @@ typedef struct fl_report_options {
   const char *title;   /* HTML page title; NULL = default */
 } fl_report_options;
 
-fl_status fl_report_text(FILE *out, const fl_diag_result *r,
+FL_API fl_status fl_report_text(FILE *out, const fl_diag_result *r,
                          const fl_report_options *opt, fl_error *err);
 /* One JSON document, schema in docs/report-json.md. */
-fl_status fl_report_json(FILE *out, const fl_diag_result *r,
+FL_API fl_status fl_report_json(FILE *out, const fl_diag_result *r,
                          const fl_report_options *opt, fl_error *err);
 /* One row per episode, RFC 4180, formula-injection guarded. */
-fl_status fl_report_csv(FILE *out, const fl_diag_result *r,
+FL_API fl_status fl_report_csv(FILE *out, const fl_diag_result *r,
                         const fl_report_options *opt, fl_error *err);
 /* One self-contained page: inline CSS/JS/SVG, no network assets. */
-fl_status fl_report_html(FILE *out, const fl_diag_result *r,
+FL_API fl_status fl_report_html(FILE *out, const fl_diag_result *r,
                          const fl_report_options *opt, fl_error *err);
 
 #ifdef __cplusplus

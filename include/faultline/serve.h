@@ -67,23 +67,23 @@ typedef struct fl_serve_stats {
 /* Splits "tcp://HOST:PORT" into scheme, host and port (host "" for
 ** "tcp://:PORT", meaning 127.0.0.1). FL_EUSAGE with a message when the
 ** spec is not one this build serves. IPv6 hosts are written [::1]. */
-fl_status fl_serve_parse_spec(const char *spec, char *scheme, size_t scheme_cap,
+FL_API fl_status fl_serve_parse_spec(const char *spec, char *scheme, size_t scheme_cap,
                               char *host, size_t host_cap, unsigned *port,
                               fl_error *err);
 
 /* Opens the store and binds every listener (port 0 picks a free one; the
 ** "listening" log line names the real port). Nothing is read until run. */
-fl_status fl_serve_new(const fl_serve_options *opt, fl_serve **out,
+FL_API fl_status fl_serve_new(const fl_serve_options *opt, fl_serve **out,
                        fl_error *err);
 /* Runs the loop until fl_serve_stop or, with handle_signals, SIGTERM/SIGINT;
 ** then stops accepting, commits what was taken and returns. */
-fl_status fl_serve_run(fl_serve *s, fl_error *err);
+FL_API fl_status fl_serve_run(fl_serve *s, fl_error *err);
 /* Asks a running loop to drain and return; callable from any thread. */
-void fl_serve_stop(fl_serve *s);
+FL_API void fl_serve_stop(fl_serve *s);
 /* The port listener i is bound to (0 when i is out of range). */
-unsigned fl_serve_port(const fl_serve *s, size_t i);
-void fl_serve_stats_get(fl_serve *s, fl_serve_stats *out);
-void fl_serve_free(fl_serve *s);
+FL_API unsigned fl_serve_port(const fl_serve *s, size_t i);
+FL_API void fl_serve_stats_get(fl_serve *s, fl_serve_stats *out);
+FL_API void fl_serve_free(fl_serve *s);
 
 /* ---- framing (exposed for tests and fuzzing) ---------------------------- */
 
@@ -96,7 +96,7 @@ typedef enum fl_serve_payload_kind {
 /* The event inside one message: a bare JSON document or event XML, or the
 ** MSG of an RFC 5424 / RFC 3164 syslog line carrying one. *out points into
 ** msg. */
-fl_serve_payload_kind fl_serve_payload(const char *msg, size_t len,
+FL_API fl_serve_payload_kind fl_serve_payload(const char *msg, size_t len,
                                        const char **out, size_t *out_len);
 
 typedef enum fl_serve_framing {
@@ -115,7 +115,7 @@ typedef enum fl_serve_frame_result {
 /* Takes the next frame of a stream from data[0..len). *framing is decided
 ** on the first call and kept. at_eof: data is all there will be (a last
 ** line without newline is a frame). why gets a reason on FL_SERVE_FRAME_BAD. */
-fl_serve_frame_result fl_serve_frame_next(fl_serve_framing *framing,
+FL_API fl_serve_frame_result fl_serve_frame_next(fl_serve_framing *framing,
                                           const char *data, size_t len,
                                           size_t max_frame, int at_eof,
                                           size_t *used, const char **msg,

@@ -35,13 +35,13 @@ enum {
 ** applies pending migrations in one transaction each. FL_ENOTFOUND: a
 ** read-only open of a missing file; FL_EINPUT: not a faultline database or
 ** one newer than this build; FL_EIO: SQLite failed. */
-fl_status fl_store_open(const char *path, unsigned flags, fl_store **out,
+FL_API fl_status fl_store_open(const char *path, unsigned flags, fl_store **out,
                         fl_error *err);
-void fl_store_close(fl_store *s);
+FL_API void fl_store_close(fl_store *s);
 
 /* The schema version this build writes, and the one the database has. */
-int fl_store_schema_latest(void);
-int fl_store_schema_version(fl_store *s);
+FL_API int fl_store_schema_latest(void);
+FL_API int fl_store_schema_version(fl_store *s);
 
 /* ---- ingest ---------------------------------------------------------- */
 
@@ -82,11 +82,11 @@ typedef struct fl_store_ingest_stats {
 ** reader skipped something (the rest is stored and the source is complete);
 ** FL_EINPUT/FL_EIO: unreadable (nothing stored); FL_EIO also when the
 ** database failed. stats may be NULL. */
-fl_status fl_store_ingest_file(fl_store *s, const char *path,
+FL_API fl_status fl_store_ingest_file(fl_store *s, const char *path,
                                const fl_store_ingest_options *opt,
                                fl_store_ingest_stats *stats, fl_error *err);
 /* The same over caller-owned bytes (standard input); name labels the source. */
-fl_status fl_store_ingest_memory(fl_store *s, const void *data, size_t len,
+FL_API fl_status fl_store_ingest_memory(fl_store *s, const void *data, size_t len,
                                  const char *name,
                                  const fl_store_ingest_options *opt,
                                  fl_store_ingest_stats *stats, fl_error *err);
@@ -94,29 +94,29 @@ fl_status fl_store_ingest_memory(fl_store *s, const void *data, size_t len,
 /* Low-level ingest, for other readers and tests: open a source row, add
 ** records (each typed here; out-of-scope ones are ignored and *added says
 ** so), then finish it. Rows commit every batch_rows adds and at finish. */
-fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
+FL_API fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
                                 uint32_t batch_rows, fl_error *err);
 /* Adds a record without waiting for SQLite: typed here when t is NULL
 ** (out-of-scope records are ignored), copied, and inserted by the store's
 ** writer thread in batches, so reading overlaps writing. An error of an
 ** earlier row is returned by a later call or by fl_store_source_finish. */
-fl_status fl_store_queue(fl_store *s, const fl_evtx_event *rec,
+FL_API fl_status fl_store_queue(fl_store *s, const fl_evtx_event *rec,
                          const fl_typed_event *t, fl_error *err);
 /* Adds one record and waits for it (slow: for tests and one-off use).
 ** *added: 1 new row, 0 duplicate or out of scope. */
-fl_status fl_store_add(fl_store *s, const fl_evtx_event *rec, int *added,
+FL_API fl_status fl_store_add(fl_store *s, const fl_evtx_event *rec, int *added,
                        fl_error *err);
 /* Writes what is queued, commits the last batch and marks the source complete with these counts
 ** (sha256 may be NULL). */
-fl_status fl_store_source_finish(fl_store *s, const char *sha256_hex,
+FL_API fl_status fl_store_source_finish(fl_store *s, const char *sha256_hex,
                                  const fl_store_ingest_stats *counts,
                                  fl_error *err);
 
 /* The event ids the store keeps (in-scope ids of every source), derived
 ** from the catalog; for the reader's filter. */
-size_t fl_store_scope_ids(const uint32_t **ids);
+FL_API size_t fl_store_scope_ids(const uint32_t **ids);
 /* The providers in scope (event_sources.def). */
-size_t fl_store_scope_providers(const char *const **names);
+FL_API size_t fl_store_scope_providers(const char *const **names);
 
 /* ---- query and SQL ---------------------------------------------------- */
 
@@ -148,19 +148,19 @@ typedef struct fl_store_filter {
 } fl_store_filter;
 
 /* Prints the events matching f. *rows gets the row count. */
-fl_status fl_store_query(fl_store *s, const fl_store_filter *f,
+FL_API fl_status fl_store_query(fl_store *s, const fl_store_filter *f,
                          fl_store_format fmt, FILE *out, uint64_t *rows,
                          fl_error *err);
 /* Runs one read-only SELECT and prints its rows. FL_EUSAGE: the statement
 ** writes, attaches, is not a single statement, does not compile or calls a
 ** function on the deny-list (fts3_tokenizer, load_extension, ...: see
 ** docs/store.md). FL_ELIMIT: it ran past the time limit. */
-fl_status fl_store_sql(fl_store *s, const char *sql, fl_store_format fmt,
+FL_API fl_status fl_store_sql(fl_store *s, const char *sql, fl_store_format fmt,
                        uint64_t limit, FILE *out, uint64_t *rows,
                        fl_error *err);
 /* Stops later fl_store_sql statements after ms milliseconds of running
 ** (0, the default: no limit). */
-void fl_store_set_sql_timeout(fl_store *s, uint64_t ms);
+FL_API void fl_store_set_sql_timeout(fl_store *s, uint64_t ms);
 
 /* ---- reading back, for diagnosis --------------------------------------- */
 
@@ -170,7 +170,7 @@ typedef int (*fl_store_typed_fn)(const fl_typed_event *t, const char *file,
                                  void *user);
 /* Every stored event (within f's since/until/host, when given) as the typed
 ** event it was made from. *rows gets the count. */
-fl_status fl_store_each_typed(fl_store *s, const fl_store_filter *f,
+FL_API fl_status fl_store_each_typed(fl_store *s, const fl_store_filter *f,
                               fl_store_typed_fn fn, void *user,
                               uint64_t *rows, fl_error *err);
 
@@ -178,7 +178,7 @@ typedef int (*fl_store_source_fn)(const char *path, uint64_t records,
                                   uint64_t skipped, uint64_t in_scope,
                                   void *user);
 /* Every ingested source (the latest run of each path), oldest first. */
-fl_status fl_store_each_source(fl_store *s, fl_store_source_fn fn, void *user,
+FL_API fl_status fl_store_each_source(fl_store *s, fl_store_source_fn fn, void *user,
                                fl_error *err);
 
 #ifdef __cplusplus

@@ -36,9 +36,9 @@ typedef enum fl_event_source {
   FL_SOURCE_COUNT_
 } fl_event_source;
 
-const char *fl_event_kind_name(fl_event_kind kind);
-int fl_event_kind_is_failure(fl_event_kind kind);
-const char *fl_event_source_name(fl_event_source src);
+FL_API const char *fl_event_kind_name(fl_event_kind kind);
+FL_API int fl_event_kind_is_failure(fl_event_kind kind);
+FL_API const char *fl_event_source_name(fl_event_source src);
 
 /* Bits of fl_typed_event.has. */
 enum {
@@ -91,12 +91,12 @@ typedef struct fl_typed_event {
 
 /* Fills out from rec. Returns 1 when the record is in scope (a known
 ** source and event), 0 when it is not (out->kind = FL_KIND_OTHER). */
-int fl_catalog_type_event(const fl_evtx_event *rec, fl_typed_event *out);
+FL_API int fl_catalog_type_event(const fl_evtx_event *rec, fl_typed_event *out);
 
 /* Decodes an enum value the way events render it: "%%8222", the insert's
 ** text ("IKEv1"), the SDK symbol ("IKEEXT_KEY_MODULE_IKE") or a number.
 ** Returns 0 and sets *value, or -1 (unknown, "Unknown authentication" ...). */
-int fl_catalog_enum_from_text(const char *enum_name, const char *text,
+FL_API int fl_catalog_enum_from_text(const char *enum_name, const char *text,
                               size_t len, int64_t *value);
 
 #ifdef __cplusplus

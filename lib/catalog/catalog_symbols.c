@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "faultline.h"
+#include "faultline/wfp.h"
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 

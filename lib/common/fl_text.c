@@ -99,15 +99,17 @@ static size_t json_script_cut(const unsigned char *p, size_t i, size_t k) {
 ** with code point cp, or len 0: an invalid byte) into o; returns the bytes
 ** written (at most 6, never more than 6 per input byte). */
 static size_t json_escape_one(char *o, const unsigned char *p, size_t len,
-                              uint32_t cp) {
+                              uint32_t cp, unsigned flags) {
   unsigned char c = p[0];
   if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r') {
     o[0] = '\\';
     o[1] = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : (char)c;
     return 2;
   }
-  if (len && !(fl_utf8_is_control(cp) || cp == 0x2028 || cp == 0x2029 ||
-               fl_utf8_is_bidi(cp))) {
+  int as_exported = (flags & FL_TEXT_JSON_AS_EXPORTED) != 0;
+  if (len && (as_exported ? cp >= 0x20
+                          : !(fl_utf8_is_control(cp) || cp == 0x2028 ||
+                              cp == 0x2029 || fl_utf8_is_bidi(cp)))) {
     memcpy(o, p, len);
     return len;
   }
@@ -139,7 +141,7 @@ void fl_text_json(fl_buf *b, const char *s, size_t n, unsigned flags) {
     }
     uint32_t cp = 0;
     size_t len = fl_utf8_decode(p + i, n - i, &cp);
-    o += json_escape_one(o, p + i, len, cp);
+    o += json_escape_one(o, p + i, len, cp, flags);
     i += len ? len : 1;
   }
   *o++ = '"';

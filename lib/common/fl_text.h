@@ -36,6 +36,11 @@
 enum {
   FL_TEXT_JSON_SCRIPT = 1u,    /* JSON: "</" -> "<\/" */
   FL_TEXT_TERM_NEWLINES = 2u,  /* terminal: '\n' passes as a line break */
+  /* JSON as the exporting tools write it (evtx_dump, Winlogbeat): only what
+  ** RFC 8259 requires (C0, '"', '\\'; invalid UTF-8 still \ufffd); DEL, C1,
+  ** bidi and U+2028/9 pass raw. Only for writers that imitate those tools
+  ** (lib/gen); never for our own reports. */
+  FL_TEXT_JSON_AS_EXPORTED = 4u,
 };
 
 /* A quoted JSON string. */

@@ -19,8 +19,8 @@ int64_t fl_time_days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + (int64_t)doe - 719468;
 }
 
-void fl_time_civil_from_days(int64_t days, int64_t *y, unsigned *m,
-                             unsigned *d) {
+/* Inline in fl_time_iso: the reader formats a time per record. */
+static inline void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d) {
   int64_t z = days + 719468;
   int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   unsigned doe = (unsigned)(z - era * 146097);
@@ -30,6 +30,11 @@ void fl_time_civil_from_days(int64_t days, int64_t *y, unsigned *m,
   *d = doy - (153 * mp + 2) / 5 + 1;
   *m = mp < 10 ? mp + 3 : mp - 9;
   *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void fl_time_civil_from_days(int64_t days, int64_t *y, unsigned *m,
+                             unsigned *d) {
+  civil(days, y, m, d);
 }
 
 static void put2(char *p, unsigned v) {
@@ -45,7 +50,7 @@ size_t fl_time_iso(uint64_t ft, int digits, char out[FL_TIME_ISO_MAX]) {
   unsigned sod = (unsigned)(secs % 86400u);
   int64_t y;
   unsigned m, d;
-  fl_time_civil_from_days(days, &y, &m, &d);
+  civil(days, &y, &m, &d);
   char *p = out;
   unsigned yy = (unsigned)y; /* 1601..60056 */
   if (yy >= 10000) *p++ = (char)('0' + yy / 10000 % 10);
@@ -65,13 +70,14 @@ size_t fl_time_iso(uint64_t ft, int digits, char out[FL_TIME_ISO_MAX]) {
   if (digits > 9) digits = 9;
   if (digits > 0) {
     *p++ = '.';
-    char f[9] = {'0', '0', '0', '0', '0', '0', '0', '0', '0'};
-    for (int i = 6; i >= 0; i--) {
-      f[i] = (char)('0' + frac % 10);
+    int sig = digits < 7 ? digits : 7; /* FILETIME has 7 */
+    for (int i = sig; i < 7; i++) frac /= 10;
+    for (int i = sig - 1; i >= 0; i--) {
+      p[i] = (char)('0' + frac % 10);
       frac /= 10;
     }
-    memcpy(p, f, (size_t)digits);
-    p += digits;
+    p += sig;
+    for (int i = sig; i < digits; i++) *p++ = '0';
   }
   *p++ = 'Z';
   *p = '\0';

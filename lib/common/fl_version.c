@@ -1,10 +1,10 @@
 /*
-** The library version, fixed at build time by the Makefile (FL_VERSION).
+** The library's version at run time: the FAULTLINE_VERSION_* macros of
+** include/faultline/base.h as they were when the library was built (the
+** Makefile reads its VERSION from the same macros, so the two agree).
 */
 #include "faultline.h"
 
-#ifndef FL_VERSION
-#define FL_VERSION "0.0.0-unknown"
-#endif
+const char *fl_version(void) { return FAULTLINE_VERSION_STRING; }
 
-const char *fl_version(void) { return FL_VERSION; }
+unsigned fl_version_number(void) { return FAULTLINE_VERSION_NUMBER; }

@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/fl_time.h"
 #include "evtx/evtx_internal.h"
 
 static const char fl_evtx_hex_lc[] = "0123456789abcdef";
@@ -368,50 +369,9 @@ static void fl_evtx_put_hex(fl_evtx_buf *out, uint64_t v) {
   fl_evtx_buf_put(out, tmp + i, (size_t)(18 - i));
 }
 
-static void fl_evtx_put_2d(char *d, unsigned v) {
-  d[0] = (char)('0' + v / 10 % 10);
-  d[1] = (char)('0' + v % 10);
-}
-
 void fl_evtx_filetime_format(fl_evtx_buf *out, uint64_t ft) {
-  uint64_t secs = ft / 10000000u;
-  unsigned frac = (unsigned)(ft % 10000000u);
-  int64_t days = (int64_t)(secs / 86400u) - 134774; /* 1601 -> 1970 */
-  unsigned sod = (unsigned)(secs % 86400u);
-  /* civil-from-days (proleptic Gregorian) */
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  unsigned doe = (unsigned)(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = (int64_t)yoe + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) y++;
-  char *p = fl_evtx_buf_room(out, 28);
-  if (!p) return;
-  unsigned yy = (unsigned)y;
-  p[0] = (char)('0' + yy / 1000 % 10);
-  p[1] = (char)('0' + yy / 100 % 10);
-  fl_evtx_put_2d(p + 2, yy % 100);
-  p[4] = '-';
-  fl_evtx_put_2d(p + 5, m);
-  p[7] = '-';
-  fl_evtx_put_2d(p + 8, d);
-  p[10] = 'T';
-  fl_evtx_put_2d(p + 11, sod / 3600);
-  p[13] = ':';
-  fl_evtx_put_2d(p + 14, sod / 60 % 60);
-  p[16] = ':';
-  fl_evtx_put_2d(p + 17, sod % 60);
-  p[19] = '.';
-  for (int i = 26; i >= 20; i--) {
-    p[i] = (char)('0' + frac % 10);
-    frac /= 10;
-  }
-  p[27] = 'Z';
-  out->len += 28;
+  char *p = fl_evtx_buf_room(out, FL_TIME_ISO_MAX);
+  if (p) out->len += fl_time_iso(ft, 7, p); /* 7 digits: FILETIME's 100 ns */
 }
 
 static void fl_evtx_guid_format(fl_evtx_buf *out, const uint8_t *g) {

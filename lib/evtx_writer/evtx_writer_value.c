@@ -9,6 +9,8 @@
 */
 #include "evtx_writer/evtx_writer_internal.h"
 
+#include "common/fl_time.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,30 +181,16 @@ void fl_evtx_w_value_put(fl_evtx_w_cur *c, const fl_evtx_w_value *v) {
   }
 }
 
-/* Civil date of a day count since 1970-01-01 (proleptic Gregorian). */
-static void civil(int64_t days, int *y, unsigned *m, unsigned *d) {
-  days += 719468;
-  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  unsigned doe = (unsigned)(days - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
+/* Windows writes 9 fraction digits (the last two always 0). */
 static int filetime_text(uint64_t ft, char *buf, size_t cap) {
-  int64_t secs = (int64_t)(ft / 10000000u) - 11644473600LL;
-  unsigned ticks = (unsigned)(ft % 10000000u);
-  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  int64_t sod = secs - days * 86400;
-  int y;
-  unsigned mo, d;
-  civil(days, &y, &mo, &d);
-  return snprintf(buf, cap, "%04d-%02u-%02uT%02u:%02u:%02u.%07u00Z", y, mo, d,
-                  (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60),
-                  (unsigned)(sod % 60), ticks);
+  char t[FL_TIME_ISO_MAX];
+  size_t n = fl_time_iso(ft, 9, t);
+  if (cap) {
+    size_t k = n < cap - 1 ? n : cap - 1;
+    memcpy(buf, t, k);
+    buf[k] = '\0';
+  }
+  return (int)n;
 }
 
 static int sid_text(const fl_evtx_w_sid *s, char *buf, size_t cap) {

@@ -16,6 +16,7 @@
 
 #include "faultline.h"
 #include "faultline/gen.h"
+#include "common/fl_buf.h"
 
 /* ---------------- PRNG: xoshiro256** seeded by splitmix64 ---------------- */
 typedef struct gen_rng {
@@ -37,6 +38,7 @@ typedef struct gen_out {
   uint64_t bytes; /* flushed + buffered */
   uint64_t lines; /* newlines written through fl_gen_out_nl() */
   int failed;     /* a write failed */
+  fl_buf esc;     /* scratch for escaped values, reused */
 } gen_out;
 
 int fl_gen_out_init(gen_out *o, FILE *fp, size_t cap);
@@ -53,6 +55,11 @@ void fl_gen_out_json(gen_out *o, const char *s); /* with quotes */
 /* FILETIME as ISO-8601 UTC with `digits` fractional digits (3, 6, 7, 9). */
 void fl_gen_out_time(gen_out *o, uint64_t filetime, int digits);
 size_t fl_gen_fmt_time(char *buf, uint64_t filetime, int digits);
+/* The XML escaper of the writers, into a caller's array (NUL-terminated
+** when cap > 0); returns the full length the escaped text needs. Invalid
+** UTF-8 and characters XML 1.0 cannot carry become U+FFFD. attr = 1 also
+** escapes quotes and CR/LF/TAB for attributes. */
+size_t fl_gen_xml_escape(const char *s, int attr, char *out, size_t cap);
 size_t fl_gen_fmt_u64(char *buf, uint64_t v); /* no NUL; returns length */
 
 /* ---------------- event shapes ---------------- */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "common/fl_error.h"
+#include "common/fl_text.h"
 #include "gen/gen_engine.h"
 
 static const char *const format_names[FL_GEN_FORMAT_COUNT] = {"evtx", "xml", "netsh", "jsonl"};
@@ -59,8 +60,9 @@ static void note_in_scope(FILE *spool, const gen_record *r, const gen_pos *p, in
   fprintf(spool, "%s\n    {\"episode\": %d, \"event_id\": %u, \"channel\": \"%s\", ", first ? "" : ",",
           r->episode + 1, r->shape->event_id, r->shape->channel);
   char host[160];
-  fl_gen_json_escape(r->computer, host, sizeof host);
-  fprintf(spool, "\"host\": \"%s\", \"time\": \"%s\", ", host, t);
+  fl_text_escape(FL_TEXT_JSON, r->computer, strlen(r->computer),
+                 FL_TEXT_JSON_AS_EXPORTED, host, sizeof host);
+  fprintf(spool, "\"host\": %s, \"time\": \"%s\", ", host, t);
   if (p->record_id) fprintf(spool, "\"record_id\": %llu, ", (unsigned long long)p->record_id);
   if (p->line) fprintf(spool, "\"line\": %llu, ", (unsigned long long)p->line);
   fprintf(spool, "\"index\": %llu}", (unsigned long long)p->index);

@@ -20,6 +20,7 @@
 #include "common/fl_error.h"
 #include "faultline.h"
 #include "faultline/input.h"
+#include "faultline/wfp.h" /* the SDK types: input_wfp.c, GUID parsing */
 
 /* ---- buffer ------------------------------------------------------------ */
 typedef fl_buf fl_input_buf; /* lib/common/fl_buf.h */

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/fl_time.h"
+#include "common/fl_utf8.h"
 #include "input/input_internal.h"
 
 void fl_input_buf_put(fl_input_buf *b, const void *s, size_t n) {
@@ -35,28 +37,6 @@ void fl_input_buf_printf(fl_input_buf *b, const char *fmt, ...) {
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
-static size_t fl_input_utf8_len(const unsigned char *s, size_t n,
-                                uint32_t *cp) {
-  unsigned c = s[0];
-  size_t k;
-  uint32_t v;
-  if (c < 0x80) { *cp = c; return 1; }
-  if (c >= 0xc2 && c <= 0xdf) { k = 2; v = c & 0x1f; }
-  else if (c >= 0xe0 && c <= 0xef) { k = 3; v = c & 0x0f; }
-  else if (c >= 0xf0 && c <= 0xf4) { k = 4; v = c & 0x07; }
-  else return 0;
-  if (k > n) return 0;
-  for (size_t i = 1; i < k; i++) {
-    if ((s[i] & 0xc0) != 0x80) return 0;
-    v = (v << 6) | (s[i] & 0x3f);
-  }
-  if ((k == 3 && v < 0x800) || (k == 4 && (v < 0x10000 || v > 0x10ffff)) ||
-      (v >= 0xd800 && v <= 0xdfff))
-    return 0;
-  *cp = v;
-  return k;
-}
-
 static void fl_input_escape_ascii(fl_input_buf *b, unsigned c,
                                   fl_input_esc e) {
   if (e == FL_IN_ESC_XML) {
@@ -98,7 +78,7 @@ void fl_input_escape(fl_input_buf *b, const char *s, size_t n,
     i = run;
     if (i >= n) break;
     uint32_t cp;
-    size_t k = fl_input_utf8_len(u + i, n - i, &cp);
+    size_t k = fl_utf8_decode(u + i, n - i, &cp);
     if (k == 0) {
       fl_input_buf_puts(b, "\xEF\xBF\xBD");
       i++;
@@ -155,100 +135,18 @@ int fl_input_parse_u64(const char *s, size_t n, uint64_t *v) {
   return 0;
 }
 
-/* Reads exactly k digits at s[*i]. */
-static int fl_input_digits(const char *s, size_t n, size_t *i, unsigned k,
-                           unsigned *out) {
-  unsigned v = 0;
-  for (unsigned j = 0; j < k; j++, (*i)++) {
-    if (*i >= n || s[*i] < '0' || s[*i] > '9') return -1;
-    v = v * 10 + (unsigned)(s[*i] - '0');
-  }
-  *out = v;
-  return 0;
-}
-
-static int64_t fl_input_days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = (unsigned)(y - era * 400);
-  unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int fl_input_parse_zone(const char *s, size_t n, size_t i,
-                               int64_t *secs) {
-  if (i == n) return 0;
-  if (s[i] == 'Z' || s[i] == 'z') return i + 1 == n ? 0 : -1;
-  if (s[i] != '+' && s[i] != '-') return -1;
-  int sign = s[i] == '-' ? -1 : 1;
-  unsigned hh, mm = 0;
-  i++;
-  if (fl_input_digits(s, n, &i, 2, &hh)) return -1;
-  if (i < n && s[i] == ':') i++;
-  if (i < n && fl_input_digits(s, n, &i, 2, &mm)) return -1;
-  if (i != n || hh > 23 || mm > 59) return -1;
-  *secs -= sign * (int64_t)(hh * 3600 + mm * 60);
-  return 0;
-}
-
+/* Times are the text toolkit's (lib/common/fl_time.h); these keep the
+** readers' names: surrounding blanks allowed, seconds required, a zone
+** optional; and the 7-digit form the renderers write. */
 int fl_input_parse_time(const char *s, size_t n, uint64_t *filetime) {
   fl_input_trim(&s, &n);
-  unsigned y, mo, d, h, mi, se, frac = 0;
-  size_t i = 0;
-  if (fl_input_digits(s, n, &i, 4, &y) || i >= n || s[i++] != '-' ||
-      fl_input_digits(s, n, &i, 2, &mo) || i >= n || s[i++] != '-' ||
-      fl_input_digits(s, n, &i, 2, &d) || i >= n ||
-      (s[i] != 'T' && s[i] != ' ' && s[i] != 't'))
-    return -1;
-  i++;
-  if (fl_input_digits(s, n, &i, 2, &h) || i >= n || s[i++] != ':' ||
-      fl_input_digits(s, n, &i, 2, &mi) || i >= n || s[i++] != ':' ||
-      fl_input_digits(s, n, &i, 2, &se))
-    return -1;
-  if (i < n && (s[i] == '.' || s[i] == ',')) {
-    i++;
-    unsigned k = 0;
-    size_t start = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9') {
-      if (k < 7) {
-        frac = frac * 10 + (unsigned)(s[i] - '0');
-        k++;
-      }
-      i++;
-    }
-    if (i == start) return -1;
-    for (; k < 7; k++) frac *= 10;
-  }
-  if (y < 1601 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-      mi > 59 || se > 60)
-    return -1;
-  int64_t secs = (fl_input_days_from_civil(y, mo, d) + 134774) * 86400 +
-                 h * 3600 + mi * 60 + se;
-  if (fl_input_parse_zone(s, n, i, &secs) || secs < 0) return -1;
-  *filetime = (uint64_t)secs * 10000000u + frac;
-  return 0;
+  return fl_time_parse_iso(s, n, 0, filetime);
 }
 
 void fl_input_format_time(uint64_t ft, char out[28]) {
-  uint64_t secs = ft / 10000000u;
-  unsigned frac = (unsigned)(ft % 10000000u);
-  int64_t z = (int64_t)(secs / 86400u) - 134774 + 719468;
-  unsigned sod = (unsigned)(secs % 86400u);
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  unsigned doe = (unsigned)(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = (int64_t)yoe + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) y++;
-  char tmp[40];
-  snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%07uZ",
-           (unsigned)(y % 10000), m % 100, d % 100, sod / 3600 % 100,
-           sod / 60 % 60, sod % 60, frac % 10000000u);
-  memcpy(out, tmp, 28);
+  char t[FL_TIME_ISO_MAX];
+  fl_time_iso(ft, 7, t);
+  memcpy(out, t, 28);
 }
 
 int fl_input_guid_parse(const char *s, size_t n, GUID *g) {
@@ -336,7 +234,7 @@ size_t fl_input_utf8_to_wchar(const char *s, size_t n, wchar_t *out,
   const unsigned char *u = (const unsigned char *)s;
   while (i < n) {
     uint32_t cp;
-    size_t l = fl_input_utf8_len(u + i, n - i, &cp);
+    size_t l = fl_utf8_decode(u + i, n - i, &cp);
     if (!l) { cp = 0xfffd; l = 1; }
     if (cap && k + 1 < cap) out[k] = (wchar_t)cp;
     k++;

@@ -9,43 +9,19 @@
 #include "report/report_internal.h"
 
 #include "common/fl_error.h"
-
-#define FILETIME_PER_SEC 10000000ULL
-#define FILETIME_UNIX_EPOCH_SEC 11644473600ULL /* 1601-01-01 .. 1970-01-01 */
-
-/* Gregorian date of a day count since 1970-01-01 (proleptic calendar, days
-** >= 0 here because FILETIME starts in 1601 and we shift by 400 years). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-  z += 719468; /* days from 0000-03-01 */
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  unsigned doe = (unsigned)(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
+#include "common/fl_time.h"
 
 void rp_iso_time(uint64_t filetime, char *buf, size_t cap) {
   if (!cap) return;
-  if (filetime == 0) {
-    buf[0] = '\0';
-    return;
-  }
-  int64_t secs = (int64_t)(filetime / FILETIME_PER_SEC) -
-                 (int64_t)FILETIME_UNIX_EPOCH_SEC;
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t rem = secs - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
-  unsigned ms = (unsigned)(filetime % FILETIME_PER_SEC / 10000);
-  char frac[8] = "";
-  if (ms) snprintf(frac, sizeof frac, ".%03u", ms); /* whole seconds stay short */
-  snprintf(buf, cap, "%04lld-%02u-%02uT%02u:%02u:%02u%sZ", (long long)y, m, d,
-           (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
-           (unsigned)(rem % 60), frac);
+  buf[0] = '\0';
+  if (filetime == 0) return;
+  /* milliseconds only when not whole seconds: whole seconds stay short */
+  unsigned ms = (unsigned)(filetime % FL_TIME_TICKS_PER_SEC / 10000);
+  char t[FL_TIME_ISO_MAX];
+  size_t n = fl_time_iso(filetime, ms ? 3 : 0, t);
+  if (n >= cap) n = cap - 1;
+  memcpy(buf, t, n);
+  buf[n] = '\0';
 }
 
 const char *rp_state_name(fl_episode_state s) { return fl_episode_state_name(s); }

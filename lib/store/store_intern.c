@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fl_hash.h"
 #include "store/store_internal.h"
 
 enum {
@@ -48,8 +49,7 @@ void store_intern_free(store_intern *t) {
 }
 
 static uint64_t text_hash(const char *p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull ^ n;
-  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+  uint64_t h = fl_fnv1a64_add(FL_FNV1A64_OFFSET ^ n, p, n);
   return h ^ (h >> 29);
 }
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fl_hash.h"
 #include "store/store_internal.h"
 
 enum {
@@ -56,9 +57,9 @@ void store_peers_free(store_peers *p) {
 }
 
 static uint64_t pair_hash(fl_evtx_str peer, int64_t bucket) {
-  uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)bucket * 0x9e3779b97f4a7c15ull;
-  for (size_t i = 0; i < peer.len; i++)
-    h = (h ^ (unsigned char)peer.ptr[i]) * 0x100000001b3ull;
+  uint64_t h = fl_fnv1a64_add(
+      FL_FNV1A64_OFFSET ^ (uint64_t)bucket * 0x9e3779b97f4a7c15ull, peer.ptr,
+      peer.len);
   return h ^ (h >> 31);
 }
 

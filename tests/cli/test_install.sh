@@ -21,6 +21,29 @@ else echo "FAIL sdk-compat static: $(head -c 600 "$TMP/cc.log")"; fi
 if cc -std=c11 -Wall -Wextra -Werror tests/sdk/sdk_compat.c $(pkg-config --cflags --libs faultline) -o "$TMP/compat_so" 2>"$TMP/cc2.log" &&
    LD_LIBRARY_PATH="$TMP/stage/opt/faultline/lib" "$TMP/compat_so" >/dev/null; then echo "PASS sdk-compat shared"; else
   echo "FAIL sdk-compat shared: $(head -c 600 "$TMP/cc2.log")"; fi
+# faultline.h brings no SDK type names (int GUID; compiles), versions agree
+for how in static shared; do
+  if [ $how = static ]; then
+    link=("$TMP/stage/opt/faultline/lib/libfaultline.a" $(pkg-config --libs-only-other --static faultline) -lm)
+  else link=($(pkg-config --libs faultline)); fi
+  if cc -std=c11 -Wall -Wextra -Werror tests/sdk/no_sdk_names.c $(pkg-config --cflags faultline) "${link[@]}" \
+       -o "$TMP/nosdk_$how" 2>"$TMP/ns.log"; then
+    if out=$(LD_LIBRARY_PATH="$TMP/stage/opt/faultline/lib" "$TMP/nosdk_$how"); then
+      echo "PASS no SDK names through faultline.h ($how, version $out)"
+    else echo "FAIL no SDK names ($how): ran '$out'"; fi
+  else echo "FAIL no SDK names through faultline.h ($how): $(head -c 600 "$TMP/ns.log")"; fi
+done
+# the shared library exports exactly the FL_API functions of the headers
+so="$TMP/stage/opt/faultline/lib/libfaultline.so"
+nm -D --defined-only "$so" | awk '{print $3}' | sort -u >"$TMP/exported"
+cat "$TMP"/stage/opt/faultline/include/faultline.h "$TMP"/stage/opt/faultline/include/faultline/*.h |
+  tr '\n' ' ' | grep -o 'FL_API [^;{]*' | grep -o 'fl_[a-z0-9_]*[[:space:]]*(' | tr -d ' (' | sort -u >"$TMP/declared"
+extra=$(comm -23 "$TMP/exported" "$TMP/declared" | head -20 | tr '\n' ' ')
+missing=$(comm -13 "$TMP/exported" "$TMP/declared" | head -20 | tr '\n' ' ')
+if [ -s "$TMP/exported" ] && [ -z "$extra" ]; then echo "PASS .so exports only the API ($(wc -l <"$TMP/exported") symbols)"
+else echo "FAIL .so exports symbols no header marks FL_API: $extra"; fi
+if [ -z "$missing" ]; then echo "PASS every FL_API function is in the .so"
+else echo "FAIL FL_API functions the .so lacks: $missing"; fi
 # every public header compiles on its own, included first
 for h in "$TMP"/stage/opt/faultline/include/faultline/*.h; do
   name=faultline/$(basename "$h")

@@ -4,6 +4,7 @@
 ** these types compiles against ours unchanged. Built by tests/cli/test_install.sh.
 */
 #include <faultline.h>
+#include <faultline/wfp.h> /* the SDK type names are opt-in */
 #include <stdio.h>
 #include <string.h>
 

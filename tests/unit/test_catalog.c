@@ -9,6 +9,7 @@
 #include "harness.h"
 
 #include "faultline.h"
+#include "faultline/wfp.h"
 
 static void code_lookups(void) {
   const fl_code_info *c = fl_catalog_code_by_value(13801);

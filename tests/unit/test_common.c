@@ -277,6 +277,10 @@ static void html_and_csv_policies(void) {
   CHECK_STR(out, "\"a<\\/script><\\//\"");
   json("a</b", 4, out, sizeof out);
   CHECK_STR(out, "\"a</b\"");
+  /* as exporting tools write it: only C0, quote, backslash; bad bytes \ufffd */
+  fl_text_escape(FL_TEXT_JSON, "\x7f\xc2\x85\xe2\x80\xae\x01\"\xff", 9,
+                 FL_TEXT_JSON_AS_EXPORTED, out, sizeof out);
+  CHECK_STR(out, "\"\x7f\xc2\x85\xe2\x80\xae\\u0001\\\"\\ufffd\"");
 }
 
 static void utf8_decoding(void) {

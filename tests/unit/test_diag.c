@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include "faultline.h"
+#include "faultline/wfp.h"
 
 #define STR(lit) ((fl_evtx_str){lit, sizeof(lit) - 1})
 #define HOUR 36000000000ull

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "faultline.h"
+#include "faultline/wfp.h"
 #include "harness.h"
 
 #define TI_MAX_EVENTS 16

@@ -11,6 +11,7 @@
 
 #include "catalog/catalog_typed_index.h"
 #include "faultline.h"
+#include "faultline/wfp.h"
 
 #define S(lit) ((fl_evtx_str){lit, sizeof(lit) - 1})
 #define PAIR(n, v) {S(n), S(v)}
