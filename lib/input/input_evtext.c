@@ -191,7 +191,10 @@ static fl_input_format export_header(const char *p, size_t n) {
   for (size_t i = 0; i <= n;) {
     const char *e = memchr(p + i, sep, n - i);
     size_t len = e ? (size_t)(e - (p + i)) : n - i;
-    fl_evtext_key k = fl_evtext_key_of(p + i, len, EVT_X);
+    fl_evtext_key k = fl_evtext_key_of(p + i, len, EVT_X | EVT_T);
+    /* A header names only columns: any other cell (a JSON line that
+    ** quotes a header, say) and it is not one. */
+    if (k == EVK_NONE && len) return FL_INPUT_UNKNOWN;
     if (k == EVK_SOURCE || k == EVK_EVENT_ID || k == EVK_DATE) seen |= 1u << k;
     if (!e) break;
     i += len + 1;
@@ -202,6 +205,9 @@ static fl_input_format export_header(const char *p, size_t n) {
 }
 
 fl_input_format fl_input_detect_rendered(const char *p, size_t n) {
+  size_t lead = 0;
+  while (lead < n && (p[lead] == ' ' || p[lead] == '\t' || p[lead] == '\r' || p[lead] == '\n')) lead++;
+  if (lead < n && (p[lead] == '{' || p[lead] == '[')) return FL_INPUT_UNKNOWN; /* JSON */
   const char *end = p + (n < 65536 ? n : 65536), *next;
   unsigned lines = 0, list_keys = 0, nonblank = 0;
   while (p < end && lines < 200) {

@@ -199,8 +199,8 @@ static void emit_time(fl_input_ctx *c, const fl_evtext_rec *r) {
   uint64_t ft;
   if (!v.len) return;
   if (parse_local_time(v.ptr, v.len, &ft) != 0) {
-    fl_input_diag_emit(c, FL_EVTX_WARNING, r->off, "date not understood: %.60s",
-                       v.ptr ? v.ptr : "");
+    fl_input_diag_emit(c, FL_EVTX_WARNING, r->off, "date not understood: %.*s",
+                       (int)(v.len < 60 ? v.len : 60), v.ptr); /* not NUL-terminated */
     return;
   }
   fl_input_rec_num(c, FL_EVTX_HAS_TIME_CREATED, ft);
@@ -228,9 +228,10 @@ static void emit_data(fl_input_ctx *c, const fl_evtext_rec *r) {
   fl_input_rec_pair(c, "Message", 7, msg.ptr, msg.len);
   if (m == FL_MESSAGE_UNMATCHED)
     fl_input_diag_emit(c, FL_EVTX_WARNING, r->off,
-                       "message text of %.40s event %u not recognised (another "
+                       "message text of %.*s event %u not recognised (another "
                        "language?): kept whole as Message%s",
-                       src.ptr ? src.ptr : "", (unsigned)c->ev.event_id,
+                       (int)(src.len < 40 ? src.len : 40), src.ptr ? src.ptr : "",
+                       (unsigned)c->ev.event_id,
                        parsed.count ? "; the code was taken from it" : "");
 }
 

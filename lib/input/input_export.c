@@ -82,7 +82,7 @@ void fl_input_export_read(fl_input_ctx *c) {
   read_row(t, n, &pos, sep, &cells, &head);
   int has_description = 0;
   for (size_t i = 0; i < head.count; i++) {
-    cols[i] = fl_evtext_key_of(cells.p + head.start[i], head.len[i], EVT_X | EVT_T);
+    cols[i] = fl_evtext_key_of(cells.p ? cells.p + head.start[i] : "", head.len[i], EVT_X | EVT_T);
     if (cols[i] == EVK_DESCRIPTION) has_description = 1;
   }
   while (pos < n && !c->stop && !c->nomem) {
@@ -101,7 +101,8 @@ void fl_input_export_read(fl_input_ctx *c) {
       /* The message is the one unnamed column past the header's. */
       if (i >= head.count && !has_description && i == head.count) k = EVK_DESCRIPTION;
       if (k == EVK_NONE || k == EVK_IGNORED) continue;
-      r.v[k] = (fl_evtx_str){cells.p + row.start[i], row.len[i]};
+      /* All-empty rows never grew the buffer: cells.p may be NULL. */
+      r.v[k] = (fl_evtx_str){cells.p ? cells.p + row.start[i] : "", row.len[i]};
     }
     if (row.unterminated)
       fl_input_diag_emit(c, FL_EVTX_WARNING, at,
