@@ -483,14 +483,14 @@ def check_code_objects(cat_codes):
             if k not in c:
                 problems.append("%r lacks %s" % (c.get("symbol", c), k))
         fam = c.get("family")
-        if fam not in ("win32", "hresult", "ntstatus", "iscsi"):
+        if fam not in ("win32", "ras", "hresult", "ntstatus", "iscsi"):
             problems.append("%r bad family %r" % (c.get("symbol"), fam))
             continue
         v, hx = c.get("value"), c.get("hex", "")
         if not isinstance(v, int) or isinstance(v, bool):
             problems.append("%r value not a number" % c.get("symbol"))
             continue
-        width = 4 if fam == "win32" else 8
+        width = 4 if fam in ("win32", "ras") else 8  # RAS errors (raserror.h) are Win32-sized
         if hx != "0x%0*X" % (width, v):
             problems.append("%s %s: value %d but hex %r (want %r)" % (fam, c.get("symbol"), v, hx, "0x%0*X" % (width, v)))
     report("catalog_codes_shape", problems, "%d codes" % len(cat_codes))
