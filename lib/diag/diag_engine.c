@@ -65,6 +65,8 @@ static int make_event(fl_diag *d, const fl_typed_event *t, const char *file, dia
   e->benign = (uint8_t)t->benign;
   e->multiple = (uint8_t)t->multiple;
   e->resp_cookie_zero = (uint8_t)is_zero_cookie(t->responder_cookie);
+  /* netsh and other forms without cookies: unknown, never evidence of a reply */
+  e->resp_cookie_set = (uint8_t)(t->responder_cookie.len && !e->resp_cookie_zero);
   e->keymod = (int8_t)(t->keying_module >= 0 && t->keying_module < 8 ? t->keying_module : -1);
   e->iscsi_failure = (int8_t)(t->iscsi_failure_type >= 0 && t->iscsi_failure_type < 8 ? t->iscsi_failure_type : -1);
   int mm = t->kind == FL_KIND_MM_FAILURE || t->kind == FL_KIND_WFP_MM_FAILURE;

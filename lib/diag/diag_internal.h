@@ -52,6 +52,7 @@ typedef struct diag_event {
   uint8_t kind;            /* fl_event_kind */
   uint8_t is_failure;
   uint8_t benign, multiple, resp_cookie_zero, has_error;
+  uint8_t resp_cookie_set; /* a non-zero responder cookie: the peer replied */
   int8_t keymod;           /* IKEEXT_KEY_MODULE_TYPE, -1 unknown */
   int8_t iscsi_failure;    /* ISCSI_INITIATOR_FAILURE_TYPE, -1 */
   int8_t mm_state;         /* IKEEXT_MM_SA_STATE for MM failures, -1 */

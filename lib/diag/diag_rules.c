@@ -84,7 +84,7 @@ static int cond_none(const diag_event *e) {
 ** and went silent: the NAT-T path is what fails. */
 static int cond_natt_silent_after_float(const diag_event *e) {
   return e->remote_port == 4500 &&
-         (!e->resp_cookie_zero || e->mm_state >= MM_STATE_SECOND_SENT);
+         (e->resp_cookie_set || e->mm_state >= MM_STATE_SECOND_SENT);
 }
 
 /* On 4500 and nothing ever came back: not proof of a blocked NAT-T path. */

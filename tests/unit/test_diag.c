@@ -193,6 +193,16 @@ static void natt_real_shape_is_no_proof(void) {
   CHECK(ep && ep->confidence < 0.5);
   CHECK(r->finding_count == 0);
   fl_diag_free(d);
+  /* netsh gives no cookies and no state: not evidence of a reply either */
+  fl_diag_new(NULL, &d, NULL);
+  for (int i = 0; i < 4; i++) {
+    fl_typed_event w = natt((uint64_t)i * 600000000ull, "", -1);
+    w.kind = FL_KIND_WFP_MM_FAILURE;
+    fl_diag_add(d, &w, "x.netsh", NULL);
+  }
+  fl_diag_finish(d, &r, NULL);
+  CHECK(find(r, "timeout-nat") == NULL && find(r, "timeout") != NULL);
+  fl_diag_free(d);
 }
 
 /* A reply on 500 (responder cookie known, past the first exchange), then
