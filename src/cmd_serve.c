@@ -35,6 +35,7 @@ static void serve_help(void) {
       "                   POST /_bulk; 429 when full), POST /v1/logs (OTLP/HTTP\n"
       "                   JSON), GET /metrics (Prometheus), GET /healthz, GET /\n"
       "                   in a browser: the live page\n"
+      "  tls://, https://, lumberjack+tls://  the same over TLS (--tls-cert/--tls-key)\n"
       "  lumberjack://HOST:PORT  Lumberjack v2 (Winlogbeat's Logstash output):\n"
       "                   windows, JSON and compressed frames, ACK after commit\n"
       "HOST empty (tcp://:5514) means 127.0.0.1; [::1] for IPv6; PORT 0 picks a\n"
@@ -47,6 +48,9 @@ static void serve_help(void) {
       "  --max-connections N    open connections (default 256)\n"
       "  --idle-timeout SEC     close a connection silent or mid-frame this long (300)\n"
       "  --log-level LEVEL      debug|info|warn|error (default info)\n"
+      "  --tls-cert FILE        PEM certificate chain for TLS listeners\n"
+      "  --tls-key FILE         its PEM private key\n"
+      "  --tls-client-ca FILE   require client certificates signed by these CAs\n"
       "  --token-file FILE      HTTP needs 'Authorization: Bearer TOKEN' (the file's\n"
       "                         first line; or $FAULTLINE_SERVE_TOKEN); not /healthz\n"
       "  -h, --help             this help\n\n"
@@ -112,6 +116,9 @@ static int serve_parse(int argc, char **argv, serve_cli *c) {
       {"idle-timeout", required_argument, NULL, 'I'},
       {"log-level", required_argument, NULL, 'L'},
       {"token-file", required_argument, NULL, 'T'},
+      {"tls-cert", required_argument, NULL, 'c'},
+      {"tls-key", required_argument, NULL, 'k'},
+      {"tls-client-ca", required_argument, NULL, 'a'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   optind = 1;
@@ -149,6 +156,9 @@ static int serve_parse(int argc, char **argv, serve_cli *c) {
         if (read_token(optarg, c->token, sizeof c->token)) return -1;
         c->opt.token = c->token;
         break;
+      case 'c': c->opt.tls_cert = optarg; break;
+      case 'k': c->opt.tls_key = optarg; break;
+      case 'a': c->opt.tls_client_ca = optarg; break;
       case 'h': serve_help(); return -2;
       default:
         return cli_usage_error("serve", "unknown option or missing value: '%s'",

@@ -50,6 +50,9 @@ typedef struct fl_serve_options {
                                      (or never finish a frame); 0 = 300 */
   const char *token;              /* HTTP: "Authorization: Bearer TOKEN"
                                      required (not on /healthz); NULL: none */
+  const char *tls_cert, *tls_key; /* PEM, for tls://, https://,
+                                     lumberjack+tls:// */
+  const char *tls_client_ca;      /* PEM CAs: client certificates required */
   int handle_signals;             /* SIGTERM/SIGINT drain and stop, SIGHUP
                                      logs a reload (run's own loop) */
   fl_serve_log_fn on_log;         /* NULL: logfmt lines on stderr */

@@ -236,7 +236,9 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     return;
   }
   serve_conn *c = calloc(1, sizeof *c);
-  struct bufferevent *bev = c ? bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
+  struct bufferevent *bev = !c ? NULL
+                            : l->tls ? serve_tls_bev(s, fd)
+                                     : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
   if (!bev) {
     free(c);
     evutil_closesocket(fd);

@@ -14,6 +14,7 @@
 ** open), or inflate past the body limit.
 */
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
@@ -479,6 +480,11 @@ static void on_request(struct evhttp_request *req, void *arg) {
   free(tofree);
 }
 
+static struct bufferevent *https_bev(struct event_base *base, void *arg) {
+  (void)base;
+  return serve_tls_bev(arg, -1);
+}
+
 fl_status serve_http_bind(fl_serve *s, serve_listener *l, struct evconnlistener *lev,
                           fl_error *err) {
   l->http = evhttp_new(s->base);
@@ -488,6 +494,7 @@ fl_status serve_http_bind(fl_serve *s, serve_listener *l, struct evconnlistener 
   evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
                                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
   evhttp_set_gencb(l->http, on_request, l);
+  if (l->tls) evhttp_set_bevcb(l->http, https_bev, s);
   l->bound = evhttp_bind_listener(l->http, lev);
   if (!l->bound) return fl_error_at(err, FL_EIO, l->spec, 0, "cannot serve HTTP");
   return FL_OK;

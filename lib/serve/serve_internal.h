@@ -76,6 +76,7 @@ struct fl_serve {
   int draining;
   fl_status run_status;
   serve_episodes *episodes; /* the live diagnosis (serve_episodes.c) */
+  struct ssl_ctx_st *tls;   /* when a listener speaks TLS (serve_tls.c) */
   atomic_uint_fast64_t metric[SM_COUNT_];
 };
 
@@ -104,6 +105,13 @@ fl_status serve_writer_start(fl_serve *s, fl_error *err);
 void serve_writer_stop(fl_serve *s);
 /* Loop thread: runs the done callbacks of finished jobs. */
 void serve_writer_reap(fl_serve *s);
+
+/* ---- TLS (serve_tls.c) ---- */
+/* The server context when a listener needs TLS: certificate, key, and with
+** tls_client_ca client certificates required. */
+fl_status serve_tls_setup(fl_serve *s, fl_error *err);
+/* A bufferevent doing the server side of TLS over fd (NULL on failure). */
+struct bufferevent *serve_tls_bev(fl_serve *s, evutil_socket_t fd);
 
 /* ---- the live diagnosis (serve_episodes.c) ---- */
 serve_episodes *serve_episodes_new(void);

@@ -31,6 +31,7 @@ struct serve_listener {
   struct evhttp *http;
   struct evhttp_bound_socket *bound;
   int paused;
+  int tls; /* TLS on top (tls://, https://, lumberjack+tls://) */
 };
 
 #endif

@@ -8,6 +8,7 @@
 */
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,11 +24,15 @@
 static const struct {
   const char *name;
   serve_transport transport;
+  int tls;
 } schemes[] = {
-    {"tcp", SERVE_TRANSPORT_STREAM},
-    {"udp", SERVE_TRANSPORT_UDP},
-    {"http", SERVE_TRANSPORT_HTTP},
-    {"lumberjack", SERVE_TRANSPORT_LUMBERJACK},
+    {"tcp", SERVE_TRANSPORT_STREAM, 0},
+    {"tls", SERVE_TRANSPORT_STREAM, 1},
+    {"udp", SERVE_TRANSPORT_UDP, 0},
+    {"http", SERVE_TRANSPORT_HTTP, 0},
+    {"https", SERVE_TRANSPORT_HTTP, 1},
+    {"lumberjack", SERVE_TRANSPORT_LUMBERJACK, 0},
+    {"lumberjack+tls", SERVE_TRANSPORT_LUMBERJACK, 1},
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -65,7 +70,7 @@ fl_status fl_serve_parse_spec(const char *spec, char *scheme, size_t scheme_cap,
     k++;
   if (!sep || k == sizeof schemes / sizeof schemes[0] || sl >= scheme_cap)
     return fl_error_at(err, FL_EUSAGE, spec, 0,
-                       "listen spec must be tcp://, udp://, http:// or lumberjack://HOST:PORT");
+                       "listen spec must be tcp://, tls://, udp://, http://, https://, lumberjack:// or lumberjack+tls://HOST:PORT");
   memcpy(scheme, spec, sl);
   scheme[sl] = '\0';
   const char *h = sep + 3, *colon;
@@ -146,7 +151,10 @@ static fl_status fill_listeners(fl_serve *s, fl_error *err) {
                                        sizeof l->host, &l->port, err);
     if (st != FL_OK) return st;
     for (size_t k = 0; k < sizeof schemes / sizeof schemes[0]; k++)
-      if (strcmp(schemes[k].name, l->scheme) == 0) l->transport = schemes[k].transport;
+      if (strcmp(schemes[k].name, l->scheme) == 0) {
+        l->transport = schemes[k].transport;
+        l->tls = schemes[k].tls;
+      }
   }
   return FL_OK;
 }
@@ -177,6 +185,7 @@ fl_status fl_serve_new(const fl_serve_options *opt, fl_serve **out, fl_error *er
     s->wake = s->base ? event_new(s->base, -1, EV_PERSIST, on_wake, s) : NULL;
     if (!s->wake) st = fl_error_at(err, FL_ENOMEM, "serve", 0, "cannot start the event loop");
   }
+  if (st == FL_OK) st = serve_tls_setup(s, err);
   if (st == FL_OK) st = fl_store_open(s->opt.db_path, 0, &s->store, err);
   if (st == FL_OK && !(s->episodes = serve_episodes_new()))
     st = fl_error_at(err, FL_ENOMEM, "serve", 0, "cannot start the diagnosis");
@@ -246,6 +255,7 @@ void fl_serve_free(fl_serve *s) {
   if (s->base) event_base_free(s->base);
   if (s->store) fl_store_close(s->store);
   serve_episodes_free(s->episodes);
+  if (s->tls) SSL_CTX_free(s->tls);
   pthread_mutex_destroy(&s->lock);
   pthread_cond_destroy(&s->cond);
   free(s->listeners);

@@ -58,7 +58,7 @@ N_JSON=$(count "$TMP/file.db"); N_ALL=$(count "$TMP/file_all.db")
 
 expect_exit serve_no_listen 2 -- serve --db "$TMP/x.db"
 expect_exit serve_bad_spec 2 -- serve --db "$TMP/x.db" --listen ftp://127.0.0.1:1
-expect_err serve_bad_spec_says "tcp://, udp://, http:// or lumberjack://HOST:PORT"
+expect_err serve_bad_spec_says "tcp://, tls://, udp://, http://"
 
 # ---- rsyslog: imfile -> omfwd octet-counted RFC 5424 -> serve ----
 if [ ! -x /usr/sbin/rsyslogd ]; then
