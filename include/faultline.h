@@ -48,6 +48,7 @@
 #include "faultline/typed.h"
 #include "faultline/store.h"
 #include "faultline/serve.h"
+#include "faultline/pipeline.h"
 #include "faultline/gen.h"
 #include "faultline/diag.h"
 #include "faultline/report.h"

@@ -18,7 +18,10 @@
 typedef struct ingest_cli {
   const char *db;
   int quiet;
-  fl_store_ingest_options opt;
+  fl_pipeline_options opt;
+  uint32_t batch_rows;
+  fl_pipeline *pipe;
+  fl_pipeline_store sink; /* the store: the pipeline's one sink */
   progress bar;
 } ingest_cli;
 
@@ -45,9 +48,9 @@ const cli_spec cmd_ingest_spec = {
     "exit: 0 ok, 1 an input was partly skipped, 2 usage, 3 input or database unusable",
     0};
 
-static int on_progress(const fl_store_progress *p, void *user) {
+static int on_progress(const fl_pipeline_progress *p, void *user) {
   ingest_cli *c = user;
-  progress_at(&c->bar, p->bytes_done, p->bytes_total, p->records_in_scope);
+  progress_at(&c->bar, p->bytes_done, p->bytes_total, p->in_scope);
   return 0;
 }
 
@@ -64,28 +67,6 @@ static void on_diag(const fl_evtx_diag *d, void *user) {
   fputc('\n', stderr);
 }
 
-static char *slurp_stdin(size_t *len) {
-  size_t cap = 1 << 20, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (n == cap) {
-      char *b = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-      if (!b) break;
-      buf = b;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n, stdin);
-    n += got;
-    if (got == 0) {
-      if (ferror(stdin)) break;
-      *len = n;
-      return buf;
-    }
-  }
-  free(buf);
-  return NULL;
-}
-
 static void print_error(const fl_error *err) {
   char msg[700];
   fl_error_format(err, msg, sizeof msg);
@@ -94,24 +75,11 @@ static void print_error(const fl_error *err) {
   fputc('\n', stderr);
 }
 
-static int ingest_one(fl_store *s, const char *path, ingest_cli *c) {
+static int ingest_one(const char *path, ingest_cli *c) {
   fl_error err;
   fl_error_clear(&err);
-  fl_store_ingest_stats st;
-  memset(&st, 0, sizeof st);
-  fl_status r;
-  if (strcmp(path, "-") == 0) {
-    size_t len = 0;
-    char *mem = slurp_stdin(&len);
-    if (!mem) {
-      fprintf(stderr, "faultline ingest: -: cannot read standard input\n");
-      return FL_EXIT_INPUT;
-    }
-    r = fl_store_ingest_memory(s, mem, len, "-", &c->opt, &st, &err);
-    free(mem);
-  } else {
-    r = fl_store_ingest_file(s, path, &c->opt, &st, &err);
-  }
+  fl_status r = fl_pipeline_read(c->pipe, path, NULL, &err);
+  const fl_store_ingest_stats st = c->sink.last;
   progress_end(&c->bar);
   if (r != FL_OK && r != FL_EPARTIAL) {
     print_error(&err);
@@ -146,7 +114,7 @@ static int ingest_opt(int id, const char *val, void *user) {
     case I_BATCH:
       if (cli_parse_u64("ingest", "--batch", val, 10000000, &n)) return FL_EXIT_USAGE;
       if (!n) return cli_usage_error("ingest", "--batch must be at least 1");
-      c->opt.batch_rows = (uint32_t)n;
+      c->batch_rows = (uint32_t)n;
       break;
     case I_THREADS:
       if (cli_parse_u64("ingest", "--threads", val, 256, &n)) return FL_EXIT_USAGE;
@@ -179,13 +147,24 @@ int cmd_ingest(int argc, char **argv) {
     return FL_EXIT_INPUT;
   }
   cli_db_created("ingest", c.db, existed, db_default, c.quiet);
+  c.sink.store = s;
+  c.sink.batch_rows = c.batch_rows;
+  fl_pipeline_sink sink = fl_pipeline_store_sink(&c.sink);
+  if (fl_pipeline_new(&c.opt, &c.pipe, &err) != FL_OK ||
+      fl_pipeline_add_sink(c.pipe, &sink, &err) != FL_OK) {
+    print_error(&err);
+    fl_pipeline_free(c.pipe);
+    fl_store_close(s);
+    return FL_EXIT_INPUT;
+  }
   int rc = FL_EXIT_OK;
   progress_inputs(&c.bar, argv + first, (size_t)(argc - first), "events");
   for (int i = first; i < argc; i++) {
     progress_input(&c.bar, (size_t)(i - first));
-    int one = ingest_one(s, argv[i], &c);
+    int one = ingest_one(argv[i], &c);
     if (one > rc) rc = one;
   }
+  fl_pipeline_free(c.pipe);
   fl_store_close(s);
   if (fflush(stdout) != 0) {
     fprintf(stderr, "faultline ingest: writing output failed\n");

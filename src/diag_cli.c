@@ -63,6 +63,23 @@ typedef struct diag_parse {
   diag_cli_opts *o;
 } diag_parse;
 
+/* --format: a row of the report-writer registry that writes to stdout. */
+static int parse_report_format(const char *cmd, const char *v, fl_report_format *out) {
+  int f = fl_report_format_named(v);
+  if (f >= 0 && fl_report_format_to_stdout((fl_report_format)f)) {
+    *out = (fl_report_format)f;
+    return 0;
+  }
+  char list[96] = "";
+  for (int i = 0; i < FL_REPORT_FORMAT_COUNT; i++) {
+    if (!fl_report_format_to_stdout((fl_report_format)i)) continue;
+    if (list[0]) strncat(list, "|", sizeof list - strlen(list) - 1);
+    strncat(list, fl_report_format_name((fl_report_format)i), sizeof list - strlen(list) - 1);
+  }
+  cli_usage_error(cmd, "--format must be one of %s (got '%s')", list, v);
+  return -1;
+}
+
 static int diag_opt(int id, const char *val, void *user) {
   diag_parse *p = user;
   diag_cli_opts *o = p->o;
@@ -76,8 +93,7 @@ static int diag_opt(int id, const char *val, void *user) {
     case O_HTML: o->html = val; break;
     case O_OUTPUT: o->output = val; break;
     case O_FORMAT:
-      return cli_parse_format(p->cmd, val, (1u << CLI_FORMAT_TEXT) | (1u << CLI_FORMAT_JSON) |
-                              (1u << CLI_FORMAT_CSV), &o->format) ? FL_EXIT_USAGE : 0;
+      return parse_report_format(p->cmd, val, &o->format) ? FL_EXIT_USAGE : 0;
     case O_SINCE: case O_UNTIL: {
       int since = id == O_SINCE;
       if (cli_parse_time(val, cli_now_filetime(), since ? &o->since : &o->until))
@@ -113,20 +129,6 @@ int diag_cli_parse(const char *cmd, int argc, char **argv, diag_cli_opts *o) {
   return -1;
 }
 
-const char *diag_cli_format_of(const char *path) {
-  if (strcmp(path, "-") == 0) return "stdin";
-  FILE *f = fopen(path, "rb");
-  if (!f) return "unknown";
-  static unsigned char head[65536];
-  size_t n = fread(head, 1, sizeof head, f);
-  fclose(f);
-  fl_input_format fmt = fl_input_detect(head, n);
-  switch (fmt) {
-    case FL_INPUT_NETSH_XML: return "netsh";
-    default: return fl_input_format_name(fmt);
-  }
-}
-
 static int write_html(const char *cmd, const fl_diag_result *res, const diag_cli_opts *o) {
   FILE *f = fopen(o->html, "w");
   fl_error err;
@@ -138,7 +140,7 @@ static int write_html(const char *cmd, const fl_diag_result *res, const diag_cli
     fputc('\n', stderr);
     return FL_EXIT_INPUT;
   }
-  fl_status st = fl_report_html(f, res, &ro, &err);
+  fl_status st = fl_report_write(f, FL_REPORT_HTML, res, &ro, &err);
   if (fclose(f) != 0 && st == FL_OK) st = FL_EIO;
   if (st != FL_OK) {
     fprintf(stderr, "faultline %s: writing ", cmd);
@@ -159,10 +161,8 @@ static int write_reports(const char *cmd, const fl_diag_result *res,
     fprintf(stderr, ": cannot write: %s\n", strerror(errno));
     return FL_EXIT_INPUT;
   }
-  fl_report_options ro = {o->format == CLI_FORMAT_TEXT && cli_use_colour(stdout), o->verbose, NULL};
-  fl_status st = o->format == CLI_FORMAT_JSON  ? fl_report_json(stdout, res, &ro, &err)
-                 : o->format == CLI_FORMAT_CSV ? fl_report_csv(stdout, res, &ro, &err)
-                                               : fl_report_text(stdout, res, &ro, &err);
+  fl_report_options ro = {o->format == FL_REPORT_TEXT && cli_use_colour(stdout), o->verbose, NULL};
+  fl_status st = fl_report_write(stdout, o->format, res, &ro, &err);
   if (st != FL_OK) {
     cli_print_error(cmd, &err);
     return FL_EXIT_INPUT;
@@ -198,3 +198,35 @@ int diag_cli_report(const char *cmd, fl_diag *d, const diag_cli_opts *o) {
   return rc;
 }
 
+
+static int add_event(const fl_typed_event *t, const char *file, void *user) {
+  return fl_diag_add(user, t, file, NULL) == FL_OK ? 0 : 1;
+}
+
+static int add_source(const fl_store_source_info *src, void *user) {
+  return fl_diag_note_source(user, src->path, fl_input_format_name(src->format),
+                             src->records, src->skipped, src->in_scope,
+                             NULL) == FL_OK ? 0 : 1;
+}
+
+int diag_cli_from_store(const char *cmd, fl_store *store, const diag_cli_opts *o) {
+  fl_error err;
+  fl_error_clear(&err);
+  fl_diag *diag = NULL;
+  int exit_code = FL_EXIT_INPUT;
+  uint64_t rows = 0;
+  fl_store_filter window; /* --since/--until; the rest is per finding */
+  memset(&window, 0, sizeof window);
+  window.has_since = o->has_since;
+  window.since = o->since;
+  window.has_until = o->has_until;
+  window.until = o->until;
+  if (fl_diag_new(NULL, &diag, &err) == FL_OK &&
+      fl_store_each_source(store, add_source, diag, &err) == FL_OK &&
+      fl_store_each_typed(store, &window, add_event, diag, &rows, &err) == FL_OK)
+    exit_code = diag_cli_report(cmd, diag, o);
+  else
+    cli_print_error(cmd, &err);
+  fl_diag_free(diag);
+  return exit_code;
+}

@@ -11,7 +11,7 @@
 typedef struct diag_cli_opts {
   const char *db;        /* --db, $FAULTLINE_DB, or ./faultline.db */
   int no_db;             /* diagnose --no-db: do not store */
-  cli_format format;     /* text | json | csv */
+  fl_report_format format; /* --format: a stdout row of report_formats.def */
   const char *html;      /* --html FILE, or NULL */
   const char *output;    /* -o FILE: the report there, not on stdout */
   int verbose;
@@ -31,8 +31,6 @@ typedef struct diag_cli_opts {
 ** go on, or the exit code (help: 0, usage: 2). */
 int diag_cli_parse(const char *cmd, int argc, char **argv, diag_cli_opts *o);
 
-/* "evtx", "xml", "netsh", "json" or "unknown", from the file's first bytes. */
-const char *diag_cli_format_of(const char *path);
 
 /* 1 when an event at FILETIME t is inside --since/--until. */
 int diag_cli_in_window(const diag_cli_opts *o, uint64_t t);
@@ -51,5 +49,11 @@ const fl_diag_result *diag_cli_select(const diag_cli_opts *o,
 /* Finishes the diagnosis and writes the report(s). Returns FL_EXIT_FINDINGS
 ** when something was found, FL_EXIT_OK when not, FL_EXIT_INPUT on failure. */
 int diag_cli_report(const char *cmd, fl_diag *d, const diag_cli_opts *o);
+
+/* Diagnoses what store holds (its sources and, in time order, its events
+** within --since/--until) and writes the report(s): `report` over the
+** database, `diagnose` over the database its inputs were just read into.
+** Returns an exit code as diag_cli_report. */
+int diag_cli_from_store(const char *cmd, fl_store *store, const diag_cli_opts *o);
 
 #endif

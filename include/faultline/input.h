@@ -26,21 +26,21 @@
 extern "C" {
 #endif
 
+/* One value per row of faultline/input_formats.def (the registry). */
 typedef enum fl_input_format {
   FL_INPUT_UNKNOWN = 0,
-  FL_INPUT_EVTX,       /* ElfFile magic: handed to fl_evtx_read */
-  FL_INPUT_EVENT_XML,  /* <Events>/<Event> */
-  FL_INPUT_NETSH_XML,  /* <netEvents>/<netEvent>/<wfpdiag> */
-  FL_INPUT_JSON,       /* one document, an array, or JSON lines */
-  FL_INPUT_EVENT_TEXT, /* Event Viewer "Copy details as text" / General tab */
-  FL_INPUT_FORMAT_LIST,/* Get-WinEvent | Format-List */
-  FL_INPUT_XML_VIEW,   /* Event Viewer "XML View" pasted ("- <Event ...") */
-  FL_INPUT_EXPORT_CSV, /* Event Viewer "Save As" .csv */
-  FL_INPUT_EXPORT_TXT, /* Event Viewer "Save As" .txt (tab-delimited) */
+#define FL_INPUT_FORMAT(id, name, detect, parse, description) FL_INPUT_##id,
+#include "faultline/input_formats.def"
+#undef FL_INPUT_FORMAT
   FL_INPUT_FORMAT_COUNT
 } fl_input_format;
 
+/* The row's short name ("evtx", "xml", "netsh", "json"), "unknown" else. */
 FL_API const char *fl_input_format_name(fl_input_format format);
+/* The format of that name; FL_INPUT_UNKNOWN for NULL or no such row. */
+FL_API fl_input_format fl_input_format_named(const char *name);
+/* The row's one-line description, "" for FL_INPUT_UNKNOWN. */
+FL_API const char *fl_input_format_description(fl_input_format format);
 
 /* The format of bytes as they would be read: gzip is looked through, a
 ** UTF-16 text is recognised by its BOM or its zero bytes. */
@@ -81,6 +81,13 @@ FL_API fl_status fl_input_read_memory(const void *data, size_t len, const char *
 ** input that inflates more than this many times its compressed size stops
 ** there (a decompression bomb) with FL_ELIMIT, keeping what was read. */
 #define FL_INPUT_MAX_INFLATE_RATIO 250u
+
+/* The same read as format (FL_INPUT_UNKNOWN: detected), for a caller that
+** knows what it was sent (live intake); gzip and UTF-16 are still undone. */
+FL_API fl_status fl_input_read_memory_as(const void *data, size_t len,
+                                  const char *name, fl_input_format format,
+                                  const fl_evtx_options *opt,
+                                  fl_evtx_stats *stats, fl_error *err);
 
 /* Renders ev in the EVTX reader's XML (one line) or JSON-lines form, with
 ** '\n'. Writes at most cap bytes (NUL-terminated when cap > 0) and returns

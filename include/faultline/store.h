@@ -19,6 +19,7 @@
 
 #include "faultline/base.h"
 #include "faultline/evtx.h"
+#include "faultline/input.h"
 #include "faultline/typed.h"
 
 #ifdef __cplusplus
@@ -28,7 +29,10 @@ extern "C" {
 typedef struct fl_store fl_store;
 
 enum {
-  FL_STORE_READONLY = 1u << 0 /* SQLITE_OPEN_READONLY, no migrations */
+  FL_STORE_READONLY = 1u << 0, /* SQLITE_OPEN_READONLY, no migrations */
+  FL_STORE_TEMPORARY = 1u << 1 /* path ignored: a private database SQLite
+                               ** deletes when it is closed (or the process
+                               ** dies); `diagnose --no-db` works in one */
 };
 
 /* Opens (creating unless read-only) the database at path and, read-write,
@@ -78,10 +82,11 @@ typedef struct fl_store_ingest_stats {
 } fl_store_ingest_stats;
 
 /* Ingests one input file (EVTX, event XML, netsh XML, JSON; lib/input
-** detects it). FL_OK: complete; FL_EPARTIAL: the
+** detects it) through the ingest pipeline (faultline/pipeline.h) with this
+** store as its one sink. FL_OK: complete; FL_EPARTIAL: the
 ** reader skipped something (the rest is stored and the source is complete);
 ** FL_EINPUT/FL_EIO: unreadable (nothing stored); FL_EIO also when the
-** database failed. stats may be NULL. */
+** database failed. stats may be NULL. (Implemented in lib/pipeline.) */
 FL_API fl_status fl_store_ingest_file(fl_store *s, const char *path,
                                const fl_store_ingest_options *opt,
                                fl_store_ingest_stats *stats, fl_error *err);
@@ -111,6 +116,35 @@ FL_API fl_status fl_store_add(fl_store *s, const fl_evtx_event *rec, int *added,
 FL_API fl_status fl_store_source_finish(fl_store *s, const char *sha256_hex,
                                  const fl_store_ingest_stats *counts,
                                  fl_error *err);
+
+/* Records what the begun source is: its input format (stored in
+** sources.format; FL_INPUT_UNKNOWN leaves it NULL) and, when known, the
+** reader flags it is read with (a complete source with known flags can
+** stand for a byte-identical input later: fl_store_source_reuse). */
+FL_API fl_status fl_store_source_describe(fl_store *s, fl_input_format format,
+                                   int reader_flags_known, unsigned reader_flags,
+                                   fl_error *err);
+/* Writes every queued row and commits, leaving the source open (more rows
+** may follow): after FL_OK every row queued before the call is durable.
+** The acknowledgement point of live intake. */
+FL_API fl_status fl_store_commit(fl_store *s, fl_error *err);
+/* After a failed read: drops what is not committed; the source row stays
+** 'ingesting' so a rerun of the same input resumes it. */
+FL_API void fl_store_source_abandon(fl_store *s);
+/* The begun source's counts so far (in_scope, inserted, duplicates,
+** resumed); records, skipped, bytes and sha256 are the caller's. */
+FL_API void fl_store_source_counts(const fl_store *s, fl_store_ingest_stats *out);
+/* 1 when a complete source of this size and reader flags exists: an input
+** of that size is worth fingerprinting before it is read. */
+FL_API int fl_store_source_known(fl_store *s, uint64_t size, unsigned reader_flags);
+/* When a complete source has this size, SHA-256 and reader flags: records
+** path as a new complete source with its counts (nothing is read or
+** inserted), *reused = 1 and stats filled. FL_EPARTIAL when that source
+** had skipped records (as it had then). */
+FL_API fl_status fl_store_source_reuse(fl_store *s, const char *path, uint64_t size,
+                                const char *sha256_hex, unsigned reader_flags,
+                                fl_store_ingest_stats *stats, int *reused,
+                                fl_error *err);
 
 /* The event ids the store keeps (in-scope ids of every source), derived
 ** from the catalog; for the reader's filter. */
@@ -165,7 +199,9 @@ FL_API void fl_store_set_sql_timeout(fl_store *s, uint64_t ms);
 /* ---- reading back, for diagnosis --------------------------------------- */
 
 /* Called once per stored event, in time order; t's strings live for the
-** call. file is the source path. Return non-zero to stop. */
+** call. file is the source path; t->record_id is the EventRecordID, or the
+** reader's number of a record without one (schema 6 on). Return non-zero
+** to stop. */
 typedef int (*fl_store_typed_fn)(const fl_typed_event *t, const char *file,
                                  void *user);
 /* Every stored event (within f's since/until/host, when given) as the typed
@@ -174,9 +210,12 @@ FL_API fl_status fl_store_each_typed(fl_store *s, const fl_store_filter *f,
                               fl_store_typed_fn fn, void *user,
                               uint64_t *rows, fl_error *err);
 
-typedef int (*fl_store_source_fn)(const char *path, uint64_t records,
-                                  uint64_t skipped, uint64_t in_scope,
-                                  void *user);
+typedef struct fl_store_source_info {
+  const char *path;              /* as stored: a real path, "-" or a name */
+  fl_input_format format;        /* FL_INPUT_UNKNOWN: stored before schema 6 */
+  uint64_t records, skipped, in_scope;
+} fl_store_source_info;
+typedef int (*fl_store_source_fn)(const fl_store_source_info *src, void *user);
 /* Every ingested source (the latest run of each path), oldest first. */
 FL_API fl_status fl_store_each_source(fl_store *s, fl_store_source_fn fn, void *user,
                                fl_error *err);

@@ -207,7 +207,23 @@ extern size_t fl_input_stream_fill;
 /* Output a gzip stream may produce before the ratio guard looks at it. */
 #define FL_INPUT_INFLATE_FREE ((uint64_t)64 << 20)
 
-/* The text format of decoded bytes (no gzip, UTF-8; input_source.c). */
+/* ---- the format registry (input_formats.c, faultline/input_formats.def) ---- */
+/* The format of decoded bytes (no gzip, UTF-8): the first row whose
+** detector claims them. */
 fl_input_format fl_input_detect_text(const char *p, size_t n);
+/* A row's reader of decoded text; NULL for EVTX (lib/evtx) and UNKNOWN. */
+typedef void (*fl_input_parse_fn)(fl_input_ctx *c, fl_input_stream *src);
+fl_input_parse_fn fl_input_format_parser(fl_input_format format);
+/* Every row's detector, declared from the table. */
+#define FL_INPUT_FORMAT(id, name, detect, parse, description) \
+  int detect(const char *text, size_t len);
+#include "faultline/input_formats.def"
+#undef FL_INPUT_FORMAT
+void fl_input_xml_parse(fl_input_ctx *c, fl_input_stream *src);
+void fl_input_json_parse(fl_input_ctx *c, fl_input_stream *src);
+void fl_input_event_text_parse(fl_input_ctx *c, fl_input_stream *src);
+void fl_input_format_list_parse(fl_input_ctx *c, fl_input_stream *src);
+void fl_input_xml_view_parse(fl_input_ctx *c, fl_input_stream *src);
+void fl_input_export_parse(fl_input_ctx *c, fl_input_stream *src);
 
 #endif

@@ -26,21 +26,6 @@
 
 #define FL_INPUT_MAX_DIR_DEPTH 32
 
-const char *fl_input_format_name(fl_input_format format) {
-  switch (format) {
-    case FL_INPUT_EVTX: return "evtx";
-    case FL_INPUT_EVENT_XML: return "event-xml";
-    case FL_INPUT_NETSH_XML: return "netsh-xml";
-    case FL_INPUT_JSON: return "json";
-    case FL_INPUT_EVENT_TEXT: return "event-text";
-    case FL_INPUT_FORMAT_LIST: return "format-list";
-    case FL_INPUT_XML_VIEW: return "xml-view";
-    case FL_INPUT_EXPORT_CSV: return "export-csv";
-    case FL_INPUT_EXPORT_TXT: return "export-txt";
-    default: return "unknown";
-  }
-}
-
 /* EVTX through a read-only mapping of fd: the reader drops processed
 ** chunks' pages (RSS bounded by the chunks in flight). */
 static fl_status fl_input_evtx_fd(int fd, uint64_t size, const char *name,
@@ -131,6 +116,7 @@ static fl_status fl_input_evtx_spool(fl_input_stream *s, const char *name,
 }
 
 static fl_status fl_input_read_text(fl_input_stream *src, fl_input_format fmt,
+                                    fl_input_parse_fn parse,
                                     uint64_t raw_size, const char *name,
                                     const fl_evtx_options *opt,
                                     fl_evtx_stats *stats, fl_error *err) {
@@ -139,15 +125,7 @@ static fl_status fl_input_read_text(fl_input_stream *src, fl_input_format fmt,
   fl_input_ctx c;
   fl_input_ctx_init(&c, opt, &s, name, "", 0, fmt);
   fl_input_ctx_stream(&c, src, raw_size);
-  int transcoded = fl_input_stream_transcoded(src);
-  switch (fmt) {
-    case FL_INPUT_JSON: fl_input_json_read(&c); break;
-    case FL_INPUT_EVENT_TEXT: fl_input_evtext_read(&c, transcoded); break;
-    case FL_INPUT_FORMAT_LIST: fl_input_format_list_read(&c); break;
-    case FL_INPUT_XML_VIEW: fl_input_xml_view_read(&c, transcoded); break;
-    case FL_INPUT_EXPORT_CSV: case FL_INPUT_EXPORT_TXT: fl_input_export_read(&c); break;
-    default: fl_input_xml_read(&c, transcoded); break;
-  }
+  parse(&c, src);
   const char *why;
   fl_status sst = fl_input_stream_status(src, &why);
   if (sst != FL_OK && !c.stop)
@@ -170,10 +148,12 @@ static fl_status fl_input_read_text(fl_input_stream *src, fl_input_format fmt,
   return FL_OK;
 }
 
-/* Reads what s yields. fd >= 0 with a regular file's size lets EVTX be
+/* Reads what s yields as fmt, or as what the format registry detects when
+** fmt is FL_INPUT_UNKNOWN. fd >= 0 with a regular file's size lets EVTX be
 ** mapped in place; anything else that turns out to be EVTX is spooled. */
 static fl_status fl_input_read_stream(fl_input_stream *s, int fd,
                                       uint64_t file_size, const char *name,
+                                      fl_input_format fmt,
                                       const fl_evtx_options *opt,
                                       fl_evtx_stats *stats, fl_error *err) {
   const fl_input_view *v = fl_input_stream_view(s);
@@ -184,24 +164,31 @@ static fl_status fl_input_read_stream(fl_input_stream *s, int fd,
   if (!v->len && sst != FL_OK)
     return fl_error_at(err, sst == FL_ECORRUPT ? FL_EINPUT : sst, name, 0,
                        "%s", why);
-  if (v->len >= 8 && memcmp(v->p, "ElfFile", 8) == 0) {
-    if (fd >= 0 && file_size && !fl_input_stream_inflated(s) &&
-        !fl_input_stream_transcoded(s))
-      return fl_input_evtx_fd(fd, file_size, name, opt, stats, err);
-    return fl_input_evtx_spool(s, name, opt, stats, err);
-  }
-  fl_input_format fmt = fl_input_detect_text(v->p ? v->p : "", v->len);
+  if (fmt == FL_INPUT_UNKNOWN) fmt = fl_input_detect_text(v->p ? v->p : "", v->len);
   if (fmt == FL_INPUT_UNKNOWN)
     return fl_error_at(err, FL_EINPUT, name, 0,
                        "not an EVTX file, Windows event XML, netsh wfp XML, "
                        "JSON of events, Event Viewer text/XML View/export or "
                        "Format-List output");
-  return fl_input_read_text(s, fmt, file_size, name, opt, stats, err);
+  fl_input_parse_fn parse = fl_input_format_parser(fmt);
+  if (parse) return fl_input_read_text(s, fmt, parse, file_size, name, opt, stats, err);
+  if (fd >= 0 && file_size && !fl_input_stream_inflated(s) &&
+      !fl_input_stream_transcoded(s))
+    return fl_input_evtx_fd(fd, file_size, name, opt, stats, err);
+  return fl_input_evtx_spool(s, name, opt, stats, err);
 }
 
 fl_status fl_input_read_memory(const void *data, size_t len, const char *name,
                                const fl_evtx_options *opt,
                                fl_evtx_stats *stats, fl_error *err) {
+  return fl_input_read_memory_as(data, len, name, FL_INPUT_UNKNOWN, opt, stats,
+                                 err);
+}
+
+fl_status fl_input_read_memory_as(const void *data, size_t len,
+                                  const char *name, fl_input_format format,
+                                  const fl_evtx_options *opt,
+                                  fl_evtx_stats *stats, fl_error *err) {
   fl_evtx_stats local;
   if (!stats) stats = &local;
   memset(stats, 0, sizeof *stats);
@@ -219,7 +206,7 @@ fl_status fl_input_read_memory(const void *data, size_t len, const char *name,
   }
   fl_input_stream *s = fl_input_stream_memory(data, len);
   if (!s) return fl_error_at(err, FL_ENOMEM, name, 0, "out of memory");
-  fl_status st = fl_input_read_stream(s, -1, len, name, opt, stats, err);
+  fl_status st = fl_input_read_stream(s, -1, len, name, format, opt, stats, err);
   fl_input_stream_free(s);
   return st;
 }
@@ -316,7 +303,7 @@ static fl_status fl_input_read_fd(int fd, const char *path,
                       ? (uint64_t)sb.st_size : 0;
   fl_input_stream *s = fl_input_stream_fd(fd);
   if (!s) return fl_error_at(err, FL_ENOMEM, path, 0, "out of memory");
-  fl_status st = fl_input_read_stream(s, size ? fd : -1, size, path, o,
+  fl_status st = fl_input_read_stream(s, size ? fd : -1, size, path, FL_INPUT_UNKNOWN, o,
                                       stats, err);
   fl_input_stream_free(s);
   return st;

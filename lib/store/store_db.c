@@ -182,16 +182,19 @@ static fl_status open_db(fl_store *s, const char *path, fl_error *err) {
 fl_status fl_store_open(const char *path, unsigned flags, fl_store **out,
                         fl_error *err) {
   *out = NULL;
+  if (!path) path = "";
   fl_store *s = calloc(1, sizeof *s);
   if (!s) return fl_error_at(err, FL_ENOMEM, path, 0, "out of memory");
-  snprintf(s->path, sizeof s->path, "%s", path);
-  s->readonly = (flags & FL_STORE_READONLY) != 0;
+  int temporary = (flags & FL_STORE_TEMPORARY) != 0;
+  snprintf(s->path, sizeof s->path, "%s", temporary ? "(temporary database)" : path);
+  s->readonly = !temporary && (flags & FL_STORE_READONLY) != 0;
   if (pthread_mutex_init(&s->lock, NULL) != 0) {
     free(s);
     return fl_error_at(err, FL_ENOMEM, path, 0, "cannot create a mutex");
   }
   store_pipe_init(&s->pipe);
-  fl_status st = open_db(s, path, err);
+  /* "": SQLite's private on-disk temporary, unlinked as it is created */
+  fl_status st = open_db(s, temporary ? "" : path, err);
   if (st == FL_OK) st = check_ours(s, err);
   if (st == FL_OK && !s->readonly) st = store_migrate(s, err);
   if (st == FL_OK && !s->readonly) st = store_ensure_indexes(s, err);

@@ -22,8 +22,8 @@
   " local_principal, remote_principal, error_code, error_text, error_raw," \
   " failure_flags, benign, multiple, filter_id, sa_id, spi, protocol," \
   " initiator_cookie, responder_cookie, cert_hash, policy, dos_started," \
-  " iscsi_target, iscsi_failure_type, data, layout_id"
-enum { ROW_PARAMS = 46 };
+  " iscsi_target, iscsi_failure_type, data, layout_id, record_no"
+enum { ROW_PARAMS = 47 };
 #define INSERT_HEAD "INSERT OR IGNORE INTO events (" EVENTS_COLUMNS ") VALUES "
 
 /* The INSERT of n rows: n tuples of ROW_PARAMS parameters. Several rows per
@@ -148,7 +148,7 @@ static fl_status save_progress(fl_store *s, fl_error *err) {
 }
 
 /* Saves the batch's counts in the source row and commits. */
-static fl_status commit_batch(fl_store *s, fl_error *err) {
+fl_status store_commit_batch(fl_store *s, fl_error *err) {
   if (!s->in_tx) return FL_OK;
   fl_status r = save_progress(s, err);
   if (r == FL_OK) r = store_exec(s, "COMMIT", err);
@@ -255,6 +255,9 @@ static void bind_system(fl_store *s, binder *x, int b, const store_row *row,
   x->b[b + 45].state = STORE_BOUND_OTHER;
   if (row->layout < 0) bind_null(x, b + 46);
   else bind_int(x, b + 46, s->layout_ids[row->layout]);
+  /* a keyless record's number in its source (the evidence diagnose cites) */
+  if (row->keyless) bind_int(x, b + 47, store_clamp_i64(t->record_id));
+  else bind_null(x, b + 47);
 }
 
 static void bind_typed(binder *x, int b, const store_row *row) {
@@ -424,7 +427,7 @@ fl_status store_write_rows(fl_store *s, const store_row *rows, size_t count,
                     s->in_batch + STORE_ROWS_PER_INSERT <= s->batch_rows
                 ? STORE_ROWS_PER_INSERT : 1;
     fl_status st = insert_rows(s, n > 1, rows + i, n, text, err);
-    if (st == FL_OK && s->in_batch >= s->batch_rows) st = commit_batch(s, err);
+    if (st == FL_OK && s->in_batch >= s->batch_rows) st = store_commit_batch(s, err);
     if (st != FL_OK) return st;
     i += (size_t)n;
   }

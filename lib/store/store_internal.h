@@ -236,6 +236,10 @@ fl_status store_db_error(fl_store *s, fl_error *err, fl_status status,
                          const char *what);
 fl_status store_exec(fl_store *s, const char *sql, fl_error *err);
 fl_status store_migrate(fl_store *s, fl_error *err);
+/* Saves the source's counts since the last commit and commits (no-op
+** outside a transaction); the writer thread's, or the caller's when the
+** writer is stopped. */
+fl_status store_commit_batch(fl_store *s, fl_error *err);
 /* store_reuse.c: 1 when a complete source of this size and reader flags
 ** exists (worth fingerprinting the input before reading it). */
 int store_reuse_candidate(fl_store *s, uint64_t size, unsigned flags);

@@ -11,18 +11,23 @@
 
 #include "store/store_internal.h"
 
-static const char replay_sql[] =
-    "SELECT e.time, e.record_id, e.host, e.channel, e.provider, e.event_id,"
-    " e.kind, e.is_failure, e.keying_module, e.auth_method, e.failure_point,"
-    " e.role, e.state, e.state_text, e.mode, e.local_address, e.local_port,"
-    " e.remote_address, e.remote_port, e.local_principal, e.remote_principal,"
-    " e.error_code, e.error_text, e.error_raw, e.failure_flags, e.benign,"
-    " e.multiple, e.filter_id, e.sa_id, e.spi, e.protocol, e.initiator_cookie,"
-    " e.responder_cookie, e.cert_hash, e.policy, e.dos_started, e.iscsi_target,"
-    " e.iscsi_failure_type, e.source, s.path"
-    " FROM events e JOIN sources s ON s.id = e.source_id"
-    " WHERE e.time >= ?1 AND e.time < ?2 AND (?3 IS NULL OR e.host = ?3 COLLATE NOCASE)"
-    " ORDER BY e.time, e.id";
+/* The record id as diagnose saw it: EventRecordID, else (schema 6) the
+** reader's number of a keyless record; a read-only open of an older
+** database has no record_no column. */
+#define REPLAY_SQL(record_id)                                                  \
+    "SELECT e.time, " record_id ", e.host, e.channel, e.provider, e.event_id," \
+    " e.kind, e.is_failure, e.keying_module, e.auth_method, e.failure_point," \
+    " e.role, e.state, e.state_text, e.mode, e.local_address, e.local_port," \
+    " e.remote_address, e.remote_port, e.local_principal, e.remote_principal," \
+    " e.error_code, e.error_text, e.error_raw, e.failure_flags, e.benign," \
+    " e.multiple, e.filter_id, e.sa_id, e.spi, e.protocol, e.initiator_cookie," \
+    " e.responder_cookie, e.cert_hash, e.policy, e.dos_started, e.iscsi_target," \
+    " e.iscsi_failure_type, e.source, s.path" \
+    " FROM events e JOIN sources s ON s.id = e.source_id" \
+    " WHERE e.time >= ?1 AND e.time < ?2 AND (?3 IS NULL OR e.host = ?3 COLLATE NOCASE)" \
+    " ORDER BY e.time, e.id"
+static const char replay_sql[] = REPLAY_SQL("coalesce(e.record_id, e.record_no)");
+static const char replay_sql_v5[] = REPLAY_SQL("e.record_id");
 
 enum {
   C_TIME, C_RECORD_ID, C_HOST, C_CHANNEL, C_PROVIDER, C_EVENT_ID, C_KIND,
@@ -114,7 +119,8 @@ fl_status fl_store_each_typed(fl_store *s, const fl_store_filter *f,
                               uint64_t *rows, fl_error *err) {
   sqlite3_stmt *st = NULL;
   if (rows) *rows = 0;
-  if (sqlite3_prepare_v2(s->db, replay_sql, -1, &st, NULL) != SQLITE_OK)
+  const char *sql = fl_store_schema_version(s) >= 6 ? replay_sql : replay_sql_v5;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
     return store_db_error(s, err, FL_EIO, "reading events");
   sqlite3_bind_int64(st, 1, f && f->has_since ? (sqlite3_int64)f->since : 0);
   sqlite3_bind_int64(st, 2, f && f->has_until ? (sqlite3_int64)f->until : INT64_MAX);
@@ -138,18 +144,29 @@ fl_status fl_store_each_typed(fl_store *s, const fl_store_filter *f,
 fl_status fl_store_each_source(fl_store *s, fl_store_source_fn fn, void *user,
                                fl_error *err) {
   sqlite3_stmt *st = NULL;
+  /* sources.format is schema 6; an older database read-only has none */
   static const char sql[] =
-      "SELECT path, records_read, records_skipped, records_in_scope FROM sources"
-      " WHERE id IN (SELECT max(id) FROM sources GROUP BY path) ORDER BY id";
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+      "SELECT path, records_read, records_skipped, records_in_scope, format"
+      " FROM sources WHERE id IN (SELECT max(id) FROM sources GROUP BY path)"
+      " ORDER BY id";
+  static const char sql_v5[] =
+      "SELECT path, records_read, records_skipped, records_in_scope, NULL"
+      " FROM sources WHERE id IN (SELECT max(id) FROM sources GROUP BY path)"
+      " ORDER BY id";
+  if (sqlite3_prepare_v2(s->db, fl_store_schema_version(s) >= 6 ? sql : sql_v5,
+                         -1, &st, NULL) != SQLITE_OK)
     return store_db_error(s, err, FL_EIO, "reading sources");
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     const char *path = (const char *)sqlite3_column_text(st, 0);
-    if (fn(path ? path : "", (uint64_t)sqlite3_column_int64(st, 1),
-           (uint64_t)sqlite3_column_int64(st, 2),
-           (uint64_t)sqlite3_column_int64(st, 3), user) != 0)
-      break;
+    fl_store_source_info info;
+    memset(&info, 0, sizeof info);
+    info.path = path ? path : "";
+    info.records = (uint64_t)sqlite3_column_int64(st, 1);
+    info.skipped = (uint64_t)sqlite3_column_int64(st, 2);
+    info.in_scope = (uint64_t)sqlite3_column_int64(st, 3);
+    info.format = fl_input_format_named((const char *)sqlite3_column_text(st, 4));
+    if (fn(&info, user) != 0) break;
   }
   fl_status status = FL_OK;
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)

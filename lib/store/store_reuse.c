@@ -32,11 +32,11 @@ int store_reuse_candidate(fl_store *s, uint64_t size, unsigned flags) {
 static const char copy_sql[] =
     "INSERT INTO sources (path, size, sha256, status, records_read,"
     " records_skipped, records_in_scope, inserted, duplicates, warnings,"
-    " errors, started_at, ingested_at, reader_flags)"
+    " errors, started_at, ingested_at, reader_flags, format)"
     " SELECT ?1, size, sha256, 'complete', records_read, records_skipped,"
     " records_in_scope, 0, records_in_scope, warnings, errors,"
     " strftime('%Y-%m-%dT%H:%M:%SZ','now'), strftime('%Y-%m-%dT%H:%M:%SZ',"
-    "'now'), reader_flags FROM sources WHERE size = ?2 AND sha256 = ?3 AND"
+    "'now'), reader_flags, format FROM sources WHERE size = ?2 AND sha256 = ?3 AND"
     " status = 'complete' AND reader_flags = ?4 ORDER BY id DESC LIMIT 1"
     " RETURNING records_read, records_skipped, records_in_scope, warnings,"
     " errors";

@@ -134,6 +134,16 @@ static const char *const v5_steps[] = {
     "CREATE INDEX " STORE_EVENTS_TIME_INDEX,
 };
 
+/* Version 6: what a source was (sources.format, the input_formats.def name;
+** NULL: unknown, a row from before), and the reader's number of a record
+** that has no EventRecordID (events.record_no: netsh and JSON records keyed
+** by their content), so a report from the database cites the same evidence
+** as `diagnose` did. */
+static const char *const v6_steps[] = {
+    "ALTER TABLE sources ADD COLUMN format TEXT",
+    "ALTER TABLE events ADD COLUMN record_no INTEGER",
+};
+
 typedef struct migration {
   int version;
   const char *description;
@@ -152,6 +162,8 @@ static const migration migrations[] = {
      NULL, 0},
     {5, "peer_buckets instead of the peer index; events_time carries the peer",
      STEPS(v5_steps)},
+    {6, "sources.format and events.record_no (evidence of keyless records)",
+     STEPS(v6_steps)},
 };
 #define MIGRATION_COUNT (sizeof migrations / sizeof *migrations)
 

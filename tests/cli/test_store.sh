@@ -45,6 +45,7 @@ expect_out ingest_jsonl_export_no_new '1001 in scope, 0 new, 1001 already stored
 check ingest_twice_same_count "$(count 'SELECT count(*) FROM events')" 1001
 check ingest_sources_complete "$(count "SELECT count(*) FROM sources WHERE status='complete'")" 4
 check ingest_sha256 "$(count "SELECT DISTINCT sha256 FROM sources WHERE path LIKE '%/a.evtx'")" "$(sha256sum "$TMP/a.evtx" | cut -d' ' -f1)"
+check ingest_format_stored "$(count "SELECT DISTINCT format FROM sources WHERE path LIKE '%/a.evtx'")" evtx
 check ingest_integrity "$(count 'PRAGMA integrity_check')" ok
 # the secondary index (time, peer) and peer_buckets are there
 check ingest_indexes "$(count "SELECT count(*) FROM sqlite_master WHERE (name = 'events_time' AND sql LIKE '%(time, remote_address)') OR name = 'peer_buckets'")" 2
@@ -157,8 +158,9 @@ peers_exact peer_query_exact_two_inputs "$TMP/k2.db"
 peers_exact peer_query_exact_reingest "$TMP/k2.db"
 check peer_buckets_one_per_bucket "$(count 'SELECT count(*) - count(DISTINCT remote_address || char(1) || bucket) FROM peer_buckets' "$TMP/k2.db")" 0
 check peer_buckets_every_event "$(count 'SELECT count(*) FROM events e WHERE remote_address IS NOT NULL AND NOT EXISTS (SELECT 1 FROM peer_buckets b WHERE b.remote_address = e.remote_address AND b.bucket = e.time / 6000000000)' "$TMP/k2.db")" 0
-# a database as schema 4 left it (peer index, no peer_buckets): read-only
-# commands read it the older way; the next ingest migrates it
+# a database as schema 4 left it (peer index, no peer_buckets, no
+# sources.format / events.record_no): read-only commands read it the older
+# way; the next ingest migrates it
 cp "$TMP/k2.db" "$TMP/v4.db"
 $PY - "$TMP/v4.db" <<'PYEOF'
 import sqlite3, sys
@@ -167,12 +169,17 @@ db.executescript("""
 DROP TABLE peer_buckets; DROP INDEX events_time;
 CREATE INDEX events_time ON events(time);
 CREATE INDEX events_peer ON events(remote_address, time);
-DELETE FROM schema_version WHERE version = 5;""")
+ALTER TABLE sources DROP COLUMN format; ALTER TABLE events DROP COLUMN record_no;
+DELETE FROM schema_version WHERE version >= 5;""")
 db.commit()
 PYEOF
 peers_exact peer_query_schema4_read_only "$TMP/v4.db"
+"$FL_BIN" report --db "$TMP/v4.db" --format json >"$TMP/v4.report" 2>"$TMP/v4.err"
+rc=$?
+if [ "$rc" -le 1 ] && grep -q '"unknown"' "$TMP/v4.report"; then echo "PASS report_schema4_read_only"
+else echo "FAIL report_schema4_read_only: exit $rc: $(head -c 300 "$TMP/v4.err")"; fi
 "$FL_BIN" ingest -q --db "$TMP/v4.db" "$TMP/k.netsh" >/dev/null 2>&1
-check peer_migration_version "$(count 'SELECT max(version) FROM schema_version' "$TMP/v4.db")" 5
+check peer_migration_version "$(count 'SELECT max(version) FROM schema_version' "$TMP/v4.db")" 6
 check peer_migration_no_peer_index "$(count "SELECT count(*) FROM sqlite_master WHERE name = 'events_peer'" "$TMP/v4.db")" 0
 peers_exact peer_query_migrated "$TMP/v4.db"
 

@@ -289,7 +289,10 @@ static void test_detect(void) {
   CHECK(fl_input_detect("[{}]", 4) == FL_INPUT_JSON);
   CHECK(fl_input_detect("<html>", 6) == FL_INPUT_UNKNOWN);
   CHECK(fl_input_detect("", 0) == FL_INPUT_UNKNOWN);
-  CHECK_STR(fl_input_format_name(FL_INPUT_NETSH_XML), "netsh-xml");
+  CHECK_STR(fl_input_format_name(FL_INPUT_NETSH_XML), "netsh");
+  CHECK(fl_input_format_named("netsh") == FL_INPUT_NETSH_XML);
+  CHECK(fl_input_format_named("nope") == FL_INPUT_UNKNOWN);
+  CHECK(fl_input_format_named(NULL) == FL_INPUT_UNKNOWN);
 }
 
 int main(void) {
