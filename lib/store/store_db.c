@@ -176,7 +176,13 @@ static fl_status open_db(fl_store *s, const char *path, fl_error *err) {
     sqlite3_limit(s->db, SQLITE_LIMIT_ATTACHED, 0);
     return store_exec(s, "PRAGMA query_only=1", err);
   }
-  return store_exec(s, rw_pragmas, err);
+  fl_status st = store_exec(s, rw_pragmas, err);
+  /* a temporary database is this run's scratch: nothing to make durable,
+  ** and a smaller page cache (SQLite spills to its temp file) */
+  if (st == FL_OK && s->temporary)
+    st = store_exec(s, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                       " PRAGMA cache_size=-16384;", err);
+  return st;
 }
 
 fl_status fl_store_open(const char *path, unsigned flags, fl_store **out,
@@ -188,6 +194,7 @@ fl_status fl_store_open(const char *path, unsigned flags, fl_store **out,
   int temporary = (flags & FL_STORE_TEMPORARY) != 0;
   snprintf(s->path, sizeof s->path, "%s", temporary ? "(temporary database)" : path);
   s->readonly = !temporary && (flags & FL_STORE_READONLY) != 0;
+  s->temporary = temporary;
   if (pthread_mutex_init(&s->lock, NULL) != 0) {
     free(s);
     return fl_error_at(err, FL_ENOMEM, path, 0, "cannot create a mutex");

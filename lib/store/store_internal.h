@@ -209,6 +209,7 @@ enum { STORE_BOUND_OTHER, STORE_BOUND_NULL, STORE_BOUND_INT, STORE_BOUND_STATIC 
 struct fl_store {
   sqlite3 *db;
   int readonly;
+  int temporary;          /* FL_STORE_TEMPORARY: scratch, not durable */
   sqlite3_stmt *stmt[STMT_COUNT_];
   store_bound *bound[2];  /* per parameter of STMT_INSERT, STMT_INSERT_MANY */
   pthread_mutex_t lock;   /* reader worker threads add under it */
