@@ -145,7 +145,7 @@ clean:
 	rm -rf build
 
 tidy:
-	clang-tidy --quiet $(LIB_SRC) $(CLI_SRC) -- $(CSTD) $(INCS) -pthread -DFL_VERSION=\"$(VERSION)\"
+	clang-tidy --quiet $(LIB_SRC) $(CLI_SRC) $(wildcard agent/*.c) -- $(CSTD) $(INCS) -pthread -DFL_VERSION=\"$(VERSION)\"
 
 .PHONY: all test install clean tidy samples agent
 .SECONDARY:

@@ -49,11 +49,11 @@ static const char *const agent_default_channels[] = {"Security", "System", "Appl
 
 void agent_config_defaults(agent_config *c) {
   memset(c, 0, sizeof *c);
-  strcpy(c->collector, "http://127.0.0.1:8080/ingest");
-  strcpy(c->spool_dir, "spool");
-  strcpy(c->state_file, "faultline-agent.state");
+  snprintf(c->collector, sizeof c->collector, "%s", "http://127.0.0.1:8080/ingest");
+  snprintf(c->spool_dir, sizeof c->spool_dir, "%s", "spool");
+  snprintf(c->state_file, sizeof c->state_file, "%s", "faultline-agent.state");
   for (size_t i = 0; i < sizeof agent_default_channels / sizeof *agent_default_channels; i++)
-    strcpy(c->channels[c->channel_count++], agent_default_channels[i]);
+    snprintf(c->channels[c->channel_count++], AGENT_NAME_MAX, "%s", agent_default_channels[i]);
   c->wfp = 1;
   c->wmi_iscsi = 1;
   c->spool_max_bytes = UINT64_C(256) << 20;
@@ -200,7 +200,7 @@ void agent_config_print(const agent_config *c, FILE *out) {
     uint64_t u64;
     switch (k->kind) {
     case CK_STR:
-      fputs(strcmp(k->name, "token") || !field[0] ? field : "(set)", out);
+      fputs(strcmp(k->name, "token") != 0 || !field[0] ? field : "(set)", out);
       break;
     case CK_LIST:
       for (size_t i = 0; i < c->channel_count; i++)

@@ -17,11 +17,11 @@ int agent_url_parse(const char *s, agent_url *u) {
   static const struct { const char *scheme; int tls; const char *port; } schemes[] = {
       {"http://", 0, "80"}, {"https://", 1, "443"}};
   size_t i = 0;
-  while (i < 2 && strncmp(s, schemes[i].scheme, strlen(schemes[i].scheme))) i++;
+  while (i < 2 && strncmp(s, schemes[i].scheme, strlen(schemes[i].scheme)) != 0) i++;
   if (i == 2) return -1;
   s += strlen(schemes[i].scheme);
   u->tls = schemes[i].tls;
-  strcpy(u->port, schemes[i].port);
+  snprintf(u->port, sizeof u->port, "%s", schemes[i].port);
   const char *slash = strchr(s, '/');
   size_t hn = slash ? (size_t)(slash - s) : strlen(s);
   const char *colon = NULL;
@@ -48,7 +48,7 @@ int agent_url_parse(const char *s, agent_url *u) {
   if (!strcmp(path, "/")) path = "/ingest";
   if (strlen(path) >= sizeof u->path || strpbrk(path, " \r\n") || strpbrk(u->host, " \r\n/"))
     return -1;
-  strcpy(u->path, path);
+  snprintf(u->path, sizeof u->path, "%s", path);
   return 0;
 }
 
@@ -91,7 +91,7 @@ static long long agent_content_length(const char *h, size_t n) {
 
 int agent_http_response(const char *buf, size_t len, int at_close, int *status) {
   if (len >= 12) {
-    if (memcmp(buf, "HTTP/1.", 7) || buf[8] != ' ' || buf[9] < '1' || buf[9] > '5' ||
+    if (memcmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ' || buf[9] < '1' || buf[9] > '5' ||
         buf[10] < '0' || buf[10] > '9' || buf[11] < '0' || buf[11] > '9')
       return -1;
   } else {

@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
   int set[sizeof agent_opts / sizeof *agent_opts] = {0};
   for (int i = 1; i < argc; i++) {
     size_t k = 0;
-    while (agent_opts[k].name && strcmp(agent_opts[k].name, argv[i])) k++;
+    while (agent_opts[k].name && strcmp(agent_opts[k].name, argv[i]) != 0) k++;
     if (!agent_opts[k].name || (agent_opts[k].takes_value && i + 1 >= argc)) {
       fprintf(stderr, "faultline-agent: %s: %s\n", argv[i],
               agent_opts[k].name ? "needs a value" : "unknown option");

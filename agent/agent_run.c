@@ -98,7 +98,7 @@ int agent_replay(agent *a, const char *path) {
   char pos[32];
   long long start = 0;
   if (a->cfg.state_file[0] && agent_state_get(a->cfg.state_file, "replay", pos, sizeof pos) == 0)
-    start = atoll(pos);
+    start = strtoll(pos, NULL, 10);
   if (start > 0 && fseek(f, (long)start, SEEK_SET) == 0)
     agent_log(AGENT_INFO, "replay %s: resuming at byte %lld", path, start);
   else

@@ -84,7 +84,7 @@ size_t agent_scope_query(const char *channel, char *out, size_t cap) {
     any = 1;
   }
   for (size_t s = 0; s < sizeof agent_source_channels / sizeof *agent_source_channels; s++) {
-    if (strcmp(agent_source_channels[s].channel, channel)) continue;
+    if (strcmp(agent_source_channels[s].channel, channel) != 0) continue;
     uint16_t ids[64];
     size_t n = 0;
     for (size_t i = 0; i < sizeof agent_msg_sources / sizeof *agent_msg_sources && n < 64; i++)

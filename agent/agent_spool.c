@@ -172,7 +172,7 @@ agent_spool *agent_spool_open(const char *dir, uint64_t max_bytes, uint32_t batc
     snprintf(err, errcap, "spool: out of memory or path too long");
     return NULL;
   }
-  strcpy(s->dir, dir);
+  snprintf(s->dir, sizeof s->dir, "%s", dir);
   s->max_bytes = max_bytes;
   s->batch_events = batch_events;
   s->batch_bytes = batch_bytes;
@@ -187,7 +187,7 @@ agent_spool *agent_spool_open(const char *dir, uint64_t max_bytes, uint32_t batc
   while ((e = readdir(d))) {
     char *end;
     size_t n = strlen(e->d_name);
-    if (n != 22 || strcmp(e->d_name + 16, ".batch")) continue;
+    if (n != 22 || strcmp(e->d_name + 16, ".batch") != 0) continue;
     uint64_t id = strtoull(e->d_name, &end, 16);
     if (end != e->d_name + 16 || s->count == AGENT_MAX_BATCHES) continue;
     char path[AGENT_PATH_MAX + 32];
@@ -257,9 +257,9 @@ void agent_spool_cursor(agent_spool *s, const char *source, const char *value) {
   *o = 0;
   pthread_mutex_lock(&s->lock);
   size_t i = 0;
-  while (i < s->cursors && strcmp(s->cursor_src[i], source)) i++;
+  while (i < s->cursors && strcmp(s->cursor_src[i], source) != 0) i++;
   if (i == s->cursors && i < AGENT_MAX_CURSORS && strlen(source) < AGENT_NAME_MAX) {
-    strcpy(s->cursor_src[i], source);
+    snprintf(s->cursor_src[i], AGENT_NAME_MAX, "%s", source);
     s->cursor_val[i] = NULL;
     s->cursors++;
   }
@@ -349,7 +349,7 @@ int agent_spool_ack(agent_spool *s, uint64_t id, const char *state_file) {
     size_t ln = nl ? (size_t)(nl - (p + off)) : n - off;
     char *line = p + off;
     off += ln + 1;
-    if (ln < sizeof AGENT_CURSOR_TAG - 1 || memcmp(line, AGENT_CURSOR_TAG, sizeof AGENT_CURSOR_TAG - 1))
+    if (ln < sizeof AGENT_CURSOR_TAG - 1 || memcmp(line, AGENT_CURSOR_TAG, sizeof AGENT_CURSOR_TAG - 1) != 0)
       continue;
     line[ln] = 0;
     char *src = line + sizeof AGENT_CURSOR_TAG - 1, *tab = strchr(src, '\t');

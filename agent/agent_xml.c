@@ -20,32 +20,32 @@ enum { XS_STR, XS_NUM, XS_HEX, XS_TIME };
 /* <System> children: element, attribute ("" = text), kind, where. */
 typedef struct agent_xml_field {
   const char *elem, *attr;
-  int kind;
   size_t off;
+  int kind;
   unsigned bit;
 } agent_xml_field;
 
 #define S(m) offsetof(fl_evtx_event, m)
 static const agent_xml_field agent_xml_system[] = {
-    {"Provider", "Name", XS_STR, S(provider_name), 0},
-    {"Provider", "Guid", XS_STR, S(provider_guid), 0},
-    {"Provider", "EventSourceName", XS_STR, S(event_source_name), 0},
-    {"EventID", "", XS_NUM, S(event_id), FL_EVTX_HAS_EVENT_ID},
-    {"EventID", "Qualifiers", XS_NUM, S(qualifiers), FL_EVTX_HAS_QUALIFIERS},
-    {"Version", "", XS_NUM, S(version), FL_EVTX_HAS_VERSION},
-    {"Level", "", XS_NUM, S(level), FL_EVTX_HAS_LEVEL},
-    {"Task", "", XS_NUM, S(task), FL_EVTX_HAS_TASK},
-    {"Opcode", "", XS_NUM, S(opcode), FL_EVTX_HAS_OPCODE},
-    {"Keywords", "", XS_HEX, S(keywords), FL_EVTX_HAS_KEYWORDS},
-    {"TimeCreated", "SystemTime", XS_TIME, S(time_created), FL_EVTX_HAS_TIME_CREATED},
-    {"EventRecordID", "", XS_NUM, S(event_record_id), FL_EVTX_HAS_EVENT_RECORD_ID},
-    {"Correlation", "ActivityID", XS_STR, S(activity_id), 0},
-    {"Correlation", "RelatedActivityID", XS_STR, S(related_activity_id), 0},
-    {"Execution", "ProcessID", XS_NUM, S(process_id), FL_EVTX_HAS_PROCESS_ID},
-    {"Execution", "ThreadID", XS_NUM, S(thread_id), FL_EVTX_HAS_THREAD_ID},
-    {"Channel", "", XS_STR, S(channel), 0},
-    {"Computer", "", XS_STR, S(computer), 0},
-    {"Security", "UserID", XS_STR, S(user_sid), 0},
+    {"Provider", "Name", S(provider_name), XS_STR, 0},
+    {"Provider", "Guid", S(provider_guid), XS_STR, 0},
+    {"Provider", "EventSourceName", S(event_source_name), XS_STR, 0},
+    {"EventID", "", S(event_id), XS_NUM, FL_EVTX_HAS_EVENT_ID},
+    {"EventID", "Qualifiers", S(qualifiers), XS_NUM, FL_EVTX_HAS_QUALIFIERS},
+    {"Version", "", S(version), XS_NUM, FL_EVTX_HAS_VERSION},
+    {"Level", "", S(level), XS_NUM, FL_EVTX_HAS_LEVEL},
+    {"Task", "", S(task), XS_NUM, FL_EVTX_HAS_TASK},
+    {"Opcode", "", S(opcode), XS_NUM, FL_EVTX_HAS_OPCODE},
+    {"Keywords", "", S(keywords), XS_HEX, FL_EVTX_HAS_KEYWORDS},
+    {"TimeCreated", "SystemTime", S(time_created), XS_TIME, FL_EVTX_HAS_TIME_CREATED},
+    {"EventRecordID", "", S(event_record_id), XS_NUM, FL_EVTX_HAS_EVENT_RECORD_ID},
+    {"Correlation", "ActivityID", S(activity_id), XS_STR, 0},
+    {"Correlation", "RelatedActivityID", S(related_activity_id), XS_STR, 0},
+    {"Execution", "ProcessID", S(process_id), XS_NUM, FL_EVTX_HAS_PROCESS_ID},
+    {"Execution", "ThreadID", S(thread_id), XS_NUM, FL_EVTX_HAS_THREAD_ID},
+    {"Channel", "", S(channel), XS_STR, 0},
+    {"Computer", "", S(computer), XS_STR, 0},
+    {"Security", "UserID", S(user_sid), XS_STR, 0},
     {NULL, NULL, 0, 0, 0}};
 #undef S
 
@@ -148,7 +148,7 @@ static int agent_xml_attr(agent_xml_tag *t, const char *name, fl_evtx_str *out) 
   char *a = (char *)t->attrs;
   for (size_t i = 0; i + nl + 2 < t->alen; i++) {
     if ((i && a[i - 1] != ' ' && a[i - 1] != '\t' && a[i - 1] != '\n' && a[i - 1] != '\r') ||
-        memcmp(a + i, name, nl))
+        memcmp(a + i, name, nl) != 0)
       continue;
     size_t j = i + nl;
     while (j < t->alen && a[j] == ' ') j++;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# clang-tidy gate: every lib/*/*.c and src/*.c must be clean under the
+# clang-tidy gate: every lib/*/*.c, src/*.c and agent/*.c must be clean under the
 # project's .clang-tidy with the flags `make tidy` uses. One PASS per clean
 # file, one FAIL per file with findings (its first findings), SKIP for a file
 # listed in tests/tidy-pending.txt (known findings; the list says why) -- and
@@ -38,7 +38,7 @@ tidy_one() {
 }
 export -f tidy_one
 
-files=(lib/*/*.c src/*.c)
+files=(lib/*/*.c src/*.c agent/*.c)
 printf '%s\0' "${files[@]}" | xargs -0 -n 1 -P "$(nproc)" bash -c 'tidy_one "$1"' tidy_one
 
 # Pending list: "path  why" per line; '#' comments and blank lines ignored.
