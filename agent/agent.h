@@ -153,6 +153,21 @@ int agent_json_line_ok(const char *s, size_t n);
 int agent_xml_event(char *xml, size_t len, fl_evtx_event *ev,
                     fl_evtx_pair *pairs, size_t max_pairs, fl_evtx_str *wrapper);
 
+/* ---- WMI iSCSI failures (agent_iscsi.c) --------------------------------
+** MSiSCSI_InitiatorNodeFailureEvent's properties -> the record the catalog
+** classifies as an iSCSI login failure (provider = the class name, id 0).
+** failure_time: FILETIME (0 = absent); failure_type: -1 = absent. */
+#define AGENT_ISCSI_PAIRS 8
+typedef struct agent_iscsi_record {
+  fl_evtx_event ev;
+  fl_evtx_pair pairs[AGENT_ISCSI_PAIRS];
+  char text[1024];
+  size_t used;
+} agent_iscsi_record;
+void agent_iscsi_record_make(uint64_t failure_time, int failure_type, const char *target_name,
+                             const char *target_addr, const char *computer,
+                             agent_iscsi_record *out);
+
 /* ---- catalog use (agent_scope.c) ----------------------------------------
 ** The XPath query for a channel: the catalog's in-scope ids (Security
 ** audit events, iScsiPrt on System), "*" for other channels. */

@@ -1,16 +1,160 @@
 /*
-** WFP net events (temporary: filled in by the next commit).
+** WFP net events on Windows: FwpmEngineOpen0, then FwpmNetEventEnum1 for
+** what happened since the last acknowledged net event (the state file's
+** "wfp" time; the BFE keeps a bounded backlog), then
+** FwpmNetEventSubscribe0 for new ones. Both give FWPM_NET_EVENT1, which
+** the mingw-w64 headers declare (no hand-written SDK structs needed);
+** agent_wfp.c turns the IKE failures into records. Needs administrator
+** rights (FWPM_ACTRL_READ | FWPM_ACTRL_SUBSCRIBE on the engine).
+**
+** Must never: run the callback's work on the network (it only appends to
+** the spool), or advance the saved time past unacknowledged events.
 */
+#include "../agent_wfp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
 #include "agent_win.h"
 
-int agent_wfp_start(agent *a) {
-  (void)a;
-  return 1;
+/* What Microsoft's samples pass to FwpmEngineOpen0 (rpcdce.h). */
+#ifndef RPC_C_AUTHN_WINNT
+#define RPC_C_AUTHN_WINNT 10
+#endif
+
+static HANDLE agent_wfp_engine, agent_wfp_sub;
+static agent *agent_wfp_agent;
+static CRITICAL_SECTION agent_wfp_lock;
+static agent_wfp_record agent_wfp_rec;
+static agent_line agent_wfp_line;
+static char agent_wfp_host[256];
+static uint64_t agent_wfp_events, agent_wfp_other;
+
+static const void *agent_wfp_body(const FWPM_NET_EVENT1 *e) {
+  switch (e->type) {
+  case FWPM_NET_EVENT_TYPE_IKEEXT_MM_FAILURE: return e->ikeMmFailure;
+  case FWPM_NET_EVENT_TYPE_IKEEXT_QM_FAILURE: return e->ikeQmFailure;
+  case FWPM_NET_EVENT_TYPE_IKEEXT_EM_FAILURE: return e->ikeEmFailure;
+  default: return NULL;
+  }
 }
 
-void agent_wfp_stop(void) {}
+static void agent_wfp_take(const FWPM_NET_EVENT1 *e) {
+  EnterCriticalSection(&agent_wfp_lock);
+  const void *body = agent_wfp_body(e);
+  if (!body || agent_wfp_record_make(&e->header, e->type, body, agent_wfp_host, &agent_wfp_rec)) {
+    agent_wfp_other++;
+  } else if (agent_event_json(&agent_wfp_rec.ev, (fl_evtx_str){"", 0}, &agent_wfp_line) == 0) {
+    char when[32];
+    snprintf(when, sizeof when, "%llu", (unsigned long long)agent_wfp_rec.ev.time_created);
+    agent_spool_add(agent_wfp_agent->spool, agent_wfp_line.p, agent_wfp_line.len);
+    agent_spool_cursor(agent_wfp_agent->spool, "wfp", when);
+    agent_wfp_events++;
+  }
+  LeaveCriticalSection(&agent_wfp_lock);
+}
+
+static void CALLBACK agent_wfp_callback(void *ctx, const FWPM_NET_EVENT1 *e) {
+  (void)ctx;
+  if (e) agent_wfp_take(e);
+}
+
+/* Net events from `since` (FILETIME) on, oldest first. */
+static void agent_wfp_backlog(uint64_t since) {
+  FWPM_NET_EVENT_ENUM_TEMPLATE0 t;
+  memset(&t, 0, sizeof t);
+  uint64_t now;
+  GetSystemTimeAsFileTime((FILETIME *)&now);
+  since++; /* after the last one delivered */
+  t.startTime.dwLowDateTime = (DWORD)since;
+  t.startTime.dwHighDateTime = (DWORD)(since >> 32);
+  t.endTime.dwLowDateTime = (DWORD)now;
+  t.endTime.dwHighDateTime = (DWORD)(now >> 32);
+  HANDLE h = NULL;
+  DWORD rc = FwpmNetEventCreateEnumHandle0(agent_wfp_engine, &t, &h);
+  if (rc != ERROR_SUCCESS) {
+    agent_log(AGENT_WARN, "WFP: FwpmNetEventCreateEnumHandle0 failed (0x%lx); no backlog",
+              (unsigned long)rc);
+    return;
+  }
+  uint64_t n = 0;
+  for (;;) {
+    FWPM_NET_EVENT1 **entries = NULL;
+    UINT32 got = 0;
+    rc = FwpmNetEventEnum1(agent_wfp_engine, h, 256, &entries, &got);
+    if (rc != ERROR_SUCCESS || !got) {
+      if (entries) FwpmFreeMemory0((void **)&entries);
+      break;
+    }
+    for (UINT32 i = 0; i < got; i++) agent_wfp_take(entries[i]);
+    n += got;
+    FwpmFreeMemory0((void **)&entries);
+  }
+  FwpmNetEventDestroyEnumHandle0(agent_wfp_engine, h);
+  agent_log(AGENT_INFO, "WFP: %llu net events in the backlog since the last run",
+            (unsigned long long)n);
+}
+
+int agent_wfp_start(agent *a) {
+  agent_wfp_agent = a;
+  InitializeCriticalSection(&agent_wfp_lock);
+  DWORD hn = sizeof agent_wfp_host;
+  if (a->cfg.host[0]) snprintf(agent_wfp_host, sizeof agent_wfp_host, "%s", a->cfg.host);
+  else if (!GetComputerNameExA(ComputerNameDnsFullyQualified, agent_wfp_host, &hn))
+    agent_wfp_host[0] = 0;
+  FWPM_SESSION0 session;
+  memset(&session, 0, sizeof session);
+  DWORD rc = FwpmEngineOpen0(NULL, RPC_C_AUTHN_WINNT, NULL, &session, &agent_wfp_engine);
+  if (rc != ERROR_SUCCESS) {
+    agent_log(AGENT_ERROR, "WFP: FwpmEngineOpen0 failed (0x%lx%s)", (unsigned long)rc,
+              rc == ERROR_ACCESS_DENIED ? ": run as Administrator or LocalSystem" : "");
+    return -1;
+  }
+  char saved[32];
+  uint64_t since = 0;
+  if (a->cfg.state_file[0] && agent_state_get(a->cfg.state_file, "wfp", saved, sizeof saved) == 0)
+    since = strtoull(saved, NULL, 10);
+  agent_wfp_backlog(since);
+  FWPM_NET_EVENT_SUBSCRIPTION0 sub;
+  FWPM_NET_EVENT_ENUM_TEMPLATE0 tmpl;
+  memset(&sub, 0, sizeof sub);
+  memset(&tmpl, 0, sizeof tmpl);
+  sub.enumTemplate = &tmpl; /* no conditions: every net event, filtered here */
+  rc = FwpmNetEventSubscribe0(agent_wfp_engine, &sub, agent_wfp_callback, NULL, &agent_wfp_sub);
+  if (rc != ERROR_SUCCESS) {
+    agent_log(AGENT_ERROR, "WFP: FwpmNetEventSubscribe0 failed (0x%lx)", (unsigned long)rc);
+    FwpmEngineClose0(agent_wfp_engine);
+    agent_wfp_engine = NULL;
+    return -1;
+  }
+  agent_log(AGENT_INFO, "WFP: subscribed to net events (IKE MM/QM/EM failures forwarded)");
+  return 0;
+}
+
+void agent_wfp_stop(void) {
+  if (agent_wfp_sub) FwpmNetEventUnsubscribe0(agent_wfp_engine, agent_wfp_sub);
+  if (agent_wfp_engine) FwpmEngineClose0(agent_wfp_engine);
+  agent_wfp_sub = agent_wfp_engine = NULL;
+  agent_log(AGENT_INFO, "WFP: %llu IKE failures forwarded, %llu other net events ignored",
+            (unsigned long long)agent_wfp_events, (unsigned long long)agent_wfp_other);
+  agent_line_free(&agent_wfp_line);
+  DeleteCriticalSection(&agent_wfp_lock);
+}
 
 int agent_wfp_self_test(FILE *out) {
-  fputs("WFP net events: not yet\n", out);
-  return 0;
+  HANDLE engine = NULL;
+  FWPM_SESSION0 session;
+  memset(&session, 0, sizeof session);
+  DWORD rc = FwpmEngineOpen0(NULL, RPC_C_AUTHN_WINNT, NULL, &session, &engine);
+  fprintf(out, "WFP net events: FwpmNetEventEnum1 (backlog since the saved time) + "
+               "FwpmNetEventSubscribe0; forwarded: FWPM_NET_EVENT_TYPE_IKEEXT_MM_FAILURE (1005), "
+               "QM_FAILURE (1007), EM_FAILURE (1009)\n  engine: ");
+  if (rc == ERROR_SUCCESS) {
+    fputs("open\n", out);
+    FwpmEngineClose0(engine);
+    return 0;
+  }
+  fprintf(out, "FwpmEngineOpen0 failed (0x%lx%s)\n", (unsigned long)rc,
+          rc == ERROR_ACCESS_DENIED ? ", run as Administrator" : "");
+  return -1;
 }

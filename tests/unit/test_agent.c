@@ -8,11 +8,13 @@
 ** Must never: touch the network or anything outside its temporary folder.
 */
 #include <stdlib.h>
+#include <wchar.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../agent/agent.h"
+#include "../agent/agent_wfp.h"
 #include "faultline.h"
+#include "faultline/wfp.h"
 #include "harness.h"
 
 static char tmpdir[256];
@@ -262,6 +264,84 @@ static void test_scope(void) {
   CHECK(agent_scope_query("Security", q, 40) == 0);
 }
 
+/* An MM failure as FwpmNetEventSubscribe0 hands it over -> the agent's
+** record -> its JSON line -> the library's netsh-record decoder: the same
+** SDK members come back. */
+static void test_wfp(void) {
+  FWPM_NET_EVENT_HEADER1 h;
+  FWPM_NET_EVENT_IKEEXT_MM_FAILURE1 mm;
+  memset(&h, 0, sizeof h);
+  memset(&mm, 0, sizeof mm);
+  uint64_t ft = 133540402441280000ull;
+  h.timeStamp.dwLowDateTime = (uint32_t)ft;
+  h.timeStamp.dwHighDateTime = (uint32_t)(ft >> 32);
+  h.flags = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x100;
+  h.ipVersion = FWP_IP_VERSION_V4;
+  h.ipProtocol = 17;
+  h.localAddrV4 = 0x0a140a0c;  /* 10.20.10.12, host order as WFP keeps it */
+  h.remoteAddrV4 = 0xc00002a0; /* 192.0.2.160 */
+  h.localPort = 500;
+  h.remotePort = 4500;
+  mm.failureErrorCode = 13868;
+  mm.failurePoint = IPSEC_FAILURE_PEER;
+  mm.flags = 0x2;
+  mm.keyingModuleType = IKEEXT_KEY_MODULE_IKEV2;
+  mm.mmState = IKEEXT_MM_SA_STATE_FINAL;
+  mm.saRole = IKEEXT_SA_ROLE_INITIATOR;
+  mm.mmAuthMethod = IKEEXT_CERTIFICATE;
+  for (int i = 0; i < IKEEXT_CERT_HASH_LEN; i++) mm.endCertHash[i] = (UINT8)(0xA0 + i);
+  mm.mmId = 77;
+  mm.mmFilterId = 123456789012ull;
+  wchar_t lp[] = L"CN=host \u00e9", g1[] = L"S-1-5-32-544", g2[] = L"S-1-5-11";
+  LPWSTR groups[] = {g1, g2};
+  mm.localPrincipalNameForAuth = lp;
+  mm.numRemotePrincipalGroupSids = 2;
+  mm.remotePrincipalGroupSids = groups;
+  static agent_wfp_record rec;
+  CHECK(agent_wfp_record_make(&h, FWPM_NET_EVENT_TYPE_IKEEXT_MM_FAILURE, &mm, "host1", &rec) == 0);
+  CHECK(!rec.truncated && rec.ev.event_id == FL_INPUT_WFP_ID_MM_FAILURE);
+  CHECK(agent_wfp_record_make(&h, FWPM_NET_EVENT_TYPE_CLASSIFY_DROP, &mm, "h", &rec) == 1);
+  CHECK(agent_wfp_record_make(&h, FWPM_NET_EVENT_TYPE_IKEEXT_MM_FAILURE, &mm, "host1", &rec) == 0);
+  static fl_input_wfp_event d;
+  fl_error e;
+  CHECK(fl_input_wfp_decode(&rec.ev, &d, &e) == FL_OK);
+  CHECK(d.type == FWPM_NET_EVENT_TYPE_IKEEXT_MM_FAILURE);
+  CHECK(d.header.ipProtocol == 17 && d.header.localAddrV4 == 0x0a140a0c &&
+        d.header.remoteAddrV4 == 0xc00002a0 && d.header.localPort == 500 && d.header.remotePort == 4500);
+  CHECK(((uint64_t)d.header.timeStamp.dwHighDateTime << 32 | d.header.timeStamp.dwLowDateTime) == ft);
+  CHECK(d.ikeMmFailure.failureErrorCode == 13868 && d.ikeMmFailure.failurePoint == IPSEC_FAILURE_PEER);
+  CHECK(d.ikeMmFailure.flags == 0x2 && d.ikeMmFailure.keyingModuleType == IKEEXT_KEY_MODULE_IKEV2);
+  CHECK(d.ikeMmFailure.saRole == IKEEXT_SA_ROLE_INITIATOR && d.ikeMmFailure.mmAuthMethod == IKEEXT_CERTIFICATE);
+  CHECK(!memcmp(d.ikeMmFailure.endCertHash, mm.endCertHash, IKEEXT_CERT_HASH_LEN));
+  CHECK(d.ikeMmFailure.mmId == 77 && d.ikeMmFailure.mmFilterId == 123456789012ull);
+  CHECK(d.ikeMmFailure.localPrincipalNameForAuth && !wcscmp(d.ikeMmFailure.localPrincipalNameForAuth, lp));
+  CHECK(d.ikeMmFailure.numRemotePrincipalGroupSids == 2 &&
+        !wcscmp(d.ikeMmFailure.remotePrincipalGroupSids[1], g2));
+  /* And the JSON line is the netsh record's shape: the library reads it. */
+  agent_line line = {0};
+  CHECK(agent_event_json(&rec.ev, (fl_evtx_str){"", 0}, &line) == 0);
+  CHECK(line.p && strstr(line.p, "\"Provider\":{\"#attributes\":{\"Name\":\"Microsoft-Windows-WFP\"}}"));
+  CHECK(line.p && strstr(line.p, "\"remoteAddrV4\":\"192.0.2.160\"") && strstr(line.p, "\"flags\":\"0x2\""));
+  CHECK(line.p && strstr(line.p, "\"Computer\":\"host1\""));
+  agent_line_free(&line);
+}
+
+/* A WMI iSCSI failure becomes a record the catalog types as one. */
+static void test_iscsi(void) {
+  static agent_iscsi_record r;
+  agent_iscsi_record_make(133540402441280000ull, 2, "iqn.1991-05.com.microsoft:target1",
+                          "192.0.2.50", "fs01", &r);
+  fl_typed_event t;
+  CHECK(fl_catalog_type_event(&r.ev, &t) == 1);
+  CHECK(t.source == FL_SOURCE_ISCSI_WMI && t.kind == FL_KIND_ISCSI_LOGIN_FAILURE);
+  CHECK(r.ev.data_count == 4 && r.ev.time_created == 133540402441280000ull);
+  agent_line line = {0};
+  CHECK(agent_event_json(&r.ev, (fl_evtx_str){"", 0}, &line) == 0);
+  CHECK(line.p && strstr(line.p, "\"FailureType\":\"2\"") &&
+        strstr(line.p, "\"TargetFailureName\":\"iqn.1991-05.com.microsoft:target1\""));
+  agent_line_free(&line);
+}
+
 int main(void) {
   snprintf(tmpdir, sizeof tmpdir, "%s/fl-agent-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   if (!mkdtemp(tmpdir)) return 1;
@@ -271,6 +351,8 @@ int main(void) {
   RUN(test_spool);
   RUN(test_serialise);
   RUN(test_scope);
+  RUN(test_wfp);
+  RUN(test_iscsi);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
   if (system(cmd)) return 1;
