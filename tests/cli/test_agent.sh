@@ -21,8 +21,18 @@ if [ ! -f "$EXE" ]; then
   nice -n 10 make -C "$ROOT" -s agent >"$TMP/make.log" 2>&1 ||
     { echo "FAIL agent_build: $(tail -c 400 "$TMP/make.log")"; exit 0; }
 fi
-if file "$EXE" | grep -q 'PE32+ executable (console) x86-64'; then echo "PASS agent_pe32plus"; else
-  echo "FAIL agent_pe32plus: $(file "$EXE")"; fi
+# PE32+ console x86-64: MZ, PE\0\0, machine 0x8664, optional-header magic
+# 0x20b, subsystem 3 (what `file` calls "PE32+ executable (console) x86-64").
+PE=$("$PY" - "$EXE" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], 'rb').read(4096)
+o = struct.unpack_from('<I', b, 0x3c)[0]
+ok = (b[:2] == b'MZ' and b[o:o + 4] == b'PE\0\0' and struct.unpack_from('<H', b, o + 4)[0] == 0x8664
+      and struct.unpack_from('<H', b, o + 24)[0] == 0x20b and struct.unpack_from('<H', b, o + 24 + 68)[0] == 3)
+print('pe32+' if ok else 'not a PE32+ console x86-64 executable')
+EOF
+)
+if [ "$PE" = "pe32+" ]; then echo "PASS agent_pe32plus"; else echo "FAIL agent_pe32plus: $PE"; fi
 
 export WINEDEBUG=-all WINEPREFIX=$TMP/wine WINEDLLOVERRIDES="mscoree,mshtml="
 SERVE_PID= AGENT_PID=
