@@ -41,6 +41,7 @@ typedef struct agent_config {
   size_t channel_count;
   int wfp;                          /* WFP net events on/off */
   int wmi_iscsi;                    /* MSiSCSI_InitiatorNodeFailureEvent */
+  int tls_verify;                   /* https: check the certificate (off: tests) */
   uint64_t spool_max_bytes;
   uint32_t batch_events;
   uint32_t batch_bytes;
@@ -111,6 +112,7 @@ int agent_state_set(const char *path, const char *source, const char *value);
 /* ---- HTTP framing (agent_http.c) ---------------------------------------- */
 typedef struct agent_url {
   int tls;                /* https:// */
+  int insecure;           /* https without certificate checks (tls_verify = off) */
   char host[256];
   char port[8];
   char path[512];

@@ -34,6 +34,7 @@ static const agent_key agent_keys[] = {
     {"channels", CK_LIST, F(channels), 0, 0},
     {"wfp", CK_BOOL, F(wfp), 0, 1},
     {"wmi_iscsi", CK_BOOL, F(wmi_iscsi), 0, 1},
+    {"tls_verify", CK_BOOL, F(tls_verify), 0, 1},
     {"spool_max_bytes", CK_U64, F(spool_max_bytes), 65536, UINT64_C(1) << 40},
     {"batch_events", CK_U32, F(batch_events), 1, 100000},
     {"batch_bytes", CK_U32, F(batch_bytes), 4096, 64u << 20},
@@ -56,6 +57,7 @@ void agent_config_defaults(agent_config *c) {
     snprintf(c->channels[c->channel_count++], AGENT_NAME_MAX, "%s", agent_default_channels[i]);
   c->wfp = 1;
   c->wmi_iscsi = 1;
+  c->tls_verify = 1;
   c->spool_max_bytes = UINT64_C(256) << 20;
   c->batch_events = 500;
   c->batch_bytes = 1u << 20;

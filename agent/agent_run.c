@@ -30,6 +30,10 @@ int agent_start(agent *a, char *err, size_t errcap) {
              a->cfg.collector);
     return -1;
   }
+  a->url.insecure = !a->cfg.tls_verify;
+  if (a->url.tls && a->url.insecure)
+    agent_log(AGENT_WARN, "tls_verify = off: the collector's certificate is NOT checked "
+                          "(for tests only; anyone on the path can read and forge the events)");
   if (agent_net_init()) {
     snprintf(err, errcap, "network initialisation failed");
     return -1;

@@ -4,8 +4,10 @@
 # recorded events (dump --format jsonl shape: Security events and netsh WFP
 # IKE failures) and serve's report equals `faultline diagnose` of the same
 # file; then serve is killed (-9) mid-run and restarted, and the spool
-# delivers every event exactly once. Skips only when mingw-w64 or wine is
-# absent. Every wait is bounded; wine gets one prefix per run, killed at
+# delivers every event exactly once; the service installs, starts, stops
+# and uninstalls under wine's service manager; https:// (WinHTTP) refuses a
+# self-signed collector unless tls_verify = off. Skips only when mingw-w64
+# or wine is absent. Every wait is bounded; wine gets one prefix per run, killed at
 # the end.
 . "$(dirname "$0")/../cli_lib.sh"
 PY=/usr/bin/python3
@@ -46,11 +48,13 @@ stop_all() {
 trap stop_all EXIT
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 count() { "$FL_BIN" sql --db "$1" --format csv "select count(*) from events" 2>/dev/null | tail -1 | tr -d '\r'; }
-start_serve() { # db port
-  "$FL_BIN" serve --db "$1" --listen "http://127.0.0.1:$2" 2>>"$TMP/serve.log" &
+start_serve() { # db port [scheme [serve options...]]
+  local db=$1 port=$2 scheme=${3:-http}
+  shift 3 2>/dev/null || shift $#
+  "$FL_BIN" serve --db "$db" --listen "$scheme://127.0.0.1:$port" "$@" 2>>"$TMP/serve.log" &
   SERVE_PID=$!
   for _ in $(seq 1 100); do
-    "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1',$2),0.2)" 2>/dev/null && return 0
+    "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null && return 0
     sleep 0.1
   done
   return 1
@@ -148,3 +152,50 @@ if [ "$GOT" = "$WANT" ]; then echo "PASS agent_delivered_once"; else
 findings got2.json >got2.txt
 if diff -u want.txt got2.txt >diff2.txt; then echo "PASS agent_report_after_kill"; else
   echo "FAIL agent_report_after_kill: $(head -c 600 diff2.txt)"; fi
+
+# 4. The Windows service under wine's service manager: --install records
+# "--service --config <absolute path>", sc start runs the capture loop (no
+# channels here: wine lacks EvtCreateBookmark; its WFP engine and the WMI
+# query fail and are logged), sc stop ends it, --uninstall removes it.
+cat >svc.conf <<EOF2
+collector = http://127.0.0.1:$PORT/ingest
+spool_dir = svcspool
+log_file = svc.log
+state_file = svc.state
+channels =
+EOF2
+timeout 60 "$WINE" "$EXE" --install --config svc.conf >out 2>err
+if grep -q 'installed service faultline-agent: .*--service --config ".*svc.conf"' out; then
+  echo "PASS agent_service_install"; else echo "FAIL agent_service_install: $(head -c 300 out) $(head -c 300 err)"; fi
+timeout 30 "$WINE" sc start faultline-agent >/dev/null 2>&1
+for _ in $(seq 1 100); do grep -q 'WMI: ' svc.log 2>/dev/null && break; sleep 0.1; done
+timeout 30 "$WINE" sc stop faultline-agent >/dev/null 2>&1
+for _ in $(seq 1 100); do grep -q 'info stopped' svc.log 2>/dev/null && break; sleep 0.1; done
+if grep -q 'info started' svc.log && grep -q 'info stopping' svc.log && grep -q 'info stopped' svc.log; then
+  echo "PASS agent_service_start_stop"; else echo "FAIL agent_service_start_stop: $(tail -c 400 svc.log 2>/dev/null)"; fi
+timeout 60 "$WINE" "$EXE" --uninstall >out 2>err
+if grep -q 'removed service faultline-agent' out; then echo "PASS agent_service_uninstall"; else
+  echo "FAIL agent_service_uninstall: $(head -c 300 out) $(head -c 300 err)"; fi
+
+# 5. https:// through WinHTTP (wine's, over GnuTLS) to serve's https://
+# listener with a self-signed certificate: refused while tls_verify is on,
+# delivered with tls_verify = off (the test-only switch).
+if command -v openssl >/dev/null 2>&1; then
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout srv.key -out srv.pem -days 2 \
+    -subj /CN=127.0.0.1 >/dev/null 2>&1
+  start_serve s3.db "$PORT" https --tls-cert srv.pem --tls-key srv.key ||
+    { echo "FAIL agent_https_serve_start: $(tail -c 300 serve.log)"; exit 0; }
+  printf 'collector = https://127.0.0.1:%s/ingest\nspool_dir = tspool\nlog_file = tls.log\nstate_file = tls.state\nretry_ms = 200\ntimeout_ms = 5000\n' \
+    "$PORT" >tls.conf
+  timeout 5 "$WINE" "$EXE" --config tls.conf --replay ev.jsonl >out 2>err
+  if grep -q 'not delivered: https://' tls.log && [ "$(count s3.db)" = 0 ]; then
+    echo "PASS agent_https_verifies"; else echo "FAIL agent_https_verifies: $(tail -c 300 tls.log)"; fi
+  echo 'tls_verify = off' >>tls.conf
+  timeout 60 "$WINE" "$EXE" --config tls.conf --replay ev.jsonl >out 2>err
+  rc=$?
+  stop_serve
+  if [ "$rc" -eq 0 ] && [ "$(count s3.db)" = "$WANT" ]; then echo "PASS agent_https_delivers"; else
+    echo "FAIL agent_https_delivers: rc $rc, stored '$(count s3.db)' of '$WANT': $(tail -c 300 tls.log)"; fi
+else
+  echo "SKIP agent_https: openssl tool not installed"
+fi
