@@ -1,8 +1,8 @@
 /*
-** WFP net events on Windows: FwpmEngineOpen0, then FwpmNetEventEnum1 for
-** what happened since the last acknowledged net event (the state file's
-** "wfp" time; the BFE keeps a bounded backlog), then
-** FwpmNetEventSubscribe0 for new ones. Both give FWPM_NET_EVENT1, which
+** WFP net events on Windows: FwpmEngineOpen0, FwpmNetEventSubscribe0 for
+** new net events, then FwpmNetEventEnum1 for what happened since the last
+** acknowledged one (the state file's "wfp" time; the BFE keeps a bounded
+** backlog). Both give FWPM_NET_EVENT1, which
 ** the mingw-w64 headers declare (no hand-written SDK structs needed);
 ** agent_wfp.c turns the IKE failures into records. Needs administrator
 ** rights (FWPM_ACTRL_READ | FWPM_ACTRL_SUBSCRIBE on the engine).
@@ -110,11 +110,6 @@ int agent_wfp_start(agent *a) {
               rc == ERROR_ACCESS_DENIED ? ": run as Administrator or LocalSystem" : "");
     return -1;
   }
-  char saved[32];
-  uint64_t since = 0;
-  if (a->cfg.state_file[0] && agent_state_get(a->cfg.state_file, "wfp", saved, sizeof saved) == 0)
-    since = strtoull(saved, NULL, 10);
-  agent_wfp_backlog(since);
   FWPM_NET_EVENT_SUBSCRIPTION0 sub;
   FWPM_NET_EVENT_ENUM_TEMPLATE0 tmpl;
   memset(&sub, 0, sizeof sub);
@@ -128,6 +123,13 @@ int agent_wfp_start(agent *a) {
     return -1;
   }
   agent_log(AGENT_INFO, "WFP: subscribed to net events (IKE MM/QM/EM failures forwarded)");
+  /* The backlog after subscribing: nothing falls between the two; an event
+  ** seen by both is sent twice and stored once (serve's content dedup). */
+  char saved[32];
+  uint64_t since = 0;
+  if (a->cfg.state_file[0] && agent_state_get(a->cfg.state_file, "wfp", saved, sizeof saved) == 0)
+    since = strtoull(saved, NULL, 10);
+  agent_wfp_backlog(since);
   return 0;
 }
 
