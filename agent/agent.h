@@ -188,7 +188,9 @@ int agent_start(agent *a, char *err, size_t errcap);
 ** number sent, -1 after a failure. */
 int agent_flush(agent *a);
 /* --replay FILE: every line as a live event, then flush until delivered
-** (or stop). Resumes after the offset saved in the state file. */
+** (or stop). A JSON line is sent as it is; an <Event> line (event XML,
+** one per line) goes through the live event-log path (agent_xml_event,
+** agent_event_json). Resumes after the offset saved in the state file. */
 int agent_replay(agent *a, const char *path);
 void agent_finish(agent *a);
 

@@ -19,6 +19,7 @@
 
 #define AGENT_MAX_BACKOFF_MS 30000u
 #define AGENT_REPLAY_LINE_MAX (8u << 20)
+#define AGENT_REPLAY_PAIRS 1024
 
 int agent_start(agent *a, char *err, size_t errcap) {
   if (agent_log_open(a->cfg.log_file, a->cfg.log_level)) {
@@ -113,6 +114,9 @@ int agent_replay(agent *a, const char *path) {
     return -1;
   }
   uint64_t lines = 0, sent = 0, bad = 0, off = (uint64_t)start;
+  static fl_evtx_pair pairs[AGENT_REPLAY_PAIRS];
+  fl_evtx_event ev;
+  agent_line json = {0};
   int rc = 0;
   while (!a->stop && fgets(line, (int)AGENT_REPLAY_LINE_MAX, f)) {
     size_t n = strlen(line);
@@ -128,7 +132,31 @@ int agent_replay(agent *a, const char *path) {
     }
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
     if (!n) continue;
-    if (!agent_json_line_ok(line, n)) {
+    const char *send = line;
+    size_t sn = n;
+    if (line[0] == '<') {
+      /* Event XML (dump --format xml: one <Event> per line, but a value may
+      ** hold a line break, so a record ends at "</Event>"): the live
+      ** event-log path, XML -> fl_evtx_event -> the library's JSON line. */
+      while (!(n >= 8 && !memcmp(line + n - 8, "</Event>", 8)) && n + 2 < AGENT_REPLAY_LINE_MAX) {
+        line[n++] = '\n';
+        if (!fgets(line + n, (int)(AGENT_REPLAY_LINE_MAX - n), f)) break;
+        size_t k = strlen(line + n);
+        off += k;
+        n += k;
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+      }
+      fl_evtx_str wrapper;
+      if (agent_xml_event(line, n, &ev, pairs, AGENT_REPLAY_PAIRS, &wrapper) ||
+          agent_event_json(&ev, wrapper, &json)) {
+        agent_log(AGENT_WARN, "replay %s: line %" PRIu64 " is not one readable <Event>, skipped",
+                  path, lines);
+        bad++;
+        continue;
+      }
+      send = json.p;
+      sn = json.len;
+    } else if (!agent_json_line_ok(line, n)) {
       agent_log(AGENT_WARN, "replay %s: line %" PRIu64 " is not one JSON object, skipped", path,
                 lines);
       bad++;
@@ -136,7 +164,7 @@ int agent_replay(agent *a, const char *path) {
     }
     snprintf(pos, sizeof pos, "%" PRIu64, off);
     agent_spool_cursor(a->spool, "replay", pos);
-    if (agent_spool_add(a->spool, line, n)) {
+    if (agent_spool_add(a->spool, send, sn)) {
       rc = -1;
       break;
     }
@@ -149,6 +177,7 @@ int agent_replay(agent *a, const char *path) {
     }
   }
   free(line);
+  agent_line_free(&json);
   fclose(f);
   if (rc == 0) {
     agent_spool_seal(a->spool);

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # faultline-agent.exe (issue 18) under wine, console mode, against a local
-# `faultline serve` on 127.0.0.1: the agent reads its config, replays
-# recorded events (dump --format jsonl shape: Security events and netsh WFP
-# IKE failures) and serve's report equals `faultline diagnose` of the same
-# file; then serve is killed (-9) mid-run and restarted, and the spool
-# delivers every event exactly once; the service installs, starts, stops
-# and uninstalls under wine's service manager; https:// (WinHTTP) refuses a
-# self-signed collector unless tls_verify = off. Skips only when mingw-w64
-# or wine is absent. Every wait is bounded; wine gets one prefix per run, killed at
-# the end.
+# `faultline serve` on 127.0.0.1: the agent reads its config and replays
+# recorded events (dump --format jsonl: Security events and netsh WFP IKE
+# failures; then the same as event XML, which takes the live event-log
+# path); serve's report equals `faultline diagnose` of the file. Then serve
+# is killed (-9) mid-run and restarted, and the spool delivers every event
+# exactly once; the service installs, starts, stops and uninstalls under
+# wine's service manager; https:// (WinHTTP) refuses a self-signed
+# collector unless tls_verify = off. Skips only when mingw-w64 or wine is
+# absent. Every wait is bounded; one wine prefix per run, killed at the end.
 . "$(dirname "$0")/../cli_lib.sh"
 PY=/usr/bin/python3
 ROOT=${FL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -125,6 +125,20 @@ if [ -s want.txt ] && diff -u want.txt got.txt >diff.txt; then echo "PASS agent_
   echo "FAIL agent_report_equals_diagnose: $(head -c 600 diff.txt)"; fi
 if [ "$(cut -f2 agent.state 2>/dev/null)" = "$(wc -c <ev.jsonl | tr -d ' ')" ]; then echo "PASS agent_cursor_saved"; else
   echo "FAIL agent_cursor_saved: state '$(cat agent.state 2>/dev/null)'"; fi
+
+# 2b. The same events as event XML (dump --format xml): the live event-log
+# path of the Windows binary (XML -> record -> the library's JSON writer).
+"$FL_BIN" dump --format xml ev.jsonl >ev.xml 2>/dev/null
+rm -rf spool agent.state
+start_serve sx.db "$PORT" || { echo "FAIL agent_serve_start_xml"; exit 0; }
+timeout 60 "$WINE" "$EXE" --config agent.conf --replay ev.xml >out 2>err
+rc=$?
+stop_serve
+"$FL_BIN" report --db sx.db --format json >gotx.json 2>/dev/null
+findings gotx.json >gotx.txt
+if [ "$rc" -eq 0 ] && [ "$(count sx.db)" = "$WANT" ] && diff -u want.txt gotx.txt >diffx.txt; then
+  echo "PASS agent_xml_report_equals_diagnose"; else
+  echo "FAIL agent_xml_report_equals_diagnose: rc $rc, stored '$(count sx.db)': $(head -c 400 diffx.txt)"; fi
 
 # 3. serve killed (-9) mid-run and restarted: everything arrives, once.
 rm -rf spool agent.state agent.log
