@@ -53,13 +53,30 @@ static void agent_spool_path(const agent_spool *s, uint64_t id, char *out, size_
   else snprintf(out, cap, "%s/%016" PRIx64 ".batch", s->dir, id);
 }
 
-static int agent_mkdir(const char *dir) {
+static int agent_mkdir1(const char *dir) {
 #ifdef _WIN32
   int rc = mkdir(dir);
 #else
   int rc = mkdir(dir, 0700);
 #endif
   return rc == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* The folder and its missing parents (C:\ProgramData\faultline\spool). */
+static int agent_mkdir(const char *dir) {
+  char p[AGENT_PATH_MAX];
+  size_t n = strlen(dir);
+  if (!n || n >= sizeof p) return -1;
+  memcpy(p, dir, n + 1);
+  for (size_t i = 1; i < n; i++) {
+    if (p[i] != '/' && p[i] != '\\') continue;
+    if (p[i - 1] == ':' || p[i - 1] == '/' || p[i - 1] == '\\') continue; /* C:\ or // */
+    char c = p[i];
+    p[i] = 0;
+    agent_mkdir1(p); /* an existing or unmakeable parent shows at the end */
+    p[i] = c;
+  }
+  return agent_mkdir1(p);
 }
 
 /* Counts the events of a batch file and drops a torn last line (no '\n'). */

@@ -79,7 +79,7 @@ static void test_http(void) {
 
 static void test_spool(void) {
   char dir[300], state[320], err[256];
-  snprintf(dir, sizeof dir, "%s/spool", tmpdir);
+  snprintf(dir, sizeof dir, "%s/var/spool", tmpdir); /* parents are made */
   snprintf(state, sizeof state, "%s/state", tmpdir);
   agent_spool *s = agent_spool_open(dir, 1u << 20, 3, 1u << 20, err, sizeof err);
   CHECK(s != NULL);
