@@ -16,6 +16,7 @@ typedef SOCKET agent_sock;
 #define AGENT_BAD_SOCK INVALID_SOCKET
 #define agent_closesock closesocket
 #else
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -98,6 +99,59 @@ static int agent_send_all(agent_sock s, const char *p, size_t n, uint32_t timeou
   return 0;
 }
 
+static void agent_set_nonblocking(agent_sock s, int on) {
+#ifdef _WIN32
+  u_long v = (u_long)on;
+  ioctlsocket(s, FIONBIO, &v);
+#else
+  int fl = fcntl(s, F_GETFL, 0);
+  if (fl >= 0) fcntl(s, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+#endif
+}
+
+/* connect() that gives up after timeout_ms (a blackholed collector would
+** otherwise hold the sender for the system's TCP timeout); then the
+** socket is blocking again, with send/receive timeouts. */
+static int agent_connect_bounded(agent_sock s, const struct sockaddr *sa, size_t len,
+                                 uint32_t timeout_ms) {
+  agent_set_nonblocking(s, 1);
+#ifdef _WIN32
+  int rc = connect(s, sa, (int)len);
+  int pending = rc && WSAGetLastError() == WSAEWOULDBLOCK;
+#else
+  int rc = connect(s, sa, (socklen_t)len);
+  int pending = rc && errno == EINPROGRESS;
+#endif
+  if (pending) {
+    int soerr = 0;
+#ifdef _WIN32
+    int sl = sizeof soerr;
+#else
+    socklen_t sl = sizeof soerr;
+#endif
+    rc = agent_wait(s, 1, timeout_ms) ||
+         getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&soerr, &sl) || soerr ? -1 : 0;
+    if (soerr) {
+#ifdef _WIN32
+      WSASetLastError(soerr);
+#else
+      errno = soerr;
+#endif
+    }
+  }
+  agent_set_nonblocking(s, 0);
+#ifdef _WIN32
+  DWORD t = timeout_ms;
+  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&t, sizeof t);
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&t, sizeof t);
+#else
+  struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000};
+  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+#endif
+  return rc ? -1 : 0;
+}
+
 static agent_sock agent_connect(const agent_url *u, uint32_t timeout_ms, char *err,
                                 size_t errcap) {
   struct addrinfo hints, *res = NULL;
@@ -113,19 +167,7 @@ static agent_sock agent_connect(const agent_url *u, uint32_t timeout_ms, char *e
   for (struct addrinfo *a = res; a && s == AGENT_BAD_SOCK; a = a->ai_next) {
     s = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
     if (s == AGENT_BAD_SOCK) continue;
-    /* Blocking connect bounded by the socket timeouts set below; a
-    ** refused connection fails at once, which is the common case. */
-#ifdef _WIN32
-    DWORD t = timeout_ms;
-    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&t, sizeof t);
-    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&t, sizeof t);
-    if (connect(s, a->ai_addr, (int)a->ai_addrlen)) {
-#else
-    struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000};
-    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (connect(s, a->ai_addr, a->ai_addrlen)) {
-#endif
+    if (agent_connect_bounded(s, a->ai_addr, (size_t)a->ai_addrlen, timeout_ms)) {
       snprintf(err, errcap, "%s:%s: cannot connect (error %d)", u->host, u->port,
                agent_net_error());
       agent_closesock(s);
