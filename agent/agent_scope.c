@@ -49,14 +49,22 @@ static void agent_q_put(agent_q *q, const char *fmt, ...) {
   else q->len += (size_t)n;
 }
 
+/* 1 when no id strictly between a and b is one the catalog calls out of
+** scope (4964, a logon event and a busy one, must not ride in a range). */
+static int agent_gap_ok(uint16_t a, uint16_t b) {
+  for (unsigned id = (unsigned)a + 1; id < b; id++)
+    if (fl_catalog_event_not_in_scope((uint16_t)id)) return 0;
+  return 1;
+}
+
 /* "EventID=a or (EventID>=b and EventID<=c) ..." over sorted ids; ids at
-** most 3 apart share a range (a few unrelated ids pass; the collector
-** keeps what is in scope). */
+** most 3 apart share a range unless the gap holds an id the catalog calls
+** out of scope (the few others that pass are dropped by the collector). */
 static void agent_q_ids(agent_q *q, uint16_t *ids, size_t n) {
   qsort(ids, n, sizeof *ids, agent_u16_cmp);
   for (size_t i = 0; i < n;) {
     size_t j = i;
-    while (j + 1 < n && ids[j + 1] - ids[j] <= 3) j++;
+    while (j + 1 < n && ids[j + 1] - ids[j] <= 3 && agent_gap_ok(ids[j], ids[j + 1])) j++;
     if (ids[j] == ids[i]) agent_q_put(q, "%sEventID=%u", i ? " or " : "", ids[i]);
     else agent_q_put(q, "%s(EventID>=%u and EventID<=%u)", i ? " or " : "", ids[i], ids[j]);
     i = j + 1;

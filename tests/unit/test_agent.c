@@ -260,6 +260,7 @@ static void test_scope(void) {
   CHECK(agent_scope_query("Security", q, sizeof q) > 0);
   CHECK(strstr(q, "EventID=4646 or ") != NULL);
   CHECK(strstr(q, "(EventID>=4650 and EventID<=4655)") != NULL);
+  CHECK(strstr(q, "4964") == NULL); /* a logon event, never in a range */
   CHECK(agent_scope_query("System", q, sizeof q) > 0);
   CHECK(strstr(q, "Provider[@Name='iScsiPrt']") && strstr(q, "EventID=20271"));
   CHECK(agent_scope_query("Application", q, sizeof q) > 0);
