@@ -67,6 +67,8 @@ enum { AGENT_DEBUG, AGENT_INFO, AGENT_WARN, AGENT_ERROR };
 int agent_log_open(const char *path, int level);
 void agent_log(int level, const char *fmt, ...) AGENT_PRINTF(2, 3);
 void agent_log_close(void);
+/* Size past which the log file is rotated (default 16 MiB; tests lower it). */
+void agent_log_limit(long bytes);
 
 /* ---- spool (agent_spool.c) ----------------------------------------------
 ** Events are appended to an open batch file; a sealed batch is sent as one

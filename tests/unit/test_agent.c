@@ -400,6 +400,28 @@ static void test_net(void) {
   CHECK(strstr(err, "cannot connect") != NULL && agent_now_ms() - t0 < 4000);
 }
 
+static void test_log(void) {
+  char path[300], old[310];
+  snprintf(path, sizeof path, "%s/agent.log", tmpdir);
+  snprintf(old, sizeof old, "%s.1", path);
+  CHECK(agent_log_open(path, AGENT_ERROR) == 0);
+  agent_log_limit(300);
+  for (int i = 0; i < 20; i++) agent_log(AGENT_ERROR, "line %d of the rotation test", i);
+  agent_log(AGENT_INFO, "below the level: not written");
+  agent_log_close();
+  agent_log_limit(16L << 20);
+  FILE *f = fopen(old, "rb");
+  CHECK(f != NULL); /* rotated once at least */
+  if (f) fclose(f);
+  char buf[4096] = "";
+  f = fopen(path, "rb");
+  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+  if (f) fclose(f);
+  buf[n] = 0;
+  CHECK(n > 0 && n < 400 && strstr(buf, "line 19 of the rotation test") && !strstr(buf, "below"));
+  agent_log_open(NULL, AGENT_ERROR + 1);
+}
+
 int main(void) {
   snprintf(tmpdir, sizeof tmpdir, "%s/fl-agent-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   if (!mkdtemp(tmpdir)) return 1;
@@ -412,6 +434,7 @@ int main(void) {
   RUN(test_wfp);
   RUN(test_iscsi);
   RUN(test_net);
+  RUN(test_log);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
   if (system(cmd)) return 1;
