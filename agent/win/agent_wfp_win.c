@@ -143,6 +143,44 @@ void agent_wfp_stop(void) {
   DeleteCriticalSection(&agent_wfp_lock);
 }
 
+/* What a forwarded IKE MM failure looks like: a fixed sample built in the
+** SDK's structs (this build's layout) and serialised as the agent sends it,
+** so the record shape can be checked without a live failure. */
+static void agent_wfp_sample(FILE *out) {
+  FWPM_NET_EVENT_HEADER1 h;
+  FWPM_NET_EVENT_IKEEXT_MM_FAILURE1 mm;
+  memset(&h, 0, sizeof h);
+  memset(&mm, 0, sizeof mm);
+  uint64_t ft = 133540402441280000ull; /* 2024-03-04T15:37:24.128Z */
+  h.timeStamp.dwLowDateTime = (DWORD)ft;
+  h.timeStamp.dwHighDateTime = (DWORD)(ft >> 32);
+  /* FWPM_NET_EVENT_FLAG_ IP_PROTOCOL|LOCAL_ADDR|REMOTE_ADDR|LOCAL_PORT|
+  ** REMOTE_PORT|IP_VERSION _SET (mingw-w64 lacks the names). */
+  h.flags = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x100;
+  h.ipVersion = FWP_IP_VERSION_V4;
+  h.ipProtocol = 17;
+  h.localAddrV4 = 0x0a140a0c;
+  h.remoteAddrV4 = 0xc00002a0;
+  h.localPort = 500;
+  h.remotePort = 500;
+  mm.failureErrorCode = 13868;
+  mm.failurePoint = IPSEC_FAILURE_PEER;
+  mm.keyingModuleType = IKEEXT_KEY_MODULE_IKEV2;
+  mm.mmState = IKEEXT_MM_SA_STATE_FINAL;
+  mm.saRole = IKEEXT_SA_ROLE_INITIATOR;
+  mm.mmAuthMethod = IKEEXT_CERTIFICATE;
+  for (int i = 0; i < IKEEXT_CERT_HASH_LEN; i++) mm.endCertHash[i] = (UINT8)(0xA0 + i);
+  mm.mmId = 77;
+  mm.mmFilterId = 70000;
+  mm.localPrincipalNameForAuth = (wchar_t *)L"CN=sample";
+  static agent_wfp_record rec;
+  agent_line line = {0};
+  if (agent_wfp_record_make(&h, FWPM_NET_EVENT_TYPE_IKEEXT_MM_FAILURE, &mm, "sample.host", &rec) == 0 &&
+      agent_event_json(&rec.ev, (fl_evtx_str){"", 0}, &line) == 0)
+    fprintf(out, "  sample record: %.*s\n", (int)line.len, line.p);
+  agent_line_free(&line);
+}
+
 int agent_wfp_self_test(FILE *out) {
   HANDLE engine = NULL;
   FWPM_SESSION0 session;
@@ -150,7 +188,9 @@ int agent_wfp_self_test(FILE *out) {
   DWORD rc = FwpmEngineOpen0(NULL, RPC_C_AUTHN_WINNT, NULL, &session, &engine);
   fprintf(out, "WFP net events: FwpmNetEventEnum1 (backlog since the saved time) + "
                "FwpmNetEventSubscribe0; forwarded: FWPM_NET_EVENT_TYPE_IKEEXT_MM_FAILURE (1005), "
-               "QM_FAILURE (1007), EM_FAILURE (1009)\n  engine: ");
+               "QM_FAILURE (1007), EM_FAILURE (1009)\n");
+  agent_wfp_sample(out);
+  fputs("  engine: ", out);
   if (rc == ERROR_SUCCESS) {
     fputs("open\n", out);
     FwpmEngineClose0(engine);

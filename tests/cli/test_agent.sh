@@ -108,6 +108,13 @@ timeout 30 "$WINE" "$EXE" --config agent.conf --self-test >out 2>err
 if grep -q "event log Security: EvtSubscribe query \*\[System\[Provider\[@Name='Microsoft-Windows-Security-Auditing'\] and (EventID=4646 or" out &&
    grep -q "Provider\[@Name='iScsiPrt'\]" out && grep -q 'WFP net events' out; then
   echo "PASS agent_self_test"; else echo "FAIL agent_self_test: $(head -c 400 out) $(head -c 200 err)"; fi
+# The self-test's sample WFP IKE MM failure, built in the mingw-w64 structs
+# by the Windows binary: the library stores the members it was given.
+sed -n 's/^  sample record: //p' out >wfp.jsonl
+"$FL_BIN" ingest -q --db wfp.db wfp.jsonl >/dev/null 2>&1
+ROW=$("$FL_BIN" sql --db wfp.db --format csv "select host, event_id, kind, error_code, remote_address, remote_port, local_principal, cert_hash, filter_id, keying_module from events" 2>/dev/null | tail -1 | tr -d '\r')
+if [ "$ROW" = "sample.host,1005,wfp_mm_failure,13868,192.0.2.160,500,CN=sample,A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3,70000,2" ]; then
+  echo "PASS agent_wfp_record_windows_layout"; else echo "FAIL agent_wfp_record_windows_layout: '$ROW' from $(head -c 300 wfp.jsonl)"; fi
 
 # 2. Replay into serve; serve's report equals diagnose of the file.
 start_serve s1.db "$PORT" || { echo "FAIL agent_serve_start: $(tail -c 300 serve.log)"; exit 0; }
