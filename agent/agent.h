@@ -107,6 +107,11 @@ int agent_spool_peek(agent_spool *s, char **body, size_t *len, uint32_t *events,
 int agent_spool_ack(agent_spool *s, uint64_t id, const char *state_file);
 void agent_spool_stats_get(agent_spool *s, agent_spool_stats *st);
 
+/* ---- one agent per spool (agent_lock.c): an exclusive lock on DIR/lock;
+** -1 when another process holds it. */
+intptr_t agent_dir_lock(const char *dir);
+void agent_dir_unlock(intptr_t lock);
+
 /* ---- state (agent_state.c): "source<TAB>value" lines, replaced whole. */
 int agent_state_get(const char *path, const char *source, char *value, size_t cap);
 int agent_state_set(const char *path, const char *source, const char *value);

@@ -46,6 +46,7 @@ struct agent_spool {
   char *cursor_val[AGENT_MAX_CURSORS];
   size_t cursors;
   agent_spool_stats st;
+  intptr_t lock_handle;    /* DIR/lock, -1 = not held */
 };
 
 static void agent_spool_path(const agent_spool *s, uint64_t id, char *out, size_t cap) {
@@ -190,6 +191,7 @@ agent_spool *agent_spool_open(const char *dir, uint64_t max_bytes, uint32_t batc
     return NULL;
   }
   snprintf(s->dir, sizeof s->dir, "%s", dir);
+  s->lock_handle = -1;
   s->max_bytes = max_bytes;
   s->batch_events = batch_events;
   s->batch_bytes = batch_bytes;
@@ -197,6 +199,13 @@ agent_spool *agent_spool_open(const char *dir, uint64_t max_bytes, uint32_t batc
   DIR *d;
   if (agent_mkdir(dir) || !(d = opendir(dir))) {
     snprintf(err, errcap, "spool %s: %s", dir, strerror(errno));
+    agent_spool_close(s);
+    return NULL;
+  }
+  if ((s->lock_handle = agent_dir_lock(dir)) == -1) {
+    closedir(d);
+    snprintf(err, errcap, "spool %s is in use by another faultline-agent (or %s/lock cannot be "
+             "written)", dir, dir);
     agent_spool_close(s);
     return NULL;
   }
@@ -238,6 +247,7 @@ void agent_spool_close(agent_spool *s) {
   if (s->open) agent_spool_seal_locked(s);
   pthread_mutex_unlock(&s->lock);
   for (size_t i = 0; i < s->cursors; i++) free(s->cursor_val[i]);
+  agent_dir_unlock(s->lock_handle);
   pthread_mutex_destroy(&s->lock);
   free(s->batches);
   free(s);

@@ -165,7 +165,8 @@ stop_serve
 if grep -q 'not delivered' agent.log && grep -q "$LINES events acknowledged, 0 dropped, 0 batches left" agent.log &&
    [ "$rc" -eq 0 ]; then echo "PASS agent_spool_survives_killed_collector"; else
   echo "FAIL agent_spool_survives_killed_collector: rc $rc: $(grep -E 'not delivered|acknowledged' agent.log | tail -3)"; fi
-if [ -z "$(ls spool 2>/dev/null)" ]; then echo "PASS agent_spool_empty"; else echo "FAIL agent_spool_empty: $(ls spool)"; fi
+if [ -z "$(ls spool 2>/dev/null | grep -v '^lock$')" ]; then echo "PASS agent_spool_empty"; else
+  echo "FAIL agent_spool_empty: $(ls spool)"; fi
 GOT=$(count s2.db)
 if [ "$GOT" = "$WANT" ]; then echo "PASS agent_delivered_once"; else
   echo "FAIL agent_delivered_once: serve stored '$GOT', want '$WANT'"; fi
@@ -173,6 +174,30 @@ if [ "$GOT" = "$WANT" ]; then echo "PASS agent_delivered_once"; else
 findings got2.json >got2.txt
 if diff -u want.txt got2.txt >diff2.txt; then echo "PASS agent_report_after_kill"; else
   echo "FAIL agent_report_after_kill: $(head -c 600 diff2.txt)"; fi
+
+# 3b. The agent killed (-9) mid-run and started again: it reseals its open
+# batch, resends what was not acknowledged, resumes the file after the
+# last acknowledged offset; serve stores everything, once. Meanwhile a
+# second agent on the same spool is refused.
+rm -rf spool agent.state agent.log
+start_serve s4.db "$PORT" || { echo "FAIL agent_serve_start4"; exit 0; }
+# wine itself in the background (no timeout wrapper), so -9 hits the agent.
+"$WINE" "$EXE" --config agent.conf --replay ev.jsonl >out 2>err &
+AGENT_PID=$!
+for _ in $(seq 1 200); do [ "$(grep -c "events delivered" agent.log 2>/dev/null || true)" -ge 6 ] 2>/dev/null && break; sleep 0.1; done
+# A second agent on the same spool is refused while the first runs.
+timeout 60 "$WINE" "$EXE" --config agent.conf --replay ev.jsonl >out2 2>err2
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q 'in use by another faultline-agent' err2; then echo "PASS agent_spool_locked"; else
+  echo "FAIL agent_spool_locked: rc $rc: $(head -c 300 err2)"; fi
+kill -KILL "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=
+BEFORE=$(count s4.db)
+timeout 60 "$WINE" "$EXE" --config agent.conf --replay ev.jsonl >out 2>err
+rc=$?
+stop_serve
+if [ "$rc" -eq 0 ] && grep -q 'resuming at byte' agent.log && [ "$(count s4.db)" = "$WANT" ] &&
+   [ "${BEFORE:-0}" -lt "$WANT" ]; then echo "PASS agent_killed_agent_resumes"; else
+  echo "FAIL agent_killed_agent_resumes: rc $rc, stored $BEFORE then '$(count s4.db)' of '$WANT': $(grep -E 'resuming|acknowledged| warn | error ' agent.log | tail -4)"; fi
 
 # 4. The Windows service under wine's service manager: --install records
 # "--service --config <absolute path>", sc start runs the capture loop (no

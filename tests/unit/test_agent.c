@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <wchar.h>
 #include <string.h>
 #include <unistd.h>
@@ -128,6 +129,17 @@ static void test_spool(void) {
   CHECK(agent_state_get(state, "replay", v, sizeof v) == 0);
   CHECK_STR(v, "7");
   CHECK(agent_spool_peek(s, &body, &len, &events, &id) == 0);
+  agent_spool_close(s);
+  /* One agent per spool: another process cannot open it meanwhile. */
+  s = agent_spool_open(dir, 1u << 20, 3, 1u << 20, err, sizeof err);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char e2[256];
+    agent_spool *t = agent_spool_open(dir, 1u << 20, 3, 1u << 20, e2, sizeof e2);
+    _exit(t == NULL && strstr(e2, "in use by another faultline-agent") ? 0 : 1);
+  }
+  int wst = 1;
+  CHECK(pid > 0 && waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
   agent_spool_close(s);
 
   /* A killed agent's open batch with a torn last line: sealed without it. */
