@@ -148,6 +148,8 @@ if [ "$rc" -eq 0 ] && [ "$(count sx.db)" = "$WANT" ] && diff -u want.txt gotx.tx
   echo "FAIL agent_xml_report_equals_diagnose: rc $rc, stored '$(count sx.db)': $(head -c 400 diffx.txt)"; fi
 
 # 3. serve killed (-9) mid-run and restarted: everything arrives, once.
+# While serve is down (the agent waits and retries), a second agent on the
+# same spool is refused.
 rm -rf spool agent.state agent.log
 sed -i 's/^batch_events = 50/batch_events = 20\npace_ms = 100\nlog_level = debug/' agent.conf
 start_serve s2.db "$PORT" || { echo "FAIL agent_serve_start2"; exit 0; }
@@ -156,7 +158,11 @@ AGENT_PID=$!
 for _ in $(seq 1 200); do [ "$(grep -c "events delivered" agent.log 2>/dev/null || true)" -ge 4 ] 2>/dev/null && break; sleep 0.1; done
 kill -KILL "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null; SERVE_PID=
 for _ in $(seq 1 100); do grep -q 'not delivered' agent.log 2>/dev/null && break; sleep 0.1; done
-sleep 1
+# While it waits for the collector: a second agent on the same spool is refused.
+timeout 60 "$WINE" "$EXE" --config agent.conf --replay ev.jsonl >out2 2>err2
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q 'in use by another faultline-agent' err2; then echo "PASS agent_spool_locked"; else
+  echo "FAIL agent_spool_locked: rc $rc: $(head -c 300 err2)"; fi
 start_serve s2.db "$PORT" || { echo "FAIL agent_serve_restart"; exit 0; }
 wait "$AGENT_PID"
 rc=$?
@@ -177,19 +183,13 @@ if diff -u want.txt got2.txt >diff2.txt; then echo "PASS agent_report_after_kill
 
 # 3b. The agent killed (-9) mid-run and started again: it reseals its open
 # batch, resends what was not acknowledged, resumes the file after the
-# last acknowledged offset; serve stores everything, once. Meanwhile a
-# second agent on the same spool is refused.
+# last acknowledged offset; serve stores everything, once.
 rm -rf spool agent.state agent.log
 start_serve s4.db "$PORT" || { echo "FAIL agent_serve_start4"; exit 0; }
 # wine itself in the background (no timeout wrapper), so -9 hits the agent.
 "$WINE" "$EXE" --config agent.conf --replay ev.jsonl >out 2>err &
 AGENT_PID=$!
 for _ in $(seq 1 200); do [ "$(grep -c "events delivered" agent.log 2>/dev/null || true)" -ge 6 ] 2>/dev/null && break; sleep 0.1; done
-# A second agent on the same spool is refused while the first runs.
-timeout 60 "$WINE" "$EXE" --config agent.conf --replay ev.jsonl >out2 2>err2
-rc=$?
-if [ "$rc" -eq 2 ] && grep -q 'in use by another faultline-agent' err2; then echo "PASS agent_spool_locked"; else
-  echo "FAIL agent_spool_locked: rc $rc: $(head -c 300 err2)"; fi
 kill -KILL "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=
 BEFORE=$(count s4.db)
 timeout 60 "$WINE" "$EXE" --config agent.conf --replay ev.jsonl >out 2>err
