@@ -214,9 +214,9 @@ timeout 60 "$WINE" "$EXE" --install --config svc.conf >out 2>err
 if grep -q 'installed service faultline-agent: .*--service --config ".*svc.conf"' out; then
   echo "PASS agent_service_install"; else echo "FAIL agent_service_install: $(head -c 300 out) $(head -c 300 err)"; fi
 timeout 30 "$WINE" sc start faultline-agent >/dev/null 2>&1
-for _ in $(seq 1 100); do grep -q 'WMI: ' svc.log 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q 'WMI: ' svc.log 2>/dev/null && break; sleep 0.1; done
 timeout 30 "$WINE" sc stop faultline-agent >/dev/null 2>&1
-for _ in $(seq 1 100); do grep -q 'info stopped' svc.log 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q 'info stopped' svc.log 2>/dev/null && break; sleep 0.1; done
 if grep -q 'info started' svc.log && grep -q 'info stopping' svc.log && grep -q 'info stopped' svc.log; then
   echo "PASS agent_service_start_stop"; else echo "FAIL agent_service_start_stop: $(tail -c 400 svc.log 2>/dev/null)"; fi
 timeout 60 "$WINE" "$EXE" --uninstall >out 2>err
@@ -233,7 +233,11 @@ if command -v openssl >/dev/null 2>&1; then
     { echo "FAIL agent_https_serve_start: $(tail -c 300 serve.log)"; exit 0; }
   printf 'collector = https://127.0.0.1:%s/ingest\nspool_dir = tspool\nlog_file = tls.log\nstate_file = tls.state\nretry_ms = 200\ntimeout_ms = 5000\n' \
     "$PORT" >tls.conf
-  timeout 5 "$WINE" "$EXE" --config tls.conf --replay ev.jsonl >out 2>err
+  "$WINE" "$EXE" --config tls.conf --replay ev.jsonl >out 2>err &
+  AGENT_PID=$!
+  for _ in $(seq 1 300); do grep -q 'not delivered' tls.log 2>/dev/null && break; sleep 0.1; done
+  kill -KILL "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=
+  rm -rf tspool tls.state
   if grep -q 'not delivered: https://' tls.log && [ "$(count s3.db)" = 0 ]; then
     echo "PASS agent_https_verifies"; else echo "FAIL agent_https_verifies: $(tail -c 300 tls.log)"; fi
   echo 'tls_verify = off' >>tls.conf
