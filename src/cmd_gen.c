@@ -18,7 +18,8 @@ enum { G_OUTPUT = 1, G_FORMAT, G_XML_STYLE, G_JSON_STYLE, G_SEED, G_HOSTS, G_DAY
 
 static const cli_opt gen_opts[] = {
     {G_OUTPUT, "output", 'o', CLI_VALUE, "PATH", "data file to write (required)"},
-    {G_FORMAT, "format", 0, CLI_VALUE, "evtx|xml|netsh|jsonl", "output form (default evtx)"},
+    {G_FORMAT, "format", 0, CLI_VALUE, "evtx|xml|netsh|jsonl|event-text|format-list|xml-view|export-csv|export-txt",
+     "output form (default evtx)"},
     {G_XML_STYLE, "xml-style", 0, CLI_VALUE, "wevtutil|getwinevent", "XML quoting form (default wevtutil)"},
     {G_JSON_STYLE, "json-style", 0, CLI_VALUE, "evtx_dump|winlogbeat", "JSON shape (default evtx_dump)"},
     {G_SEED, "seed", 0, CLI_VALUE, "N", "PRNG seed (default 1)"},

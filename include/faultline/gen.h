@@ -26,6 +26,11 @@ typedef enum fl_gen_format {
   FL_GEN_XML,      /* <Events><Event xmlns=...>... */
   FL_GEN_NETSH,    /* netsh wfp show netevents: <netEvents><item>... */
   FL_GEN_JSONL,    /* one JSON object per line */
+  FL_GEN_EVENT_TEXT,  /* Event Viewer "Copy details as text" */
+  FL_GEN_FORMAT_LIST, /* Get-WinEvent | Format-List * */
+  FL_GEN_XML_VIEW,    /* Event Viewer XML View, copied */
+  FL_GEN_EXPORT_CSV,  /* Event Viewer "Save All Events As" .csv */
+  FL_GEN_EXPORT_TXT,  /* Event Viewer "Save All Events As" .txt (tabs) */
   FL_GEN_FORMAT_COUNT
 } fl_gen_format;
 

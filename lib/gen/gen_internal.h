@@ -223,6 +223,12 @@ void fl_gen_writer_xml(gen_writer *w);
 void fl_gen_writer_jsonl(gen_writer *w);
 void fl_gen_writer_netsh(gen_writer *w);
 void fl_gen_writer_evtx(gen_writer *w);
+/* The rendered text forms (gen_text.c). */
+void fl_gen_writer_event_text(gen_writer *w);
+void fl_gen_writer_format_list(gen_writer *w);
+void fl_gen_writer_xml_view(gen_writer *w);
+void fl_gen_writer_export_csv(gen_writer *w);
+void fl_gen_writer_export_txt(gen_writer *w);
 /* Shared by the text writers: open path for writing with a big buffer. */
 fl_status fl_gen_text_begin(gen_writer *w, const char *path, fl_error *err);
 fl_status fl_gen_text_end(gen_writer *w, fl_error *err);

@@ -16,15 +16,30 @@
 #include "common/fl_text.h"
 #include "gen/gen_engine.h"
 
-static const char *const format_names[FL_GEN_FORMAT_COUNT] = {"evtx", "xml", "netsh", "jsonl"};
+/* Each output form: its name (the input format's name for the same form)
+** and its writer, in fl_gen_format order. */
+static const struct {
+  const char *name;
+  void (*writer)(gen_writer *w);
+} forms[FL_GEN_FORMAT_COUNT] = {
+    {"evtx", fl_gen_writer_evtx},
+    {"xml", fl_gen_writer_xml},
+    {"netsh", fl_gen_writer_netsh},
+    {"jsonl", fl_gen_writer_jsonl},
+    {"event-text", fl_gen_writer_event_text},
+    {"format-list", fl_gen_writer_format_list},
+    {"xml-view", fl_gen_writer_xml_view},
+    {"export-csv", fl_gen_writer_export_csv},
+    {"export-txt", fl_gen_writer_export_txt},
+};
 
 const char *fl_gen_format_name(fl_gen_format f) {
-  return (unsigned)f < FL_GEN_FORMAT_COUNT ? format_names[f] : "?";
+  return (unsigned)f < FL_GEN_FORMAT_COUNT ? forms[f].name : "?";
 }
 
 int fl_gen_format_parse(const char *name, fl_gen_format *out) {
   for (int i = 0; name && i < FL_GEN_FORMAT_COUNT; i++)
-    if (strcmp(name, format_names[i]) == 0) {
+    if (strcmp(name, forms[i].name) == 0) {
       *out = (fl_gen_format)i;
       return 0;
     }
@@ -68,12 +83,7 @@ static void note_in_scope(FILE *spool, const gen_record *r, const gen_pos *p, in
   fprintf(spool, "\"index\": %llu}", (unsigned long long)p->index);
 }
 
-static void select_writer(gen_writer *w, fl_gen_format f) {
-  if (f == FL_GEN_XML) fl_gen_writer_xml(w);
-  else if (f == FL_GEN_JSONL) fl_gen_writer_jsonl(w);
-  else if (f == FL_GEN_NETSH) fl_gen_writer_netsh(w);
-  else fl_gen_writer_evtx(w);
-}
+static void select_writer(gen_writer *w, fl_gen_format f) { forms[f].writer(w); }
 
 typedef struct run {
   const fl_gen_options *opts;
