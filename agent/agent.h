@@ -83,6 +83,7 @@ typedef struct agent_spool_stats {
   uint64_t sealed_batches, sealed_bytes;
   uint64_t dropped_batches, dropped_events;  /* over spool_max_bytes */
   uint64_t acked_batches, acked_events;
+  uint64_t rejected_batches, rejected_events;  /* refused for good (HTTP 400/413) */
 } agent_spool_stats;
 
 agent_spool *agent_spool_open(const char *dir, uint64_t max_bytes,
@@ -105,6 +106,9 @@ int agent_spool_peek(agent_spool *s, char **body, size_t *len, uint32_t *events,
 /* The collector acknowledged batch id: its cursors go to the state file,
 ** the batch is deleted. */
 int agent_spool_ack(agent_spool *s, uint64_t id, const char *state_file);
+/* The collector refused batch id for good (it will never accept it): the
+** same as an ack, but the file is kept as DIR/<id>.rejected. */
+int agent_spool_reject(agent_spool *s, uint64_t id, const char *state_file);
 void agent_spool_stats_get(agent_spool *s, agent_spool_stats *st);
 
 /* ---- one agent per spool (agent_lock.c): an exclusive lock on DIR/lock;

@@ -37,7 +37,7 @@ static const agent_key agent_keys[] = {
     {"tls_verify", CK_BOOL, F(tls_verify), 0, 1},
     {"spool_max_bytes", CK_U64, F(spool_max_bytes), 65536, UINT64_C(1) << 40},
     {"batch_events", CK_U32, F(batch_events), 1, 100000},
-    {"batch_bytes", CK_U32, F(batch_bytes), 4096, 64u << 20},
+    {"batch_bytes", CK_U32, F(batch_bytes), 4096, 16u << 20}, /* serve takes 32 MiB */
     {"retry_ms", CK_U32, F(retry_ms), 10, 3600000},
     {"timeout_ms", CK_U32, F(timeout_ms), 100, 3600000},
     {"pace_ms", CK_U32, F(pace_ms), 0, 60000},

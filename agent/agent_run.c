@@ -46,6 +46,17 @@ int agent_start(agent *a, char *err, size_t errcap) {
   return 0;
 }
 
+/* Answers that will not change on a resend: the batch would block the
+** spool forever. Everything else (401/403 token, 404 path, 408, 429, 5xx,
+** no answer) is retried. */
+static const int agent_final_statuses[] = {400, 413, 422};
+
+static int agent_status_final(int status) {
+  for (size_t i = 0; i < sizeof agent_final_statuses / sizeof *agent_final_statuses; i++)
+    if (status == agent_final_statuses[i]) return 1;
+  return 0;
+}
+
 int agent_flush(agent *a) {
   int sent = 0;
   while (!a->stop) {
@@ -64,6 +75,13 @@ int agent_flush(agent *a) {
                                       sizeof err)
                      : 200;
     free(body);
+    if (agent_status_final(status)) {
+      agent_log(AGENT_ERROR, "batch %016" PRIx64 " (%" PRIu32 " events) refused by the collector "
+                "(HTTP %d: malformed or too large; --max-frame?); kept as %s/%016" PRIx64 ".rejected",
+                id, events, status, a->cfg.spool_dir, id);
+      agent_spool_reject(a->spool, id, a->cfg.state_file);
+      continue;
+    }
     if (status < 200 || status > 299) {
       if (status > 0) snprintf(err, sizeof err, "collector answered HTTP %d", status);
       agent_log(AGENT_WARN, "batch %016" PRIx64 " (%" PRIu32 " events) not delivered: %s", id,
@@ -187,9 +205,11 @@ int agent_replay(agent *a, const char *path) {
   agent_spool_stats_get(a->spool, &st);
   agent_log(AGENT_INFO,
             "replay %s: %" PRIu64 " events queued, %" PRIu64 " lines skipped; %" PRIu64
-            " events acknowledged, %" PRIu64 " dropped, %" PRIu64 " batches left",
-            path, sent, bad, st.acked_events, st.dropped_events, st.sealed_batches);
-  return rc || bad ? (rc ? -1 : 1) : 0;
+            " events acknowledged, %" PRIu64 " dropped, %" PRIu64 " rejected, %" PRIu64
+            " batches left",
+            path, sent, bad, st.acked_events, st.dropped_events, st.rejected_events,
+            st.sealed_batches);
+  return rc ? -1 : bad || st.dropped_events || st.rejected_events ? 1 : 0;
 }
 
 void agent_finish(agent *a) {

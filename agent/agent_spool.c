@@ -365,7 +365,9 @@ int agent_spool_peek(agent_spool *s, char **body, size_t *len, uint32_t *events,
   return 1;
 }
 
-int agent_spool_ack(agent_spool *s, uint64_t id, const char *state_file) {
+/* The batch is done: its cursors go to the state file; the file is deleted
+** (acknowledged) or kept as <id>.rejected for an administrator to read. */
+static int agent_spool_done(agent_spool *s, uint64_t id, const char *state_file, int rejected) {
   char path[AGENT_PATH_MAX + 32];
   agent_spool_path(s, id, path, sizeof path);
   size_t n = 0;
@@ -392,12 +394,28 @@ int agent_spool_ack(agent_spool *s, uint64_t id, const char *state_file) {
     agent_batch *b = &s->batches[s->head++];
     s->st.sealed_batches--;
     s->st.sealed_bytes -= b->bytes;
-    s->st.acked_batches++;
-    s->st.acked_events += b->events;
-    rc = remove(path) ? -1 : 0;
+    if (rejected) {
+      char kept[AGENT_PATH_MAX + 40];
+      snprintf(kept, sizeof kept, "%s/%016" PRIx64 ".rejected", s->dir, id);
+      s->st.rejected_batches++;
+      s->st.rejected_events += b->events;
+      rc = rename(path, kept) ? -1 : 0;
+    } else {
+      s->st.acked_batches++;
+      s->st.acked_events += b->events;
+      rc = remove(path) ? -1 : 0;
+    }
   }
   pthread_mutex_unlock(&s->lock);
   return rc;
+}
+
+int agent_spool_ack(agent_spool *s, uint64_t id, const char *state_file) {
+  return agent_spool_done(s, id, state_file, 0);
+}
+
+int agent_spool_reject(agent_spool *s, uint64_t id, const char *state_file) {
+  return agent_spool_done(s, id, state_file, 1);
 }
 
 void agent_spool_stats_get(agent_spool *s, agent_spool_stats *st) {

@@ -121,7 +121,7 @@ start_serve s1.db "$PORT" || { echo "FAIL agent_serve_start: $(tail -c 300 serve
 timeout 60 "$WINE" "$EXE" --config agent.conf --replay ev.jsonl >out 2>err
 rc=$?
 stop_serve
-if [ "$rc" -eq 0 ] && grep -q "$LINES events acknowledged, 0 dropped, 0 batches left" agent.log; then
+if [ "$rc" -eq 0 ] && grep -q "$LINES events acknowledged, 0 dropped, 0 rejected, 0 batches left" agent.log; then
   echo "PASS agent_replay"; else echo "FAIL agent_replay: rc $rc: $(tail -c 400 err)"; fi
 GOT=$(count s1.db)
 if [ -n "$WANT" ] && [ "$GOT" = "$WANT" ]; then echo "PASS agent_replay_count"; else
@@ -168,7 +168,7 @@ wait "$AGENT_PID"
 rc=$?
 AGENT_PID=
 stop_serve
-if grep -q 'not delivered' agent.log && grep -q "$LINES events acknowledged, 0 dropped, 0 batches left" agent.log &&
+if grep -q 'not delivered' agent.log && grep -q "$LINES events acknowledged, 0 dropped, 0 rejected, 0 batches left" agent.log &&
    [ "$rc" -eq 0 ]; then echo "PASS agent_spool_survives_killed_collector"; else
   echo "FAIL agent_spool_survives_killed_collector: rc $rc: $(grep -E 'not delivered|acknowledged' agent.log | tail -3)"; fi
 if [ -z "$(ls spool 2>/dev/null | grep -v '^lock$')" ]; then echo "PASS agent_spool_empty"; else
@@ -198,6 +198,20 @@ stop_serve
 if [ "$rc" -eq 0 ] && grep -q 'resuming at byte' agent.log && [ "$(count s4.db)" = "$WANT" ] &&
    [ "${BEFORE:-0}" -lt "$WANT" ]; then echo "PASS agent_killed_agent_resumes"; else
   echo "FAIL agent_killed_agent_resumes: rc $rc, stored $BEFORE then '$(count s4.db)' of '$WANT': $(grep -E 'resuming|acknowledged| warn | error ' agent.log | tail -4)"; fi
+
+# 3c. A batch serve refuses for good (HTTP 413: a line over --max-frame) is
+# set aside as <id>.rejected instead of blocking the spool; the rest is
+# delivered, the exit code says something was not.
+rm -rf spool agent.state agent.log
+start_serve s5.db "$PORT" http --max-frame 1300 || { echo "FAIL agent_serve_start5"; exit 0; }
+timeout 60 "$WINE" "$EXE" --config agent.conf --replay ev.jsonl >out 2>err
+rc=$?
+stop_serve
+REJ=$(ls spool 2>/dev/null | grep -c '\.rejected$')
+if [ "$rc" -eq 1 ] && [ "$REJ" -ge 1 ] && grep -q 'refused by the collector (HTTP 413' agent.log &&
+   grep -q ' rejected, 0 batches left' agent.log && [ "$(count s5.db)" -gt 0 ]; then
+  echo "PASS agent_rejected_batch_set_aside"; else
+  echo "FAIL agent_rejected_batch_set_aside: rc $rc, $REJ rejected, stored '$(count s5.db)': $(grep -E 'refused|acknowledged' agent.log | tail -2)"; fi
 
 # 4. The Windows service under wine's service manager: --install records
 # "--service --config <absolute path>", sc start runs the capture loop (no
