@@ -177,6 +177,9 @@ typedef struct agent_iscsi_record {
   char text[1024];
   size_t used;
 } agent_iscsi_record;
+/* A CIM DATETIME ("20240304153724.128000+000", what WMI gives for a
+** WmiTimeStamp property) as FILETIME; -1 when s is not one. */
+int agent_cim_datetime(const char *s, uint64_t *filetime);
 void agent_iscsi_record_make(uint64_t failure_time, int failure_type, const char *target_name,
                              const char *target_addr, const char *computer,
                              agent_iscsi_record *out);

@@ -28,6 +28,18 @@ static void agent_iscsi_pair(agent_iscsi_record *o, const char *name, const char
   o->pairs[o->ev.data_count++] = (fl_evtx_pair){{name, strlen(name)}, {v, n}};
 }
 
+int agent_cim_datetime(const char *s, uint64_t *filetime) {
+  /* yyyymmddHHMMSS.mmmmmmsUUU: UUU = minutes from UTC, s = '+' or '-'. */
+  if (strlen(s) != 25 || s[14] != '.' || (s[21] != '+' && s[21] != '-')) return -1;
+  for (int i = 0; i < 25; i++)
+    if (i != 14 && i != 21 && (s[i] < '0' || s[i] > '9')) return -1;
+  unsigned off = (unsigned)((s[22] - '0') * 100 + (s[23] - '0') * 10 + (s[24] - '0'));
+  char iso[40];
+  int n = snprintf(iso, sizeof iso, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.%.6s%c%02u:%02u", s, s + 4,
+                   s + 6, s + 8, s + 10, s + 12, s + 15, s[21], off / 60, off % 60);
+  return n > 0 && off < 24 * 60 ? fl_time_parse_iso(iso, (size_t)n, 0, filetime) : -1;
+}
+
 void agent_iscsi_record_make(uint64_t failure_time, int failure_type, const char *target_name,
                              const char *target_addr, const char *computer,
                              agent_iscsi_record *out) {

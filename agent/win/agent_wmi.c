@@ -15,6 +15,7 @@
 #include <wbemidl.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent_win.h"
@@ -32,6 +33,29 @@ static void agent_wmi_str(IWbemClassObject *o, const wchar_t *name, char *out, s
   if (SUCCEEDED(IWbemClassObject_Get(o, name, 0, &v, NULL, NULL)) && v.vt == VT_BSTR && v.bstrVal)
     WideCharToMultiByte(CP_UTF8, 0, v.bstrVal, -1, out, (int)cap, NULL, NULL);
   VariantClear(&v);
+}
+
+/* FailureTime: a CIM DATETIME string when WMI applies the property's
+** WmiTimeStamp qualifier, else a number (assumed FILETIME, as
+** windows-events.md §4.1 says the header leaves the unit unstated); 0 when
+** absent. */
+static uint64_t agent_wmi_time(IWbemClassObject *o, const wchar_t *name) {
+  VARIANT v;
+  VariantInit(&v);
+  uint64_t ft = 0;
+  if (SUCCEEDED(IWbemClassObject_Get(o, name, 0, &v, NULL, NULL)) && v.vt == VT_BSTR && v.bstrVal) {
+    char s[64];
+    WideCharToMultiByte(CP_UTF8, 0, v.bstrVal, -1, s, (int)sizeof s, NULL, NULL);
+    s[sizeof s - 1] = 0;
+    if (agent_cim_datetime(s, &ft)) ft = strtoull(s, NULL, 10);
+  } else if (v.vt != VT_EMPTY && v.vt != VT_NULL) {
+    VARIANT n;
+    VariantInit(&n);
+    if (SUCCEEDED(VariantChangeType(&n, &v, 0, VT_UI8))) ft = n.ullVal;
+    VariantClear(&n);
+  }
+  VariantClear(&v);
+  return ft;
 }
 
 /* A number property (WMI gives uint64 as a string); -1 when absent. */
@@ -63,9 +87,11 @@ static void agent_wmi_addr(IWbemClassObject *o, char *out, size_t cap) {
     if (SUCCEEDED(IUnknown_QueryInterface(v.punkVal, &IID_IWbemClassObject, (void **)&a))) {
       agent_wmi_str(a, L"TextAddress", out, cap);
       long long ip = out[0] ? -1 : agent_wmi_num(a, L"IpV4Address");
-      if (ip > 0) /* ULONG as the driver keeps it (byte order unverified) */
-        snprintf(out, cap, "%u.%u.%u.%u", (unsigned)(ip >> 24 & 255), (unsigned)(ip >> 16 & 255),
-                 (unsigned)(ip >> 8 & 255), (unsigned)(ip & 255));
+      /* Network order kept in a ULONG, so the first octet is the low byte
+      ** (windows-events.md §4.2: presumed, unverified). */
+      if (ip > 0)
+        snprintf(out, cap, "%u.%u.%u.%u", (unsigned)(ip & 255), (unsigned)(ip >> 8 & 255),
+                 (unsigned)(ip >> 16 & 255), (unsigned)(ip >> 24 & 255));
       IWbemClassObject_Release(a);
     }
   }
@@ -78,17 +104,17 @@ static void agent_wmi_take(IWbemClassObject *o) {
   char name[1024], addr[512], host[256];
   agent_wmi_str(o, L"TargetFailureName", name, sizeof name);
   agent_wmi_addr(o, addr, sizeof addr);
-  long long when = agent_wmi_num(o, L"FailureTime");
+  uint64_t when = agent_wmi_time(o, L"FailureTime");
   long long type = agent_wmi_num(o, L"FailureType");
   DWORD hn = sizeof host;
   if (agent_wmi_agent->cfg.host[0]) snprintf(host, sizeof host, "%s", agent_wmi_agent->cfg.host);
   else if (!GetComputerNameExA(ComputerNameDnsFullyQualified, host, &hn)) host[0] = 0;
-  if (when <= 0) {
+  if (!when) {
     FILETIME now;
     GetSystemTimeAsFileTime(&now);
-    when = (long long)((uint64_t)now.dwHighDateTime << 32 | now.dwLowDateTime);
+    when = (uint64_t)now.dwHighDateTime << 32 | now.dwLowDateTime;
   }
-  agent_iscsi_record_make((uint64_t)when, type < 0 || type > 255 ? -1 : (int)type, name, addr,
+  agent_iscsi_record_make(when, type < 0 || type > 255 ? -1 : (int)type, name, addr,
                           host, &rec);
   if (agent_event_json(&rec.ev, (fl_evtx_str){"", 0}, &line) == 0) {
     agent_spool_add(agent_wmi_agent->spool, line.p, line.len);

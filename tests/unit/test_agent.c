@@ -357,6 +357,11 @@ static void test_iscsi(void) {
   CHECK(line.p && strstr(line.p, "\"FailureType\":\"2\"") &&
         strstr(line.p, "\"TargetFailureName\":\"iqn.1991-05.com.microsoft:target1\""));
   agent_line_free(&line);
+  uint64_t ft = 0;
+  CHECK(agent_cim_datetime("20240304153724.128000+000", &ft) == 0 && ft == 133540402441280000ull);
+  CHECK(agent_cim_datetime("20240304163724.128000+060", &ft) == 0 && ft == 133540402441280000ull);
+  CHECK(agent_cim_datetime("133540402441280000", &ft) == -1);
+  CHECK(agent_cim_datetime("2024030415372x.128000+000", &ft) == -1);
 }
 
 /* One HTTP exchange on loopback: the request as received, a 200 answer. */
