@@ -11,12 +11,24 @@
 
 #include "evtx/evtx_internal.h"
 
+/* Field ids: one per <System> value (faultline/system_fields.def), then
+** the EventData/UserData pair parts. All below 32: they index bit sets. */
 enum {
-  FLD_NONE = 0, FLD_PROVIDER, FLD_GUID, FLD_SOURCE, FLD_CHANNEL,
-  FLD_COMPUTER, FLD_USER, FLD_ACTIVITY, FLD_RELATED,
-  FLD_EVENT_ID = 10, FLD_QUALIFIERS, FLD_VERSION, FLD_LEVEL, FLD_TASK,
-  FLD_OPCODE, FLD_KEYWORDS, FLD_TIME, FLD_RECORD_ID, FLD_PID, FLD_TID,
+  FLD_NONE = 0,
+#define FL_SYSTEM_TEXT(sym, el, attr, member) FLD_##sym,
+#define FL_SYSTEM_NUMBER(sym, el, attr, member, width, bit) FLD_##sym,
+#define FL_SYSTEM_TIME(sym, el, attr, member, bit) FLD_##sym,
+#include "faultline/system_fields.def"
+  FLD_SYSTEM_END_,
   FLD_PAIR_NAME = 30, FLD_PAIR_VALUE = 31
+};
+_Static_assert(FLD_SYSTEM_END_ <= FLD_PAIR_NAME, "field ids index 32-bit sets");
+
+/* The numeric System values (EventID, Version, ..., ThreadID). */
+enum {
+  FLD_NUMERIC_ = 0
+#define FL_SYSTEM_NUMBER(sym, el, attr, member, width, bit) | (1 << FLD_##sym)
+#include "faultline/system_fields.def"
 };
 
 typedef fl_evtx_fields_sink fl_evtx_fs;
@@ -26,51 +38,34 @@ typedef fl_evtx_fields_sink fl_evtx_fs;
 ** path and its System rules compares small integers, not strings. */
 enum {
   NAME_OTHER = 0, NAME_EVENT, NAME_SYSTEM, NAME_EVENTDATA, NAME_USERDATA,
-  NAME_PROVIDER, NAME_EVENTID, NAME_VERSION, NAME_LEVEL, NAME_TASK,
-  NAME_OPCODE, NAME_KEYWORDS, NAME_TIMECREATED, NAME_EVENTRECORDID,
-  NAME_CORRELATION, NAME_EXECUTION, NAME_CHANNEL, NAME_COMPUTER,
-  NAME_SECURITY, NAME_COUNT_
+#define FL_SYSTEM_ELEMENT(sym, name) NAME_##sym,
+#include "faultline/system_fields.def"
+  NAME_COUNT_
 };
+enum { NAME_SYSTEM_FIRST_ = NAME_USERDATA + 1 };
 
 #define NAME(s) {s, sizeof s - 1}
 static const struct { const char *s; size_t n; } fl_evtx_fld_names[NAME_COUNT_] = {
     {"", 0},           NAME("Event"),      NAME("System"),
-    NAME("EventData"), NAME("UserData"),   NAME("Provider"),
-    NAME("EventID"),   NAME("Version"),    NAME("Level"),
-    NAME("Task"),      NAME("Opcode"),     NAME("Keywords"),
-    NAME("TimeCreated"), NAME("EventRecordID"), NAME("Correlation"),
-    NAME("Execution"), NAME("Channel"),    NAME("Computer"),
-    NAME("Security"),
+    NAME("EventData"), NAME("UserData"),
+#define FL_SYSTEM_ELEMENT(sym, name) NAME(name),
+#include "faultline/system_fields.def"
 };
 
 typedef struct fl_evtx_fld_rule {
-  const char *attr;        /* NULL: element text */
+  const char *attr;        /* "": element text */
   size_t attr_len;
   int elem;                /* NAME_* of the Event/System child */
   int id;
 } fl_evtx_fld_rule;
 
-#define ATTR(s) s, sizeof s - 1
+/* attribute "" (length 0): the element's text */
+#define ATTR(s) s, sizeof(s) - 1
 static const fl_evtx_fld_rule fl_evtx_fld_rules[] = {
-    {ATTR("Name"), NAME_PROVIDER, FLD_PROVIDER},
-    {ATTR("Guid"), NAME_PROVIDER, FLD_GUID},
-    {ATTR("EventSourceName"), NAME_PROVIDER, FLD_SOURCE},
-    {NULL, 0, NAME_EVENTID, FLD_EVENT_ID},
-    {ATTR("Qualifiers"), NAME_EVENTID, FLD_QUALIFIERS},
-    {NULL, 0, NAME_VERSION, FLD_VERSION},
-    {NULL, 0, NAME_LEVEL, FLD_LEVEL},
-    {NULL, 0, NAME_TASK, FLD_TASK},
-    {NULL, 0, NAME_OPCODE, FLD_OPCODE},
-    {NULL, 0, NAME_KEYWORDS, FLD_KEYWORDS},
-    {ATTR("SystemTime"), NAME_TIMECREATED, FLD_TIME},
-    {NULL, 0, NAME_EVENTRECORDID, FLD_RECORD_ID},
-    {ATTR("ActivityID"), NAME_CORRELATION, FLD_ACTIVITY},
-    {ATTR("RelatedActivityID"), NAME_CORRELATION, FLD_RELATED},
-    {ATTR("ProcessID"), NAME_EXECUTION, FLD_PID},
-    {ATTR("ThreadID"), NAME_EXECUTION, FLD_TID},
-    {NULL, 0, NAME_CHANNEL, FLD_CHANNEL},
-    {NULL, 0, NAME_COMPUTER, FLD_COMPUTER},
-    {ATTR("UserID"), NAME_SECURITY, FLD_USER},
+#define FL_SYSTEM_TEXT(sym, el, attr, member) {ATTR(attr), NAME_##el, FLD_##sym},
+#define FL_SYSTEM_NUMBER(sym, el, attr, member, width, bit) {ATTR(attr), NAME_##el, FLD_##sym},
+#define FL_SYSTEM_TIME(sym, el, attr, member, bit) {ATTR(attr), NAME_##el, FLD_##sym},
+#include "faultline/system_fields.def"
 };
 #undef ATTR
 #undef NAME
@@ -83,7 +78,7 @@ static int fl_evtx_fld_name_code(const fl_evtx_fs *f, const char *name,
   if (f->depth == 1) lo = hi = NAME_EVENT;
   else if (f->depth == 2 && f->name[0] == NAME_EVENT) lo = NAME_SYSTEM, hi = NAME_USERDATA;
   else if (f->depth == 3 && f->name[0] == NAME_EVENT && f->name[1] == NAME_SYSTEM)
-    lo = NAME_PROVIDER, hi = NAME_COUNT_ - 1;
+    lo = NAME_SYSTEM_FIRST_, hi = NAME_COUNT_ - 1;
   else return NAME_OTHER;
   for (int i = lo; i <= hi; i++)
     if (fl_evtx_fld_names[i].n == n &&
@@ -96,7 +91,7 @@ static int fl_evtx_fld_name_code(const fl_evtx_fs *f, const char *name,
 ** integer when the element holds exactly one unsigned value, instead of
 ** being formatted to text here and parsed back in finish. */
 static int fl_evtx_fs_numeric(int id) {
-  return id >= FLD_EVENT_ID && id <= FLD_TID && id != FLD_TIME;
+  return id < 32 && ((FLD_NUMERIC_ >> id) & 1);
 }
 
 /* An unsigned value whose text form parses back to the same integer. */
@@ -222,8 +217,8 @@ static int fl_evtx_fs_rule(const fl_evtx_fs *f, const char *attr, size_t n) {
        i++) {
     const fl_evtx_fld_rule *r = &fl_evtx_fld_rules[i];
     if (r->elem != f->name[2]) continue;
-    if (attr ? (r->attr && r->attr_len == n && memcmp(r->attr, attr, n) == 0)
-             : !r->attr)
+    if (attr ? (n && r->attr_len == n && memcmp(r->attr, attr, n) == 0)
+             : !r->attr_len)
       return r->id;
   }
   return FLD_NONE;
@@ -669,16 +664,9 @@ static fl_evtx_str fl_evtx_fs_str(const fl_evtx_fs *f, int id) {
 void fl_evtx_fields_sink_finish(fl_evtx_fields_sink *s) {
   fl_evtx_event *ev = s->ev;
   static const struct { int id; unsigned bit; size_t off; int wide; } nums[] = {
-      {FLD_EVENT_ID, FL_EVTX_HAS_EVENT_ID, offsetof(fl_evtx_event, event_id), 0},
-      {FLD_QUALIFIERS, FL_EVTX_HAS_QUALIFIERS, offsetof(fl_evtx_event, qualifiers), 0},
-      {FLD_VERSION, FL_EVTX_HAS_VERSION, offsetof(fl_evtx_event, version), 0},
-      {FLD_LEVEL, FL_EVTX_HAS_LEVEL, offsetof(fl_evtx_event, level), 0},
-      {FLD_TASK, FL_EVTX_HAS_TASK, offsetof(fl_evtx_event, task), 0},
-      {FLD_OPCODE, FL_EVTX_HAS_OPCODE, offsetof(fl_evtx_event, opcode), 0},
-      {FLD_KEYWORDS, FL_EVTX_HAS_KEYWORDS, offsetof(fl_evtx_event, keywords), 1},
-      {FLD_RECORD_ID, FL_EVTX_HAS_EVENT_RECORD_ID, offsetof(fl_evtx_event, event_record_id), 1},
-      {FLD_PID, FL_EVTX_HAS_PROCESS_ID, offsetof(fl_evtx_event, process_id), 0},
-      {FLD_TID, FL_EVTX_HAS_THREAD_ID, offsetof(fl_evtx_event, thread_id), 0},
+#define FL_SYSTEM_NUMBER(sym, el, attr, member, width, bit) \
+  {FLD_##sym, bit, offsetof(fl_evtx_event, member), (width) == 64},
+#include "faultline/system_fields.def"
   };
   for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
     int ok;
@@ -696,14 +684,8 @@ void fl_evtx_fields_sink_finish(fl_evtx_fields_sink *s) {
     ev->time_created = s->filetime;
     ev->present |= FL_EVTX_HAS_TIME_CREATED;
   }
-  ev->provider_name = fl_evtx_fs_str(s, FLD_PROVIDER);
-  ev->provider_guid = fl_evtx_fs_str(s, FLD_GUID);
-  ev->event_source_name = fl_evtx_fs_str(s, FLD_SOURCE);
-  ev->channel = fl_evtx_fs_str(s, FLD_CHANNEL);
-  ev->computer = fl_evtx_fs_str(s, FLD_COMPUTER);
-  ev->user_sid = fl_evtx_fs_str(s, FLD_USER);
-  ev->activity_id = fl_evtx_fs_str(s, FLD_ACTIVITY);
-  ev->related_activity_id = fl_evtx_fs_str(s, FLD_RELATED);
+#define FL_SYSTEM_TEXT(sym, el, attr, member) ev->member = fl_evtx_fs_str(s, FLD_##sym);
+#include "faultline/system_fields.def"
   size_t n = s->pairs.len / sizeof(fl_evtx_fs_pair);
   s->pairv.len = 0;
   fl_evtx_pair *pv = (fl_evtx_pair *)fl_evtx_buf_room(&s->pairv, n * sizeof *pv + 1);

@@ -36,27 +36,41 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
 
 /* ---- names ---- */
 
-static int name_index_put(fl_evtx_writer *w, uint32_t id) {
-  if ((w->nnames + 1) * 2 > w->name_index_cap) {
-    uint32_t cap = w->name_index_cap ? w->name_index_cap * 2 : 64;
-    uint32_t *idx = calloc(cap, sizeof *idx);
-    if (!idx) return -1;
-    free(w->name_index);
-    w->name_index = idx;
-    w->name_index_cap = cap;
-    for (uint32_t k = 0; k < w->nnames; k++) {
-      if (k == id) continue;
-      uint64_t h = fnv64(w->names[k].utf8, strlen(w->names[k].utf8));
-      uint32_t s = (uint32_t)h & (cap - 1);
-      while (idx[s]) s = (s + 1) & (cap - 1);
-      idx[s] = k + 1;
-    }
+/* Open-addressing index (slot = entry + 1, linear probing) of the writer's
+** names and templates. Before entry id goes in, the index is rebuilt twice
+** as large when it would pass half full; hash_of(w, k) gives entry k's hash
+** for the rebuild (entries 0..n-1 except id). */
+typedef uint64_t (*index_hash_fn)(const fl_evtx_writer *w, uint32_t k);
+
+static void index_put(uint32_t *idx, uint32_t cap, uint64_t h, uint32_t id) {
+  uint32_t s = (uint32_t)h & (cap - 1);
+  while (idx[s]) s = (s + 1) & (cap - 1);
+  idx[s] = id + 1;
+}
+
+static int index_add(const fl_evtx_writer *w, uint32_t **idx, uint32_t *cap, uint32_t n,
+                     uint32_t id, uint64_t h, index_hash_fn hash_of) {
+  if ((n + 1) * 2 > *cap) {
+    uint32_t ncap = *cap ? *cap * 2 : 64;
+    uint32_t *nidx = calloc(ncap, sizeof *nidx);
+    if (!nidx) return -1;
+    free(*idx);
+    *idx = nidx;
+    *cap = ncap;
+    for (uint32_t k = 0; k < n; k++)
+      if (k != id) index_put(nidx, ncap, hash_of(w, k), k);
   }
-  const char *u = w->names[id].utf8;
-  uint32_t s = (uint32_t)fnv64(u, strlen(u)) & (w->name_index_cap - 1);
-  while (w->name_index[s]) s = (s + 1) & (w->name_index_cap - 1);
-  w->name_index[s] = id + 1;
+  index_put(*idx, *cap, h, id);
   return 0;
+}
+
+static uint64_t name_hash(const fl_evtx_writer *w, uint32_t k) {
+  return fnv64(w->names[k].utf8, strlen(w->names[k].utf8));
+}
+
+static int name_index_put(fl_evtx_writer *w, uint32_t id) {
+  return index_add(w, &w->name_index, &w->name_index_cap, w->nnames, id,
+                   name_hash(w, id), name_hash);
 }
 
 /* The id of name (UTF-8), interning it; -1 when out of memory or invalid. */
@@ -309,25 +323,10 @@ static fl_evtx_w_template *template_new(fl_evtx_writer *w,
   return t;
 }
 
-static int tpl_index_put(fl_evtx_writer *w, fl_evtx_w_template *t,
-                         uint32_t id) {
-  if ((w->ntpls + 1) * 2 > w->tpl_index_cap) {
-    uint32_t cap = w->tpl_index_cap ? w->tpl_index_cap * 2 : 64;
-    uint32_t *idx = calloc(cap, sizeof *idx);
-    if (!idx) return -1;
-    free(w->tpl_index);
-    w->tpl_index = idx;
-    w->tpl_index_cap = cap;
-    for (uint32_t k = 0; k < w->ntpls; k++) {
-      uint32_t s = (uint32_t)w->tpls[k]->hash & (cap - 1);
-      while (idx[s]) s = (s + 1) & (cap - 1);
-      idx[s] = k + 1;
-    }
-  }
-  uint32_t s = (uint32_t)t->hash & (w->tpl_index_cap - 1);
-  while (w->tpl_index[s]) s = (s + 1) & (w->tpl_index_cap - 1);
-  w->tpl_index[s] = id + 1;
-  return 0;
+static uint64_t tpl_hash(const fl_evtx_writer *w, uint32_t k) { return w->tpls[k]->hash; }
+
+static int tpl_index_put(fl_evtx_writer *w, fl_evtx_w_template *t, uint32_t id) {
+  return index_add(w, &w->tpl_index, &w->tpl_index_cap, w->ntpls, id, t->hash, tpl_hash);
 }
 
 fl_status fl_evtx_w_template_for(fl_evtx_writer *w, const fl_evtx_w_event *ev,

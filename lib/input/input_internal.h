@@ -56,9 +56,10 @@ size_t fl_input_utf8_to_wchar(const char *s, size_t n, wchar_t *out,
                               size_t cap);
 
 /* ---- record builder and delivery (input_record.c) ----------------------- */
-enum { /* string fields of fl_evtx_event */
-  FL_IN_PROVIDER = 0, FL_IN_GUID, FL_IN_SOURCE, FL_IN_CHANNEL, FL_IN_COMPUTER,
-  FL_IN_USER, FL_IN_ACTIVITY, FL_IN_RELATED, FL_IN_STR_COUNT
+enum { /* string fields of fl_evtx_event: FL_IN_PROVIDER, _GUID, _CHANNEL, ... */
+#define FL_SYSTEM_TEXT(sym, element, attr, member) FL_IN_##sym,
+#include "faultline/system_fields.def"
+  FL_IN_STR_COUNT
 };
 
 #define FL_INPUT_MAX_PAIRS 65536u

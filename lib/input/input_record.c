@@ -172,18 +172,12 @@ void fl_input_rec_str(fl_input_ctx *c, int field, const char *s, size_t n) {
 void fl_input_rec_num(fl_input_ctx *c, unsigned bit, uint64_t v) {
   fl_evtx_event *ev = &c->ev;
   ev->present |= bit;
-  switch (bit) {
-    case FL_EVTX_HAS_EVENT_ID: ev->event_id = (uint32_t)v; break;
-    case FL_EVTX_HAS_QUALIFIERS: ev->qualifiers = (uint32_t)v; break;
-    case FL_EVTX_HAS_VERSION: ev->version = (uint32_t)v; break;
-    case FL_EVTX_HAS_LEVEL: ev->level = (uint32_t)v; break;
-    case FL_EVTX_HAS_TASK: ev->task = (uint32_t)v; break;
-    case FL_EVTX_HAS_OPCODE: ev->opcode = (uint32_t)v; break;
-    case FL_EVTX_HAS_KEYWORDS: ev->keywords = v; break;
-    case FL_EVTX_HAS_TIME_CREATED: ev->time_created = v; break;
-    case FL_EVTX_HAS_EVENT_RECORD_ID: ev->event_record_id = v; break;
-    case FL_EVTX_HAS_PROCESS_ID: ev->process_id = (uint32_t)v; break;
-    case FL_EVTX_HAS_THREAD_ID: ev->thread_id = (uint32_t)v; break;
+  switch (bit) { /* 32-bit members take the low half, as before */
+#define FL_SYSTEM_NUMBER(sym, el, attr, member, width, has) \
+    case has: ev->member = v; break;
+#define FL_SYSTEM_TIME(sym, el, attr, member, has) \
+    case has: ev->member = v; break;
+#include "faultline/system_fields.def"
     default: ev->present &= ~bit; break;
   }
 }
@@ -193,10 +187,13 @@ void fl_input_rec_num_text(fl_input_ctx *c, unsigned bit, const char *s,
   uint64_t v;
   fl_input_trim(&s, &n);
   if (!n) return; /* an empty element says nothing */
-  uint64_t max = bit == FL_EVTX_HAS_KEYWORDS ||
-                         bit == FL_EVTX_HAS_EVENT_RECORD_ID
-                     ? UINT64_MAX
-                     : 0xffffffffu;
+  uint64_t max = 0xffffffffu;
+  switch (bit) {
+#define FL_SYSTEM_NUMBER(sym, el, attr, member, width, has) \
+    case has: max = (width) == 64 ? UINT64_MAX : 0xffffffffu; break;
+#include "faultline/system_fields.def"
+    default: break;
+  }
   if (fl_input_parse_u64(s, n, &v) || v > max) {
     fl_input_diag_emit(c, FL_EVTX_WARNING, off,
                        "ignored a System value that is not a number: '%.40s'",
@@ -312,14 +309,8 @@ int fl_input_rec_filter(fl_input_ctx *c) {
 
 static void fl_input_rec_build(fl_input_ctx *c) {
   fl_evtx_event *ev = &c->ev;
-  ev->provider_name = fl_input_field(c, FL_IN_PROVIDER);
-  ev->provider_guid = fl_input_field(c, FL_IN_GUID);
-  ev->event_source_name = fl_input_field(c, FL_IN_SOURCE);
-  ev->channel = fl_input_field(c, FL_IN_CHANNEL);
-  ev->computer = fl_input_field(c, FL_IN_COMPUTER);
-  ev->user_sid = fl_input_field(c, FL_IN_USER);
-  ev->activity_id = fl_input_field(c, FL_IN_ACTIVITY);
-  ev->related_activity_id = fl_input_field(c, FL_IN_RELATED);
+#define FL_SYSTEM_TEXT(sym, el, attr, member) ev->member = fl_input_field(c, FL_IN_##sym);
+#include "faultline/system_fields.def"
   ev->record_id = (ev->present & FL_EVTX_HAS_EVENT_RECORD_ID)
                       ? ev->event_record_id : c->ordinal;
   ev->written_time = ev->time_created;

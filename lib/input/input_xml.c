@@ -28,10 +28,32 @@ static const char fl_xml_wrap_open[] = "<fl-wrap>";
 static const char fl_xml_wrap_close[] = "</fl-wrap>";
 
 enum { SEC_NONE = 0, SEC_SYSTEM, SEC_EVENTDATA, SEC_USERDATA, SEC_OTHER };
-enum { /* System leaves captured as text */
-  FX_NONE = 0, FX_EVENT_ID, FX_VERSION, FX_LEVEL, FX_TASK, FX_OPCODE,
-  FX_KEYWORDS, FX_RECORD_ID, FX_CHANNEL, FX_COMPUTER
+/* The <System> children and the values read from them, from
+** faultline/system_fields.def. */
+enum {
+#define FL_SYSTEM_ELEMENT(sym, name) SE_##sym,
+#include "faultline/system_fields.def"
+  SE_COUNT_
 };
+static const char *const fl_xml_system_elements[SE_COUNT_] = {
+#define FL_SYSTEM_ELEMENT(sym, name) name,
+#include "faultline/system_fields.def"
+};
+enum { SV_TEXT, SV_NUMBER, SV_TIME };
+typedef struct fl_xml_sys_value {
+  const char *attr; /* "": the element's text */
+  int element;      /* SE_* */
+  int kind;         /* SV_* */
+  int field;        /* FL_IN_* of a text value */
+  unsigned bit;     /* FL_EVTX_HAS_* of a number or time */
+} fl_xml_sys_value;
+static const fl_xml_sys_value fl_xml_sys_values[] = {
+#define FL_SYSTEM_TEXT(sym, el, attr, member) {attr, SE_##el, SV_TEXT, FL_IN_##sym, 0},
+#define FL_SYSTEM_NUMBER(sym, el, attr, member, width, bit) {attr, SE_##el, SV_NUMBER, 0, bit},
+#define FL_SYSTEM_TIME(sym, el, attr, member, bit) {attr, SE_##el, SV_TIME, 0, bit},
+#include "faultline/system_fields.def"
+};
+enum { FX_NONE = 0 }; /* else 1 + the index of the value being captured */
 
 typedef struct fl_xml {
   fl_input_ctx *c;
@@ -80,62 +102,36 @@ static const char *fl_xml_attr(const char **attrs, const char *name) {
   return NULL;
 }
 
-static void fl_xml_str_attr(fl_xml *x, const char **attrs, const char *name,
-                            int field) {
-  const char *v = fl_xml_attr(attrs, name);
-  if (v) fl_input_rec_str(x->c, field, v, strlen(v));
-}
-
-static void fl_xml_num_attr(fl_xml *x, const char **attrs, const char *name,
-                            unsigned bit) {
-  const char *v = fl_xml_attr(attrs, name);
-  if (v) fl_input_rec_num_text(x->c, bit, v, strlen(v), fl_xml_pos(x));
+/* A System value's text (an attribute's or the element's) into the record. */
+static void fl_xml_sys_put(fl_xml *x, const fl_xml_sys_value *v, const char *t,
+                           size_t n) {
+  if (v->kind == SV_TEXT) fl_input_rec_str(x->c, v->field, t, n);
+  else if (v->kind == SV_NUMBER) fl_input_rec_num_text(x->c, v->bit, t, n, fl_xml_pos(x));
+  else fl_input_rec_time_text(x->c, t, n, fl_xml_pos(x));
 }
 
 static void fl_xml_system_start(fl_xml *x, const char *n, const char **a) {
-  static const struct { const char *name; int field; } leaves[] = {
-      {"EventID", FX_EVENT_ID}, {"Version", FX_VERSION}, {"Level", FX_LEVEL},
-      {"Task", FX_TASK}, {"Opcode", FX_OPCODE}, {"Keywords", FX_KEYWORDS},
-      {"EventRecordID", FX_RECORD_ID}, {"Channel", FX_CHANNEL},
-      {"Computer", FX_COMPUTER}};
-  if (!strcmp(n, "Provider")) {
-    fl_xml_str_attr(x, a, "Name", FL_IN_PROVIDER);
-    fl_xml_str_attr(x, a, "Guid", FL_IN_GUID);
-    fl_xml_str_attr(x, a, "EventSourceName", FL_IN_SOURCE);
-  } else if (!strcmp(n, "TimeCreated")) {
-    const char *v = fl_xml_attr(a, "SystemTime");
-    if (v) fl_input_rec_time_text(x->c, v, strlen(v), fl_xml_pos(x));
-  } else if (!strcmp(n, "Correlation")) {
-    fl_xml_str_attr(x, a, "ActivityID", FL_IN_ACTIVITY);
-    fl_xml_str_attr(x, a, "RelatedActivityID", FL_IN_RELATED);
-  } else if (!strcmp(n, "Execution")) {
-    fl_xml_num_attr(x, a, "ProcessID", FL_EVTX_HAS_PROCESS_ID);
-    fl_xml_num_attr(x, a, "ThreadID", FL_EVTX_HAS_THREAD_ID);
-  } else if (!strcmp(n, "Security")) {
-    fl_xml_str_attr(x, a, "UserID", FL_IN_USER);
-  }
-  if (!strcmp(n, "EventID"))
-    fl_xml_num_attr(x, a, "Qualifiers", FL_EVTX_HAS_QUALIFIERS);
-  for (size_t i = 0; i < sizeof leaves / sizeof *leaves; i++)
-    if (!strcmp(n, leaves[i].name)) {
-      x->field = leaves[i].field;
+  int e = 0;
+  while (e < SE_COUNT_ && strcmp(n, fl_xml_system_elements[e]) != 0) e++;
+  if (e == SE_COUNT_) return;
+  for (size_t i = 0; i < sizeof fl_xml_sys_values / sizeof *fl_xml_sys_values; i++) {
+    const fl_xml_sys_value *v = &fl_xml_sys_values[i];
+    if (v->element != e) continue;
+    if (!v->attr[0]) { /* the element's text, read at its end */
+      x->field = (int)i + 1;
       x->cap_depth = x->depth;
       x->text.len = 0;
+      continue;
     }
+    const char *t = fl_xml_attr(a, v->attr);
+    if (t) fl_xml_sys_put(x, v, t, strlen(t));
+  }
 }
 
 static void fl_xml_system_end(fl_xml *x) {
-  static const unsigned bits[] = {
-      0, FL_EVTX_HAS_EVENT_ID, FL_EVTX_HAS_VERSION, FL_EVTX_HAS_LEVEL,
-      FL_EVTX_HAS_TASK, FL_EVTX_HAS_OPCODE, FL_EVTX_HAS_KEYWORDS,
-      FL_EVTX_HAS_EVENT_RECORD_ID};
-  fl_input_ctx *c = x->c;
-  const char *t = x->text.p ? x->text.p : "";
-  if (x->field == FX_CHANNEL || x->field == FX_COMPUTER) {
-    fl_input_rec_str(c, x->field == FX_CHANNEL ? FL_IN_CHANNEL : FL_IN_COMPUTER,
-                     t, x->text.len);
-  } else if (x->field > FX_NONE && x->field <= FX_RECORD_ID) {
-    fl_input_rec_num_text(c, bits[x->field], t, x->text.len, fl_xml_pos(x));
+  if (x->field > FX_NONE) {
+    const char *t = x->text.p ? x->text.p : "";
+    fl_xml_sys_put(x, &fl_xml_sys_values[x->field - 1], t, x->text.len);
   }
   x->field = FX_NONE;
   x->cap_depth = 0;
