@@ -61,6 +61,9 @@ size_t fl_gen_fmt_time(char *buf, uint64_t filetime, int digits);
 ** escapes quotes and CR/LF/TAB for attributes. */
 size_t fl_gen_xml_escape(const char *s, int attr, char *out, size_t cap);
 size_t fl_gen_fmt_u64(char *buf, uint64_t v); /* no NUL; returns length */
+/* Keywords as Windows writes them: "0x" and lower-case hex without leading
+** zeros, NUL-terminated (kw holds 19 bytes). */
+void fl_gen_fmt_keywords(char kw[19], uint64_t v);
 
 /* ---------------- event shapes ---------------- */
 typedef enum gen_vtype {

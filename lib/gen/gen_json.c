@@ -21,17 +21,6 @@ static void key_esc(gen_out *o, const char *k) {
   fl_gen_out_ch(o, ':');
 }
 
-static void keywords_text(char *kw, uint64_t v) {
-  static const char hexd[] = "0123456789abcdef";
-  size_t n = 2;
-  int started = 0;
-  kw[0] = '0', kw[1] = 'x';
-  for (int sh = 60; sh >= 0; sh -= 4) {
-    unsigned d = (unsigned)(v >> sh) & 15;
-    if (d || started || sh == 0) kw[n++] = hexd[d], started = 1;
-  }
-  kw[n] = '\0';
-}
 
 /* Provider GUID without braces, as evtx-rs prints it. */
 static void guid_bare(gen_out *o, const char *g) {
@@ -69,7 +58,7 @@ static void dump_system(gen_out *o, const gen_record *r) {
   fl_gen_out_u64(o, s->task);
   fl_gen_out_str(o, ",\"Opcode\":");
   fl_gen_out_u64(o, s->opcode);
-  keywords_text(kw, s->keywords);
+  fl_gen_fmt_keywords(kw, s->keywords);
   fl_gen_out_str(o, ",\"Keywords\":\"");
   fl_gen_out_str(o, kw);
   fl_gen_out_str(o, "\",\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"");

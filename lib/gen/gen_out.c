@@ -173,3 +173,15 @@ size_t fl_gen_xml_escape(const char *s, int attr, char *out, size_t cap) {
   if (cap) out[k.len < cap ? k.len : cap - 1] = '\0';
   return k.len;
 }
+
+void fl_gen_fmt_keywords(char kw[19], uint64_t v) {
+  static const char hexd[] = "0123456789abcdef";
+  size_t n = 2;
+  int started = 0;
+  kw[0] = '0', kw[1] = 'x';
+  for (int sh = 60; sh >= 0; sh -= 4) {
+    unsigned d = (unsigned)(v >> sh) & 15;
+    if (d || started || sh == 0) kw[n++] = hexd[d], started = 1;
+  }
+  kw[n] = '\0';
+}

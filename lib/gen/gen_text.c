@@ -157,6 +157,16 @@ static void label(gen_out *o, const char *name, int width) {
 
 /* ---------------- event-text: "Copy details as text" ---------------- */
 
+enum { EVTEXT_WIDTH = 15 }; /* "Task Category: " */
+
+/* "Label:         value" and the line end; a value's line breaks kept
+** (counted), as Event Viewer shows them. */
+static void text_line(gen_out *o, const char *name, const char *value) {
+  label(o, name, EVTEXT_WIDTH);
+  put_lines(o, value, strlen(value));
+  fl_gen_out_nl(o);
+}
+
 static fl_status evtext_write(gen_writer *w, const gen_record *r, gen_pos *pos, fl_error *err) {
   (void)err;
   text_form *f = w->impl;
@@ -165,34 +175,19 @@ static fl_status evtext_write(gen_writer *w, const gen_record *r, gen_pos *pos, 
   if (w->count) fl_gen_out_nl(o);
   start_record(w, r, pos, 0);
   render_message(f, r);
-  static const int width = 15; /* "Task Category: " */
-  label(o, "Log Name:", width);
-  fl_gen_out_str(o, s->channel);
-  fl_gen_out_nl(o);
-  label(o, "Source:", width);
-  fl_gen_out_str(o, s->provider);
-  fl_gen_out_nl(o);
-  label(o, "Date:", width);
+  text_line(o, "Log Name:", s->channel);
+  text_line(o, "Source:", s->provider);
+  label(o, "Date:", EVTEXT_WIDTH);
   put_local_date(o, r->time);
   fl_gen_out_nl(o);
-  label(o, "Event ID:", width);
-  fl_gen_out_u64(o, s->event_id);
-  fl_gen_out_nl(o);
-  label(o, "Task Category:", width);
-  fl_gen_out_str(o, s->task_name && *s->task_name ? s->task_name : "None");
-  fl_gen_out_nl(o);
-  label(o, "Level:", width);
-  fl_gen_out_str(o, level_name(s->level));
-  fl_gen_out_nl(o);
-  label(o, "Keywords:", width);
-  fl_gen_out_str(o, keywords_name(s->keywords));
-  fl_gen_out_nl(o);
-  label(o, "User:", width);
-  fl_gen_out_str(o, "N/A");
-  fl_gen_out_nl(o);
-  label(o, "Computer:", width);
-  put_lines(o, r->computer, strlen(r->computer));
-  fl_gen_out_nl(o);
+  char id[24];
+  id[fl_gen_fmt_u64(id, s->event_id)] = '\0';
+  text_line(o, "Event ID:", id);
+  text_line(o, "Task Category:", s->task_name && *s->task_name ? s->task_name : "None");
+  text_line(o, "Level:", level_name(s->level));
+  text_line(o, "Keywords:", keywords_name(s->keywords));
+  text_line(o, "User:", "N/A");
+  text_line(o, "Computer:", r->computer);
   fl_gen_out_str(o, "Description:");
   fl_gen_out_nl(o);
   put_lines(o, f->msg.p, f->msg.len);
@@ -355,15 +350,8 @@ static void xv_system(gen_out *o, const gen_record *r) {
   xv_leaf_u64(o, "Level", s->level);
   xv_leaf_u64(o, "Task", s->task);
   xv_leaf_u64(o, "Opcode", s->opcode);
-  char kw[20];
-  static const char hexd[] = "0123456789abcdef";
-  size_t n = 2;
-  kw[0] = '0', kw[1] = 'x';
-  for (int sh = 60, started = 0; sh >= 0; sh -= 4) {
-    unsigned d = (unsigned)(s->keywords >> sh) & 15;
-    if (d || started || sh == 0) kw[n++] = hexd[d], started = 1;
-  }
-  kw[n] = '\0';
+  char kw[19];
+  fl_gen_fmt_keywords(kw, s->keywords);
   xv_leaf(o, "Keywords", kw);
   char t[40];
   t[fl_gen_fmt_time(t, r->time, 9)] = '\0';

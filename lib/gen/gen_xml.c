@@ -76,7 +76,6 @@ static void elem_str(gen_out *o, const char *name, const char *v) {
 static void write_system(gen_writer *w, const gen_record *r, char q, const char *close) {
   gen_out *o = &w->out;
   const gen_shape *s = r->shape;
-  static const char hexd[] = "0123456789abcdef";
   fl_gen_out_str(o, "<System><Provider");
   attr(o, q, "Name", s->provider);
   if (s->guid) attr(o, q, "Guid", s->guid);
@@ -90,14 +89,8 @@ static void write_system(gen_writer *w, const gen_record *r, char q, const char 
   elem_u64(o, "Level", s->level);
   elem_u64(o, "Task", s->task);
   elem_u64(o, "Opcode", s->opcode);
-  char kw[20] = {'0', 'x'};
-  size_t n = 2;
-  int started = 0;
-  for (int sh = 60; sh >= 0; sh -= 4) {
-    unsigned d = (unsigned)(s->keywords >> sh) & 15;
-    if (d || started || sh == 0) kw[n++] = hexd[d], started = 1;
-  }
-  kw[n] = '\0';
+  char kw[19];
+  fl_gen_fmt_keywords(kw, s->keywords);
   elem_str(o, "Keywords", kw);
   fl_gen_out_str(o, "<TimeCreated SystemTime=");
   fl_gen_out_ch(o, q);

@@ -11,12 +11,7 @@ set -u
 export FL_BIN
 # shellcheck source-path=SCRIPTDIR source=../cli_lib.sh
 source "$FL_ROOT/tests/cli_lib.sh"
-PY=/usr/bin/python3
-unset FAULTLINE_DB
 DB=$TMP/x.db
-check() {
-  if [ "$2" = "$3" ]; then echo "PASS $1"; else echo "FAIL $1: got '$2', expected '$3'"; fi
-}
 
 "$FL_BIN" gen benign-noise -o "$TMP/b.evtx" --seed 3 --no-manifest 2>/dev/null || echo "FAIL exports_gen: benign-noise"
 "$FL_BIN" gen kerberos-dc-unreachable -o "$TMP/k.evtx" --seed 3 --no-manifest 2>/dev/null || echo "FAIL exports_gen: kerberos"

@@ -10,12 +10,7 @@ set -u
 export FL_BIN
 # shellcheck source-path=SCRIPTDIR source=../cli_lib.sh
 source "$FL_ROOT/tests/cli_lib.sh"
-PY=/usr/bin/python3
-unset FAULTLINE_DB
 DB=$TMP/e.db
-check() {
-  if [ "$2" = "$3" ]; then echo "PASS $1"; else echo "FAIL $1: got '$2', expected '$3'"; fi
-}
 # jget FILE EXPR: a value from a JSON report (r = the document)
 jget() { "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 

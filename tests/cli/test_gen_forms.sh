@@ -28,7 +28,6 @@ set -u
 export FL_BIN
 # shellcheck source-path=SCRIPTDIR source=../cli_lib.sh
 source "$FL_ROOT/tests/cli_lib.sh"
-PY=/usr/bin/python3
 
 FORMS="event-text format-list xml-view export-csv export-txt"
 SCENARIOS="timeout cert-untrusted proposal-mismatch kerberos-dc-unreachable dos-mode iscsi-chap-mismatch benign-reinit"

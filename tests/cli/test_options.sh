@@ -11,10 +11,6 @@ set -u
 export FL_BIN
 # shellcheck source-path=SCRIPTDIR source=../cli_lib.sh
 source "$FL_ROOT/tests/cli_lib.sh"
-unset FAULTLINE_DB
-check() {
-  if [ "$2" = "$3" ]; then echo "PASS $1"; else echo "FAIL $1: got '$2', expected '$3'"; fi
-}
 "$FL_BIN" gen kerberos-dc-unreachable -o "$TMP/k.evtx" --seed 3 --no-manifest 2>/dev/null || echo "FAIL options_gen"
 "$FL_BIN" ingest -q --db "$TMP/k.db" "$TMP/k.evtx" || echo "FAIL options_ingest"
 

@@ -6,8 +6,6 @@
 # with --no-db. Also: diagnose's sources get a SHA-256 and a format, and a
 # diagnose into a database that holds other logs reports only its inputs.
 source "$FL_ROOT/tests/cli_lib.sh"
-unset FAULTLINE_DB
-PY=/usr/bin/python3
 DB="$TMP/fl.db"
 gen() { "$FL_BIN" gen "$@" >/dev/null 2>&1 || echo "FAIL gen $*"; }
 gen cert-untrusted --seed 4 --format evtx -o "$TMP/c.evtx"

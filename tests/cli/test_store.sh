@@ -24,9 +24,6 @@ unset FAULTLINE_DB
 DB=$TMP/t.db
 
 # check NAME ACTUAL EXPECTED
-check() {
-  if [ "$2" = "$3" ]; then echo "PASS $1"; else echo "FAIL $1: got '$2', expected '$3'"; fi
-}
 count() { "$FL_BIN" sql --db "${2:-$DB}" --format csv "$1" 2>&1 | tail -n 1 | tr -d '\r'; }
 
 "$FIX" write "$TMP/a.evtx" 1000 || echo "FAIL store_fixture: cannot write a.evtx"

@@ -12,7 +12,6 @@ set -u
 export FL_BIN
 # shellcheck source-path=SCRIPTDIR source=../cli_lib.sh
 source "$FL_ROOT/tests/cli_lib.sh"
-PY=/usr/bin/python3
 DATA=$FL_ROOT/tests/data/text
 
 # data_of FILE : "id|data items" per record, from dump --format jsonl
