@@ -19,7 +19,10 @@
 
 /* Rough bytes per record per format, to turn --size into a record count
 ** (and so a time density). Only the time spread depends on it. */
-static const uint64_t est_bytes[FL_GEN_FORMAT_COUNT] = {700, 1350, 1450, 1500};
+/* Bytes a record takes in each output form (fl_gen_format order), for --size;
+** the text forms measured on `gen timeout` (bytes / records, scaled as xml). */
+static const uint64_t est_bytes[FL_GEN_FORMAT_COUNT] = {700, 1350, 1450, 1500, 360, 1100, 1500, 150, 150};
+_Static_assert(FL_GEN_FORMAT_COUNT == 9, "est_bytes has a size per output form");
 
 int fl_gen_step_active(const gen_engine *e, const gen_step *s) {
   if (!e->netsh) return 1;
