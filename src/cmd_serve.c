@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert/alert.h"
 #include "cli.h"
 #include "faultline/serve.h"
 
@@ -53,8 +54,15 @@ static void serve_help(void) {
       "  --tls-client-ca FILE   require client certificates signed by these CAs\n"
       "  --token-file FILE      HTTP needs 'Authorization: Bearer TOKEN' (the file's\n"
       "                         first line; or $FAULTLINE_SERVE_TOKEN); not /healthz\n"
+      "  --config FILE          the serve config file: [serve] listen/db/token/TLS\n"
+      "                         (the command line wins), [alerts] and [receiver NAME]\n"
+      "                         sections (Alertmanager, webhook, Slack, Teams, CEF);\n"
+      "                         docs/serve-config.md\n"
+      "  --check-config         with --config: validate it, print each error with\n"
+      "                         its line number, exit 0 (good) or 2 (bad)\n"
       "  -h, --help             this help\n\n"
-      "Signals: TERM/INT stop accepting, commit what was taken, exit 0.\n"
+      "Signals: TERM/INT stop accepting, commit what was taken, exit 0;\n"
+      "HUP re-reads the alert part of --config (a bad file keeps the old one).\n"
       "docs/serve.md describes listeners, framing, limits and metrics.\n"
       "exit: 0 stopped cleanly, 2 usage, 3 cannot open the database or bind\n");
 }
@@ -87,6 +95,8 @@ typedef struct serve_cli {
   fl_serve_options opt;
   const char *listen[MAX_LISTEN];
   char token[256];
+  int check_config;
+  fl_alert_config cfg; /* --config */
 } serve_cli;
 
 /* The bearer token from a file (first line), so it is not in argv. */
@@ -106,6 +116,37 @@ static int read_token(const char *path, char *out, size_t cap) {
   return 0;
 }
 
+/* --config: read the file; with --check-config report it and stop (-2 good,
+** -1 bad); else its [serve] keys fill what the command line left unset. */
+static int apply_config(serve_cli *c) {
+  fl_buf e = {0};
+  int bad = fl_alert_config_load(c->opt.config_path, &c->cfg, &e);
+  if (bad) {
+    fprintf(stderr, "%s", e.p ? e.p : "");
+    fprintf(stderr, "faultline serve: %s: %d error%s\n", c->opt.config_path, bad, bad == 1 ? "" : "s");
+    fl_buf_free(&e);
+    return -1;
+  }
+  fl_buf_free(&e);
+  if (c->check_config) {
+    printf("%s: config OK: %zu listen, %zu receiver%s\n", c->opt.config_path, c->cfg.listen_count,
+           c->cfg.recv_count, c->cfg.recv_count == 1 ? "" : "s");
+    return -2;
+  }
+  if (!c->opt.listen_count)
+    for (size_t i = 0; i < c->cfg.listen_count && i < MAX_LISTEN; i++)
+      c->listen[c->opt.listen_count++] = c->cfg.listen[i];
+  if (!c->opt.db_path && c->cfg.db[0]) c->opt.db_path = c->cfg.db;
+  if (!c->opt.token && c->cfg.token_file[0]) {
+    if (read_token(c->cfg.token_file, c->token, sizeof c->token)) return -1;
+    c->opt.token = c->token;
+  }
+  if (!c->opt.tls_cert && c->cfg.tls_cert[0]) c->opt.tls_cert = c->cfg.tls_cert;
+  if (!c->opt.tls_key && c->cfg.tls_key[0]) c->opt.tls_key = c->cfg.tls_key;
+  if (!c->opt.tls_client_ca && c->cfg.tls_client_ca[0]) c->opt.tls_client_ca = c->cfg.tls_client_ca;
+  return 0;
+}
+
 static int serve_parse(int argc, char **argv, serve_cli *c) {
   static const struct option longs[] = {
       {"db", required_argument, NULL, 'd'},
@@ -119,6 +160,8 @@ static int serve_parse(int argc, char **argv, serve_cli *c) {
       {"tls-cert", required_argument, NULL, 'c'},
       {"tls-key", required_argument, NULL, 'k'},
       {"tls-client-ca", required_argument, NULL, 'a'},
+      {"config", required_argument, NULL, 'f'},
+      {"check-config", no_argument, NULL, 'K'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   optind = 1;
@@ -159,6 +202,8 @@ static int serve_parse(int argc, char **argv, serve_cli *c) {
       case 'c': c->opt.tls_cert = optarg; break;
       case 'k': c->opt.tls_key = optarg; break;
       case 'a': c->opt.tls_client_ca = optarg; break;
+      case 'f': c->opt.config_path = optarg; break;
+      case 'K': c->check_config = 1; break;
       case 'h': serve_help(); return -2;
       default:
         return cli_usage_error("serve", "unknown option or missing value: '%s'",
@@ -167,6 +212,11 @@ static int serve_parse(int argc, char **argv, serve_cli *c) {
   }
   if (optind < argc)
     return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+  if (c->check_config || c->opt.config_path) {
+    if (!c->opt.config_path) return cli_usage_error("serve", "--check-config needs --config FILE");
+    int rc = apply_config(c);
+    if (rc) return rc;
+  }
   if (!c->opt.listen_count)
     return cli_usage_error("serve", "give at least one --listen SPEC (see --help)");
   if (!c->opt.token) {

@@ -58,6 +58,10 @@ typedef struct fl_serve_options {
   fl_serve_log_fn on_log;         /* NULL: logfmt lines on stderr */
   fl_serve_log_level log_level;   /* lines below are not produced */
   void *user;
+  const char *config_path;        /* the serve config file (docs/serve-config.md):
+                                     its [alerts] and [receiver NAME] sections
+                                     start alerts; SIGHUP re-reads them. NULL:
+                                     no alerts */
 } fl_serve_options;
 
 /* Counters, for /metrics and tests: a snapshot (serve_metrics.def). */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert/alert.h"
 #include "common/fl_text.h"
 #include "faultline/input.h"
 #include "serve/serve_http.h"
@@ -31,7 +32,12 @@ struct serve_episodes {
   serve_ep v[EPISODES_MAX];
   size_t n;
   const char *label;
+  fl_alert *alert;      /* set before the writer runs, cleared after */
 };
+
+void serve_episodes_set_alert(serve_episodes *e, fl_alert *a) {
+  if (e) e->alert = a;
+}
 
 static void copy(char *dst, size_t cap, const char *src) {
   snprintf(dst, cap, "%s", src ? src : "");
@@ -39,6 +45,7 @@ static void copy(char *dst, size_t cap, const char *src) {
 
 static void on_episode(fl_episode_change what, const fl_episode *ep, void *user) {
   serve_episodes *e = user;
+  fl_alert_episode(e->alert, what, ep);
   pthread_mutex_lock(&e->lock);
   size_t i = 0;
   while (i < e->n && e->v[i].id != ep->id) i++;

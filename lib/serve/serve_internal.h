@@ -76,6 +76,7 @@ struct fl_serve {
   int draining;
   fl_status run_status;
   serve_episodes *episodes; /* the live diagnosis (serve_episodes.c) */
+  struct fl_alert *alert;   /* alerts, with --config (serve_alerts.c) */
   struct ssl_ctx_st *tls;   /* when a listener speaks TLS (serve_tls.c) */
   atomic_uint_fast64_t metric[SM_COUNT_];
 };
@@ -120,6 +121,13 @@ void serve_episodes_free(serve_episodes *e);
 void serve_episodes_feed(serve_episodes *e, const char *data, size_t len, const char *label);
 void serve_episodes_metrics(serve_episodes *e, fl_buf *out);
 void serve_episodes_html(serve_episodes *e, fl_buf *out);
+/* Episode changes also go to a (NULL: none). */
+void serve_episodes_set_alert(serve_episodes *e, struct fl_alert *a);
+
+/* ---- alerts (serve_alerts.c) ---- */
+fl_status serve_alerts_start(fl_serve *s, fl_error *err);
+void serve_alerts_reload(fl_serve *s); /* SIGHUP */
+void serve_alerts_stop(fl_serve *s);
 
 /* ---- listeners and connections (serve_conn.c) ---- */
 fl_status serve_listeners_open(fl_serve *s, fl_error *err);

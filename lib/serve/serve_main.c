@@ -131,7 +131,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg) {
   (void)what;
   fl_serve *s = arg;
   if (sig == SIGHUP) {
-    serve_log(s, FL_SERVE_INFO, "event=reload msg=\"nothing to reload\"");
+    serve_alerts_reload(s);
     return;
   }
   serve_log(s, FL_SERVE_INFO, "event=signal signal=%s", sig == SIGTERM ? "TERM" : "INT");
@@ -189,6 +189,7 @@ fl_status fl_serve_new(const fl_serve_options *opt, fl_serve **out, fl_error *er
   if (st == FL_OK) st = fl_store_open(s->opt.db_path, 0, &s->store, err);
   if (st == FL_OK && !(s->episodes = serve_episodes_new()))
     st = fl_error_at(err, FL_ENOMEM, "serve", 0, "cannot start the diagnosis");
+  if (st == FL_OK) st = serve_alerts_start(s, err);
   if (st == FL_OK) st = serve_listeners_open(s, err);
   if (st != FL_OK) {
     fl_serve_free(s);
@@ -254,6 +255,7 @@ void fl_serve_free(fl_serve *s) {
   }
   if (s->base) event_base_free(s->base);
   if (s->store) fl_store_close(s->store);
+  serve_alerts_stop(s);
   serve_episodes_free(s->episodes);
   if (s->tls) SSL_CTX_free(s->tls);
   pthread_mutex_destroy(&s->lock);
