@@ -112,6 +112,8 @@ int fl_alert_groups_update(fl_alert_groups *g, const fl_alert_config *c,
 uint64_t fl_alert_groups_due(fl_alert_groups *g, const fl_alert_config *c,
                              uint64_t mono_ms, fl_alert_notice_fn fn, void *user);
 size_t fl_alert_groups_count(const fl_alert_groups *g);
+/* Calls fn with each group's alerts (firing and not yet notified resolved). */
+void fl_alert_groups_each(const fl_alert_groups *g, fl_alert_notice_fn fn, void *user);
 
 /* ---- payloads ---- */
 /* The body receiver kind sends for these alerts. */

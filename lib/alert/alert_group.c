@@ -79,6 +79,11 @@ void fl_alert_groups_free(fl_alert_groups *g) {
 
 size_t fl_alert_groups_count(const fl_alert_groups *g) { return g ? g->n : 0; }
 
+void fl_alert_groups_each(const fl_alert_groups *g, fl_alert_notice_fn fn, void *user) {
+  for (size_t i = 0; g && i < g->n; i++)
+    if (g->g[i].notified && g->g[i].n) fn(g->g[i].v, g->g[i].n, user);
+}
+
 static void group_key(const fl_alert_config *c, const fl_alert_item *it, char *out, size_t cap) {
   size_t len = 0;
   out[0] = '\0';

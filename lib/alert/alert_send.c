@@ -23,6 +23,10 @@
 #include "alert/alert.h"
 
 enum { INBOX_MAX = 256 };
+/* Alertmanager resolves an alert not re-sent within its resolve_timeout
+** (5 min by default): firing alerts already notified are re-sent to
+** alertmanager receivers this often, as Prometheus does. */
+enum { AM_RESEND_MS = 60000 };
 
 typedef struct job {
   int recv;               /* index in cfg.recv at the time it was queued */
@@ -35,6 +39,8 @@ struct fl_alert {
   pthread_mutex_t lock;
   pthread_cond_t wake;
   int stop, have_new_cfg;
+  int only_kind;                 /* enqueue: -1 every receiver, else this kind */
+  uint64_t last_resend;          /* mono ms */
   fl_alert_config cfg, new_cfg; /* cfg: the thread's; new_cfg: under lock */
   fl_alert_item inbox[INBOX_MAX];
   size_t nin;
@@ -102,6 +108,7 @@ void fl_alert_reload(fl_alert *a, const fl_alert_config *c) {
 static void enqueue(const fl_alert_item *items, size_t n, void *user) {
   fl_alert *a = user;
   for (size_t r = 0; r < a->cfg.recv_count; r++) {
+    if (a->only_kind >= 0 && a->cfg.recv[r].kind != a->only_kind) continue;
     if (a->nq >= a->cfg.queue_max) {
       atomic_fetch_add(a->dropped, 1);
       logf_(a, 1, "event=alert_dropped receiver=%s msg=\"queue full%s\" n=%ld", a->cfg.recv[r].name, "", (long)n);
@@ -271,6 +278,13 @@ static void *run(void *arg) {
     for (size_t i = 0; i < n; i++)
       if (fl_alert_groups_update(a->groups, &a->cfg, &batch[i], now) != 0) atomic_fetch_add(a->dropped, 1);
     uint64_t next = fl_alert_groups_due(a->groups, &a->cfg, now, enqueue, a);
+    if (now - a->last_resend >= AM_RESEND_MS) {
+      a->last_resend = now;
+      a->only_kind = FL_ALERT_KIND_ALERTMANAGER;
+      fl_alert_groups_each(a->groups, enqueue, a);
+      a->only_kind = -1;
+    }
+    if (next > AM_RESEND_MS) next = AM_RESEND_MS;
     send_due(a, mono_ms());
     if (stop) break;
     now = mono_ms();
@@ -294,6 +308,8 @@ fl_alert *fl_alert_new(const fl_alert_config *c, const fl_alert_counters *k, fl_
   fl_alert *a = calloc(1, sizeof *a);
   if (!a) return NULL;
   a->cfg = *c;
+  a->only_kind = -1;
+  a->last_resend = mono_ms();
   a->log = log;
   a->user = user;
   a->sent = k && k->sent ? k->sent : &a->own[0];
