@@ -56,4 +56,15 @@ int diag_cli_report(const char *cmd, fl_diag *d, const diag_cli_opts *o);
 ** Returns an exit code as diag_cli_report. */
 int diag_cli_from_store(const char *cmd, fl_store *store, const diag_cli_opts *o);
 
+/* diagnose straight from the pipeline while the inputs come in time order
+** (diag_direct.c): a sink feeding the engine what the temporary store would
+** give back; after diag_direct_fell_back() the caller must read the inputs
+** again through a store and use diag_cli_from_store instead. */
+typedef struct diag_direct diag_direct;
+diag_direct *diag_direct_new(const diag_cli_opts *o); /* NULL: out of memory */
+fl_pipeline_sink diag_direct_sink(diag_direct *d);
+int diag_direct_fell_back(const diag_direct *d);
+int diag_direct_report(diag_direct *d, const char *cmd); /* as diag_cli_report */
+void diag_direct_free(diag_direct *d);
+
 #endif

@@ -33,6 +33,7 @@ struct fl_input_netsh {
   int type;            /* FWPM_NET_EVENT_TYPE, -1 unknown */
   int body;            /* 1 MM, 2 QM, 3 EM failure body open, else 0 */
   int active;
+  int identified;      /* a <header> or <type> child seen */
   size_t off;
 };
 
@@ -65,6 +66,7 @@ void fl_input_netsh_begin(fl_input_netsh *n, size_t off) {
   n->type = -1;
   n->body = 0;
   n->active = 1;
+  n->identified = 0;
   n->off = off;
   n->path.len = n->text.len = n->lst.len = 0;
   memset(&n->fr[0], 0, sizeof n->fr[0]);
@@ -99,6 +101,7 @@ void fl_input_netsh_start(fl_input_netsh *n, const char *name,
     if (!strcmp(attrs[i], "numItems")) f->is_list = 1;
   int skip = f->is_item;
   if (n->depth == 1) {
+    if (!strcmp(name, "header") || !strcmp(name, "type")) n->identified = 1;
     if (!strcmp(name, "header")) skip = 1;
     for (size_t i = 0; i < sizeof fl_ns_bodies / sizeof *fl_ns_bodies; i++)
       if (!strcmp(name, fl_ns_bodies[i])) {
@@ -340,6 +343,16 @@ int fl_input_netsh_end(fl_input_netsh *n, size_t off) {
   (void)off;
   if (n->depth == 0) { /* the root closed */
     n->active = 0;
+    if (!n->identified) {
+      /* not a net event: after a skipped event (nested too deep) the
+      ** reader resumes at a start tag inside it, and its inner <item>s
+      ** would come out as empty phantom records (event id 65535) */
+      fl_input_diag_emit(n->c, FL_EVTX_WARNING, n->off,
+                         "an <item> with neither <header> nor <type> is not"
+                         " a net event; ignored");
+      n->c->in_record = 0;
+      return 1;
+    }
     if (n->type < 0) {
       fl_input_diag_emit(n->c, FL_EVTX_WARNING, n->off,
                          "net event without <type>; kept as event id %u",

@@ -92,7 +92,22 @@ fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
   if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   s->counts.resumed = id != 0;
-  if (!id) {
+  if (id) {
+    /* The rerun reads the whole input again and adds its counts: start the
+    ** row's in-scope count over (else a twice-killed 200,000-event file
+    ** says 600,000), and count the rows an earlier run inserted, which the
+    ** rerun meets again, out of the duplicates (negative until the rerun
+    ** has met them all; exact when the source completes). */
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE sources SET records_in_scope = 0,"
+                           " duplicates = -inserted WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+      return store_db_error(s, err, FL_EIO, "resuming the source");
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return store_db_error(s, err, FL_EIO, "resuming the source");
+  } else {
     if (sqlite3_prepare_v2(s->db,
                            "INSERT INTO sources (path, size, started_at)"
                            " VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ',"

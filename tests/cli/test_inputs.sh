@@ -156,6 +156,19 @@ else
   echo "SKIP inputs_stdin_bounded_rss: no release build or /usr/bin/time"
 fi
 
+# ---- a netsh item nested too deep: skipped once, no phantom records ----------
+python3 - "$TMP/deep-netsh.xml" <<'PY'
+import sys
+item = ('<item><header><timeStamp>2024-03-08T08:37:08.704Z</timeStamp></header>'
+        '<type>FWPM_NET_EVENT_TYPE_IKEEXT_MM_FAILURE</type></item>')
+deep = '<item>' + '<item>' * 300 + '</item>' * 300 + '</item>'
+open(sys.argv[1], 'w').write('<?xml version="1.0"?>\n<netEvents>' + item + deep + item + '</netEvents>')
+PY
+expect_exit inputs_netsh_deep 1 -- dump "$TMP/deep-netsh.xml"
+expect_err inputs_netsh_deep_skipped 'nested too deep'
+expect_no_out inputs_netsh_deep_no_phantom '<EventID>65535</EventID>'
+expect_err inputs_netsh_deep_two_read ' 2 records read'
+
 # ---- the real samples --------------------------------------------------------
 if [ -d "$SAMPLES" ]; then
   expect_exit inputs_netsh_sample 0 -- dump "$SAMPLES/wfp-netevent-classifydrop-msdocs.xml"

@@ -230,5 +230,7 @@ expect_exit kill_rerun 0 -- ingest --db "$K" "$TMP/big.evtx"
 check kill_rerun_exact_count "$(count 'SELECT count(*) FROM events' "$K")" $((N + 1))
 check kill_rerun_one_source "$(count "SELECT count(*) || ' ' || status || ' ' || inserted FROM sources" "$K")" "1 complete $((N + 1))"
 check kill_rerun_integrity "$(count 'PRAGMA integrity_check' "$K")" ok
+# a resumed source counts the file once (not once per run), no duplicates
+check kill_rerun_counts "$(count "SELECT records_in_scope || ' ' || duplicates FROM sources" "$K")" "$((N + 1)) 0"
 check kill_rerun_indexes "$(count "SELECT count(*) FROM sqlite_master WHERE (name = 'events_time' AND sql LIKE '%(time, remote_address)') OR name = 'peer_buckets'" "$K")" 2
 check kill_rerun_peer_buckets "$(count 'SELECT count(*) FROM events e WHERE remote_address IS NOT NULL AND NOT EXISTS (SELECT 1 FROM peer_buckets b WHERE b.remote_address = e.remote_address AND b.bucket = e.time / 6000000000)' "$K")" 0
