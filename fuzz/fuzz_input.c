@@ -10,15 +10,21 @@
 ** The XML-render pass is read again with the stream window filled a few
 ** bytes at a time (fl_input_stream_fill, internal): output, stats and
 ** status must not change (streaming must not depend on where reads end).
+** The filtered read is done again from a descriptor (a memfd, as standard
+** input is read by the pipeline: fl_input_read_fd_tapped): the same records,
+** every byte through the tap once, the format told at most once.
 **
 ** Must never: write files, read the environment, keep state between inputs,
 ** or abort on anything but a broken promise of the reader.
 */
+#define _GNU_SOURCE /* memfd_create */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "faultline.h"
 #include "faultline/wfp.h"
@@ -101,6 +107,71 @@ static fl_status fuzz_read(const void *data, size_t size, fl_evtx_format fmt,
   return fl_input_read_memory(data, size, "fuzz", &o, st, NULL);
 }
 
+typedef struct fuzz_tap {
+  uint64_t bytes;
+  int formats;
+} fuzz_tap;
+
+static void fuzz_tap_raw(const void *p, size_t n, void *user) {
+  (void)p;
+  ((fuzz_tap *)user)->bytes += n;
+}
+
+static int fuzz_tap_format(fl_input_format fmt, void *user) {
+  (void)fmt;
+  ((fuzz_tap *)user)->formats++;
+  return 0;
+}
+
+/* The filtered read again from a descriptor; aborts when it differs. */
+static void fuzz_tapped(const uint8_t *data, size_t size, fl_status rf,
+                        const fl_evtx_stats *sf) {
+  int fd = memfd_create("fuzz", 0);
+  if (fd < 0) return;
+  size_t off = 0;
+  while (off < size) {
+    ssize_t w = write(fd, data + off, size - off);
+    if (w <= 0) break;
+    off += (size_t)w;
+  }
+  if (off != size || lseek(fd, 0, SEEK_SET) != 0) {
+    close(fd);
+    return;
+  }
+  static const uint32_t ids[] = {4653, 1005, 65283};
+  static const char *const provs[] = {"Microsoft-Windows-WFP", "iScsiPrt"};
+  fuzz_in f = {0};
+  fuzz_tap t = {0, 0};
+  fl_input_tap tap = {fuzz_tap_raw, fuzz_tap_format, &t};
+  fl_evtx_options o;
+  memset(&o, 0, sizeof o);
+  o.on_record = fuzz_on_record;
+  o.on_diag = fuzz_on_diag;
+  o.user = &f;
+  o.filter.ids = ids;
+  o.filter.id_count = 3;
+  o.filter.providers = provs;
+  o.filter.provider_count = 2;
+  fl_evtx_stats st;
+  fl_status r = fl_input_read_fd_tapped(fd, "fuzz", &tap, &o, &st, NULL);
+  close(fd);
+  if (t.formats > 1 || t.bytes > size ||
+      ((r == FL_OK || r == FL_EPARTIAL) && t.bytes != size)) {
+    fprintf(stderr, "fuzz_input: tapped read: %llu of %zu bytes tapped, "
+            "format told %d times\n", (unsigned long long)t.bytes, size, t.formats);
+    abort();
+  }
+  if ((rf == FL_OK || rf == FL_EPARTIAL) && (r == FL_OK || r == FL_EPARTIAL) &&
+      (st.records != sf->records || st.records_matched != sf->records_matched)) {
+    fprintf(stderr, "fuzz_input: from a descriptor %llu/%llu records, from "
+            "memory %llu/%llu\n", (unsigned long long)st.records,
+            (unsigned long long)st.records_matched,
+            (unsigned long long)sf->records, (unsigned long long)sf->records_matched);
+    abort();
+  }
+  fuzz_sink += f.acc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_in x = {0}, j = {0}, back = {0}, filt = {0};
   fl_evtx_stats sx, sj, sb, sf;
@@ -127,7 +198,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(small.out);
   }
   fl_status rj = fuzz_read(data, size, FL_EVTX_RENDER_JSONL, 0, &j, &sj);
-  fuzz_read(data, size, FL_EVTX_RENDER_NONE, 1, &filt, &sf);
+  fl_status rf = fuzz_read(data, size, FL_EVTX_RENDER_NONE, 1, &filt, &sf);
+  fuzz_tapped(data, size, rf, &sf);
   if (sf.records_matched > sf.records || sx.records != sj.records) abort();
   if (rj != FL_ENOMEM && !j.failed && j.len) {
     fl_status rb = fuzz_read(j.out, j.len, FL_EVTX_RENDER_NONE, 0, &back, &sb);

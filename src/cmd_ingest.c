@@ -87,9 +87,11 @@ static int ingest_one(const char *path, ingest_cli *c) {
   }
   if (!c->quiet) {
     cli_term_string(stdout, path);
-    printf(": %llu records, %llu in scope, %llu new, %llu already stored%s%s\n",
+    printf(": %llu records, %llu in scope, %llu new, %llu already stored%s%s%s\n",
            (unsigned long long)st.records, (unsigned long long)st.in_scope,
            (unsigned long long)st.inserted, (unsigned long long)st.duplicates,
+           c->sink.unchanged ? ", unchanged (same path, size, inode and times:"
+                               " not read or hashed)" : "",
            st.resumed ? ", resumed" : "",
            st.records_skipped ? ", some records skipped" : "");
   }

@@ -47,6 +47,11 @@ typedef struct fl_pipeline_source {
   int stream;              /* 1: a named stream fed by fl_pipeline_push */
   const char *sha256;      /* lowercase hex when known before the read
                            ** (a sink asked for it), else "" */
+  /* A regular file's identity when it was opened, "dev:inode:mtime:ctime"
+  ** (times in ns): the same path, size and identity later means the same
+  ** bytes. "" when unknown or when the file changed within a second of
+  ** being opened (its times might not show a change that followed). */
+  const char *file_stat;
 } fl_pipeline_source;
 
 typedef struct fl_pipeline_stats {
@@ -108,7 +113,10 @@ FL_API fl_status fl_pipeline_add_sink(fl_pipeline *p, const fl_pipeline_sink *si
 /* Ends an open stream (as fl_pipeline_end_stream) and frees p. */
 FL_API void fl_pipeline_free(fl_pipeline *p);
 
-/* Reads one input: a regular file or "-" (standard input, read whole).
+/* Reads one input: a regular file or "-" (standard input, streamed in
+** bounded memory and fingerprinted as it is read; its source has size 0 and
+** no sink can ask for its SHA-256 before the read; EVTX is spooled to a
+** temporary file).
 ** FL_OK; FL_EPARTIAL: something was skipped (the rest went to the sinks);
 ** FL_EINPUT: no reader knows it (no sink heard of it); FL_EIO, FL_ENOMEM;
 ** a sink's error; FL_ELIMIT "stopped" when on_progress stopped it.
@@ -148,6 +156,9 @@ typedef struct fl_pipeline_store {
   fl_store_ingest_stats last;   /* the last source's counts, after its end */
   fl_status last_status;        /* FL_EPARTIAL when a reused source was partial */
   int have;                     /* the current source was reused */
+  int unchanged;                /* ... recognised by its file identity
+                                ** (path, size, inode, times), not hashed */
+  char stat_sha256[65];         /* internal: that source's SHA-256 */
 } fl_pipeline_store;
 
 /* A sink that stores every event once (idempotent, resumable), a source

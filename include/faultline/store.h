@@ -145,6 +145,17 @@ FL_API fl_status fl_store_source_reuse(fl_store *s, const char *path, uint64_t s
                                 const char *sha256_hex, unsigned reader_flags,
                                 fl_store_ingest_stats *stats, int *reused,
                                 fl_error *err);
+/* When a complete source at path of this size and reader flags was read
+** when the file had this identity (file_stat as fl_pipeline_source gives
+** it): 1 and its SHA-256 in sha256_hex (the file need not be hashed again);
+** 0 when none (hash it). */
+FL_API int fl_store_source_stat_sha256(fl_store *s, const char *path, uint64_t size,
+                                       unsigned reader_flags, const char *file_stat,
+                                       char sha256_hex[65]);
+/* Records the file identity of the source just begun or reused (NULL or ""
+** records nothing: it will be hashed next time). */
+FL_API fl_status fl_store_source_note_file(fl_store *s, const char *file_stat,
+                                           fl_error *err);
 
 /* The event ids the store keeps (in-scope ids of every source), derived
 ** from the catalog; for the reader's filter. */

@@ -21,6 +21,7 @@
 #include "faultline.h"
 #include "faultline/input.h"
 #include "faultline/wfp.h" /* the SDK types: input_wfp.c, GUID parsing */
+#include "input/input_tap.h"
 
 /* ---- buffer ------------------------------------------------------------ */
 typedef fl_buf fl_input_buf; /* lib/common/fl_buf.h */
@@ -185,6 +186,10 @@ typedef struct fl_input_view {
 } fl_input_view;
 
 typedef struct fl_input_stream fl_input_stream;
+/* Sees every raw byte read from the source (input_tap.h); NULL: none. */
+void fl_input_stream_tap(fl_input_stream *s, fl_input_tap_fn fn, void *user);
+/* Reads the source to its end through the tap; -1 on a read error. */
+int fl_input_stream_drain(fl_input_stream *s);
 /* fd is read, never closed; memory is not copied until decoded. NULL when
 ** out of memory. */
 fl_input_stream *fl_input_stream_fd(int fd);

@@ -154,6 +154,7 @@ static fl_status fl_input_read_text(fl_input_stream *src, fl_input_format fmt,
 static fl_status fl_input_read_stream(fl_input_stream *s, int fd,
                                       uint64_t file_size, const char *name,
                                       fl_input_format fmt,
+                                      const fl_input_tap *tap,
                                       const fl_evtx_options *opt,
                                       fl_evtx_stats *stats, fl_error *err) {
   const fl_input_view *v = fl_input_stream_view(s);
@@ -165,6 +166,7 @@ static fl_status fl_input_read_stream(fl_input_stream *s, int fd,
     return fl_error_at(err, sst == FL_ECORRUPT ? FL_EINPUT : sst, name, 0,
                        "%s", why);
   if (fmt == FL_INPUT_UNKNOWN) fmt = fl_input_detect_text(v->p ? v->p : "", v->len);
+  if (tap && tap->format && tap->format(fmt, tap->user)) return FL_OK;
   if (fmt == FL_INPUT_UNKNOWN)
     return fl_error_at(err, FL_EINPUT, name, 0,
                        "not an EVTX file, Windows event XML, netsh wfp XML, "
@@ -206,7 +208,7 @@ fl_status fl_input_read_memory_as(const void *data, size_t len,
   }
   fl_input_stream *s = fl_input_stream_memory(data, len);
   if (!s) return fl_error_at(err, FL_ENOMEM, name, 0, "out of memory");
-  fl_status st = fl_input_read_stream(s, -1, len, name, format, opt, stats, err);
+  fl_status st = fl_input_read_stream(s, -1, len, name, format, NULL, opt, stats, err);
   fl_input_stream_free(s);
   return st;
 }
@@ -303,8 +305,27 @@ static fl_status fl_input_read_fd(int fd, const char *path,
                       ? (uint64_t)sb.st_size : 0;
   fl_input_stream *s = fl_input_stream_fd(fd);
   if (!s) return fl_error_at(err, FL_ENOMEM, path, 0, "out of memory");
-  fl_status st = fl_input_read_stream(s, size ? fd : -1, size, path, FL_INPUT_UNKNOWN, o,
-                                      stats, err);
+  fl_status st = fl_input_read_stream(s, size ? fd : -1, size, path, FL_INPUT_UNKNOWN,
+                                      NULL, o, stats, err);
+  fl_input_stream_free(s);
+  return st;
+}
+
+fl_status fl_input_read_fd_tapped(int fd, const char *name,
+                                  const fl_input_tap *tap,
+                                  const fl_evtx_options *opt,
+                                  fl_evtx_stats *stats, fl_error *err) {
+  fl_evtx_stats local;
+  if (!stats) stats = &local;
+  memset(stats, 0, sizeof *stats);
+  fl_input_stream *s = fl_input_stream_fd(fd);
+  if (!s) return fl_error_at(err, FL_ENOMEM, name, 0, "out of memory");
+  fl_input_stream_tap(s, tap ? tap->raw : NULL, tap ? tap->user : NULL);
+  fl_status st = fl_input_read_stream(s, -1, 0, name, FL_INPUT_UNKNOWN, tap,
+                                      opt, stats, err);
+  if ((st == FL_OK || st == FL_EPARTIAL) && fl_input_stream_drain(s) != 0)
+    st = fl_error_at(err, FL_EIO, name, 0, "read error after %llu bytes",
+                     (unsigned long long)fl_input_stream_raw_read(s));
   fl_input_stream_free(s);
   return st;
 }

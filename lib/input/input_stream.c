@@ -44,6 +44,9 @@ struct fl_input_stream {
   int started, u16;         /* u16: 1 = LE, 2 = BE */
   unsigned char *ubuf;
   size_t ulen;
+  /* every raw byte taken from the source goes here too (a fingerprint) */
+  fl_input_tap_fn tap;
+  void *tap_user;
   /* what ended the stream early */
   fl_status st;
   char why[160];
@@ -91,6 +94,7 @@ static size_t fl_stream_raw(fl_input_stream *s, unsigned char *dst, size_t cap) 
     ssize_t r = read(s->fd, dst, cap);
     if (r > 0) {
       s->raw_in += (uint64_t)r;
+      if (s->tap) s->tap(dst, (size_t)r, s->tap_user);
       return (size_t)r;
     }
     if (r == 0) break;
@@ -353,6 +357,18 @@ fl_input_stream *fl_input_stream_fd(int fd) {
   fl_input_stream *s = fl_stream_new();
   if (s) s->fd = fd;
   return s;
+}
+
+void fl_input_stream_tap(fl_input_stream *s, fl_input_tap_fn fn, void *user) {
+  s->tap = fn;
+  s->tap_user = user;
+}
+
+int fl_input_stream_drain(fl_input_stream *s) {
+  unsigned char buf[1 << 16];
+  while (fl_stream_raw(s, buf, sizeof buf)) {
+  }
+  return s->st == FL_EIO ? -1 : 0;
 }
 
 fl_input_stream *fl_input_stream_memory(const void *data, size_t len) {

@@ -18,9 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/fl_error.h"
+#include "common/fl_sha256.h"
+#include "input/input_tap.h"
 #include "pipeline/pipeline_internal.h"
 
 struct fl_pipeline {
@@ -116,9 +119,10 @@ static void on_position(uint64_t done, uint64_t total, void *user) {
   pthread_mutex_unlock(&p->lock);
 }
 
-/* The reader over a file or bytes, into the sinks. */
+/* The reader over a file, bytes, or (tap) standard input, into the sinks. */
 static fl_status read_into(fl_pipeline *p, const pipeline_hasher *in,
-                           fl_evtx_stats *rs, fl_error *err) {
+                           const fl_input_tap *tap, fl_evtx_stats *rs,
+                           fl_error *err) {
   fl_evtx_options ro;
   memset(&ro, 0, sizeof ro);
   ro.flags = p->opt.reader_flags;
@@ -134,7 +138,8 @@ static fl_status read_into(fl_pipeline *p, const pipeline_hasher *in,
   fl_error rerr;
   fl_error_clear(&rerr);
   const char *name = p->src.name;
-  fl_status st = in->data ? fl_input_read_memory_as(in->data, in->len, name,
+  fl_status st = tap ? fl_input_read_fd_tapped(0, name, tap, &ro, rs, &rerr)
+               : in->data ? fl_input_read_memory_as(in->data, in->len, name,
                                                     p->src.format, &ro, rs, &rerr)
                           : fl_input_read(in->path, &ro, rs, &rerr);
   if (p->failed != FL_OK) {
@@ -205,11 +210,13 @@ static void stats_of(fl_pipeline_stats *out, const fl_evtx_stats *rs,
 /* One whole source: fingerprint (first when a sink asks), begin, read,
 ** end. */
 static fl_status run_source(fl_pipeline *p, const char *name, uint64_t size,
-                            fl_input_format format, pipeline_hasher *h,
-                            fl_pipeline_stats *stats, fl_error *err) {
+                            fl_input_format format, const char *file_stat,
+                            pipeline_hasher *h, fl_pipeline_stats *stats,
+                            fl_error *err) {
   memset(&p->src, 0, sizeof p->src);
   p->src.id = ++p->next_id;
   p->src.name = name;
+  p->src.file_stat = file_stat;
   p->src.format = format;
   p->src.size = size;
   p->src.reader_flags = p->opt.reader_flags & (FL_EVTX_STRICT | FL_EVTX_RECOVER);
@@ -240,7 +247,7 @@ static fl_status run_source(fl_pipeline *p, const char *name, uint64_t size,
   int hashing = !h->done && pthread_create(&tid, NULL, pipeline_hash_main, h) == 0;
   if (!hashing) h->background = 0;
   fl_evtx_stats rs;
-  st = read_into(p, h, &rs, err);
+  st = read_into(p, h, NULL, &rs, err);
   if (st != FL_OK && st != FL_EPARTIAL) atomic_store(&h->cancel, 1);
   if (hashing) pthread_join(tid, NULL);
   else if (!h->done) pipeline_hash_main(h);
@@ -261,26 +268,94 @@ static fl_status run_source(fl_pipeline *p, const char *name, uint64_t size,
 }
 
 /* ---- sources ---- */
-static char *slurp_stdin(size_t *len) {
-  size_t cap = 1 << 20, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (n == cap) {
-      char *b = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-      if (!b) break;
-      buf = b;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n, stdin);
-    n += got;
-    if (got == 0) {
-      if (ferror(stdin)) break;
-      *len = n;
-      return buf;
-    }
+/* Standard input, streamed: fingerprinted as it is read (a tap on the raw
+** bytes), the sinks begun once the reader has found the format, nothing
+** kept but the reader's window (EVTX is spooled to a temporary file by
+** lib/input). No sink can be asked for the SHA-256 before the read. */
+typedef struct stdin_source {
+  fl_pipeline *p;
+  fl_sha256_ctx sha;
+  uint64_t bytes;
+  int begun;           /* sinks begun (the format was found) */
+  int all_have, partial;
+  fl_status begin_st;
+  fl_error begin_err;
+} stdin_source;
+
+static void stdin_raw(const void *data, size_t n, void *user) {
+  stdin_source *in = user;
+  fl_sha256_update(&in->sha, data, n);
+  in->bytes += n;
+}
+
+static int stdin_format(fl_input_format fmt, void *user) {
+  stdin_source *in = user;
+  if (fmt == FL_INPUT_UNKNOWN) return 0; /* the reader reports it */
+  in->p->src.format = fmt;
+  fl_error_clear(&in->begin_err);
+  in->begin_st = begin_sinks(in->p, &in->all_have, &in->partial, &in->begin_err);
+  in->begun = in->begin_st == FL_OK;
+  return !in->begun || in->all_have;
+}
+
+static fl_status read_stdin(fl_pipeline *p, fl_pipeline_stats *stats,
+                            fl_error *err) {
+  memset(&p->src, 0, sizeof p->src);
+  p->src.id = ++p->next_id;
+  p->src.name = "-";
+  p->src.file_stat = "";
+  p->src.reader_flags = p->opt.reader_flags & (FL_EVTX_STRICT | FL_EVTX_RECOVER);
+  p->src.sha256 = "";
+  p->failed = FL_OK;
+  p->stopped = 0;
+  p->in_scope = 0;
+  memset(stats, 0, sizeof *stats);
+  stdin_source in;
+  memset(&in, 0, sizeof in);
+  in.p = p;
+  fl_sha256_init(&in.sha);
+  fl_input_tap tap = {stdin_raw, stdin_format, &in};
+  pipeline_hasher none;
+  memset(&none, 0, sizeof none);
+  fl_evtx_stats rs;
+  fl_status st = read_into(p, &none, &tap, &rs, err);
+  if (in.begin_st != FL_OK) {
+    *err = in.begin_err;
+    return in.begin_st;
   }
-  free(buf);
-  return NULL;
+  if (!in.begun) { /* no reader knows it: no sink heard of it */
+    if (st == FL_OK)
+      st = fl_error_at(err, FL_EINPUT, "-", 0, "not a supported input");
+    return st;
+  }
+  stats_of(stats, &rs, p->in_scope, in.bytes);
+  uint8_t d[32];
+  fl_sha256_final(&in.sha, d);
+  if (st == FL_OK || st == FL_EPARTIAL) fl_hex(d, 32, stats->sha256);
+  fl_error end_err;
+  fl_error_clear(&end_err);
+  fl_status ended = end_sinks(p, p->sink_count, st, stats, &end_err);
+  if (ended != FL_OK && (st == FL_OK || st == FL_EPARTIAL)) {
+    *err = end_err;
+    return ended;
+  }
+  return st == FL_OK && in.partial ? FL_EPARTIAL : st;
+}
+
+/* A file's identity for fl_pipeline_source.file_stat, or "" when its times
+** are less than two seconds old: a write right after this stat could leave
+** them unchanged (coarse file-system clocks), so it will be hashed. */
+static void file_identity(const struct stat *sb, char *out, size_t cap) {
+  struct timespec now;
+  out[0] = 0;
+  if (clock_gettime(CLOCK_REALTIME, &now) != 0) return;
+  const struct timespec *m = &sb->st_mtim, *c = &sb->st_ctim;
+  time_t newest = m->tv_sec > c->tv_sec ? m->tv_sec : c->tv_sec;
+  if (now.tv_sec - newest < 2) return;
+  snprintf(out, cap, "%llu:%llu:%lld.%09ld:%lld.%09ld",
+           (unsigned long long)sb->st_dev, (unsigned long long)sb->st_ino,
+           (long long)m->tv_sec, (long)m->tv_nsec, (long long)c->tv_sec,
+           (long)c->tv_nsec);
 }
 
 /* The format of a file by its first bytes; FL_EINPUT when no row knows it
@@ -322,7 +397,7 @@ fl_status fl_pipeline_read_memory(fl_pipeline *p, const void *data,
   memset(&h, 0, sizeof h);
   h.data = data;
   h.len = len;
-  return run_source(p, name ? name : "<memory>", len, format, &h, stats, err);
+  return run_source(p, name ? name : "<memory>", len, format, "", &h, stats, err);
 }
 
 fl_status fl_pipeline_read(fl_pipeline *p, const char *path,
@@ -333,12 +408,8 @@ fl_status fl_pipeline_read(fl_pipeline *p, const char *path,
   fl_error e;
   if (!err) err = &e;
   if (strcmp(path, "-") == 0) {
-    size_t len = 0;
-    char *mem = slurp_stdin(&len);
-    if (!mem) return fl_error_at(err, FL_EIO, "-", 0, "cannot read standard input");
-    fl_status st = fl_pipeline_read_memory(p, mem, len, "-", FL_INPUT_UNKNOWN, stats, err);
-    free(mem);
-    return st;
+    fl_status st = fl_pipeline_end_stream(p, err); /* one source at a time */
+    return st == FL_OK ? read_stdin(p, stats, err) : st;
   }
   struct stat sb;
   if (stat(path, &sb) != 0)
@@ -356,7 +427,9 @@ fl_status fl_pipeline_read(fl_pipeline *p, const char *path,
   pipeline_hasher h;
   memset(&h, 0, sizeof h);
   h.path = path;
-  return run_source(p, label, (uint64_t)sb.st_size, fmt, &h, stats, err);
+  char id[128];
+  file_identity(&sb, id, sizeof id);
+  return run_source(p, label, (uint64_t)sb.st_size, fmt, id, &h, stats, err);
 }
 
 /* ---- live intake ---- */
@@ -367,6 +440,7 @@ static fl_status begin_stream(fl_pipeline *p, const char *name,
   memset(&p->src, 0, sizeof p->src);
   p->src.id = ++p->next_id;
   p->src.name = p->stream;
+  p->src.file_stat = "";
   p->src.format = format;
   p->src.reader_flags = p->opt.reader_flags & (FL_EVTX_STRICT | FL_EVTX_RECOVER);
   p->src.stream = 1;
@@ -405,7 +479,7 @@ fl_status fl_pipeline_push(fl_pipeline *p, const char *stream,
   fl_input_format saved = p->src.format;
   if (format != FL_INPUT_UNKNOWN) p->src.format = format;
   fl_evtx_stats rs;
-  fl_status st = read_into(p, &in, &rs, err);
+  fl_status st = read_into(p, &in, NULL, &rs, err);
   p->src.format = saved;
   fl_pipeline_stats *t = &p->stream_stats;
   t->records += rs.records;

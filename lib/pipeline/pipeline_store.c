@@ -15,9 +15,17 @@
 
 #include "faultline/pipeline.h"
 
+/* A file seen before with the same path, size and identity needs no hash
+** (its SHA-256 is the stored one); otherwise one of a size already stored
+** complete is hashed before the read, to be recognised by content. */
 static int store_wants_sha256(void *self, const fl_pipeline_source *src) {
   fl_pipeline_store *st = self;
-  return !src->stream && fl_store_source_known(st->store, src->size, src->reader_flags);
+  st->stat_sha256[0] = 0;
+  if (src->stream) return 0;
+  if (fl_store_source_stat_sha256(st->store, src->name, src->size, src->reader_flags,
+                                  src->file_stat, st->stat_sha256))
+    return 0;
+  return fl_store_source_known(st->store, src->size, src->reader_flags);
 }
 
 static fl_status store_begin(void *self, const fl_pipeline_source *src,
@@ -26,17 +34,31 @@ static fl_status store_begin(void *self, const fl_pipeline_source *src,
   memset(&st->last, 0, sizeof st->last);
   st->last_status = FL_OK;
   st->have = 0;
-  if (src->sha256[0]) {
-    fl_status r = fl_store_source_reuse(st->store, src->name, src->size, src->sha256,
+  st->unchanged = 0;
+  const char *sha = src->sha256[0] ? src->sha256 : src->stream ? "" : st->stat_sha256;
+  if (sha[0]) {
+    fl_status r = fl_store_source_reuse(st->store, src->name, src->size, sha,
                                         src->reader_flags, &st->last, &st->have, err);
     st->last_status = r;
     *have = st->have;
+    st->unchanged = st->have && !src->sha256[0];
+    if (st->have && (r == FL_OK || r == FL_EPARTIAL)) {
+      fl_error e;
+      fl_error_clear(&e);
+      fl_status n = fl_store_source_note_file(st->store, src->file_stat, &e);
+      if (n != FL_OK) {
+        *err = e;
+        return n;
+      }
+    }
     if (st->have || r != FL_OK) return r;
   }
   fl_status r = fl_store_source_begin(st->store, src->name, src->size, st->batch_rows, err);
   if (r == FL_OK)
     r = fl_store_source_describe(st->store, src->format, !src->stream,
                                  src->reader_flags, err);
+  if (r == FL_OK && !src->stream)
+    r = fl_store_source_note_file(st->store, src->file_stat, err);
   return r;
 }
 

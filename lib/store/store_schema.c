@@ -144,6 +144,14 @@ static const char *const v6_steps[] = {
     "ALTER TABLE events ADD COLUMN record_no INTEGER",
 };
 
+/* Version 7: the file's identity when it was read (sources.file_stat:
+** "dev:inode:mtime:ctime", nanoseconds; NULL: not a file, or changed too
+** recently to trust its times), so an unchanged file is recognised by its
+** path, size and identity without being hashed again (store_reuse.c). */
+static const char *const v7_steps[] = {
+    "ALTER TABLE sources ADD COLUMN file_stat TEXT",
+};
+
 typedef struct migration {
   int version;
   const char *description;
@@ -164,6 +172,8 @@ static const migration migrations[] = {
      STEPS(v5_steps)},
     {6, "sources.format and events.record_no (evidence of keyless records)",
      STEPS(v6_steps)},
+    {7, "sources.file_stat: an unchanged file is recognised without a re-hash",
+     STEPS(v7_steps)},
 };
 #define MIGRATION_COUNT (sizeof migrations / sizeof *migrations)
 

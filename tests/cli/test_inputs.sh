@@ -152,6 +152,18 @@ if [ -x "${FL_RELEASE_BIN:-}" ] && [ -x /usr/bin/time ]; then
   kb=$(tail -n 1 "$TMP/rss")
   if [ "$kb" -lt 24000 ]; then echo "PASS inputs_stdin_bounded_rss"; else
     echo "FAIL inputs_stdin_bounded_rss: peak RSS $kb KB for a 48 MB stream"; fi
+  # the pipeline (ingest, diagnose) streams it too, fingerprinting as it reads
+  yes "$line" | head -c 48000000 | /usr/bin/time -f '%M' -o "$TMP/rss" \
+    "$FL_RELEASE_BIN" ingest -q --db "$TMP/stdin-rss.db" - >/dev/null 2>"$TMP/err"
+  kb=$(tail -n 1 "$TMP/rss")
+  if [ "$kb" -lt 40000 ]; then echo "PASS inputs_stdin_ingest_bounded_rss"; else
+    echo "FAIL inputs_stdin_ingest_bounded_rss: peak RSS $kb KB for a 48 MB stream"; fi
+  want=$(yes "$line" | head -c 48000000 | sha256sum | cut -c1-64)
+  n=$((48000000 / (${#line} + 1))) # whole lines; the cut-off last one is skipped
+  got=$("$FL_RELEASE_BIN" sql --db "$TMP/stdin-rss.db" --format csv \
+    "SELECT sha256 || ' ' || records_read FROM sources WHERE path = '-'" 2>&1 | tail -n 1 | tr -d '\r')
+  if [ "$got" = "$want $n" ]; then echo "PASS inputs_stdin_ingest_sha256"; else
+    echo "FAIL inputs_stdin_ingest_sha256: stored '$got', want '$want $n'"; fi
 else
   echo "SKIP inputs_stdin_bounded_rss: no release build or /usr/bin/time"
 fi

@@ -204,6 +204,19 @@ n=$(count 'SELECT count(*) FROM events' "$TMP/partial.db")
 if [ "${n:-0}" -gt 0 ] 2>/dev/null && [ "$n" -lt 2001 ]; then echo "PASS input_partial_rest_stored"; else
   echo "FAIL input_partial_rest_stored: $n events"; fi
 
+# ---- an unchanged file is recognised without a re-hash ----
+cp "$TMP/a.evtx" "$TMP/u.evtx"
+sleep 2 # file times less than two seconds old are not trusted
+expect_exit unchanged_first 0 -- ingest --db "$TMP/u.db" "$TMP/u.evtx"
+expect_no_out unchanged_first_read 'unchanged'
+expect_exit unchanged_again 0 -- ingest --db "$TMP/u.db" "$TMP/u.evtx"
+expect_out unchanged_again_not_hashed '1001 already stored, unchanged \(same path'
+touch "$TMP/u.evtx" # new times: hashed, then known by content
+expect_exit unchanged_touched 0 -- ingest --db "$TMP/u.db" "$TMP/u.evtx"
+expect_no_out unchanged_touched_hashed 'unchanged'
+expect_out unchanged_touched_known '1001 already stored'
+check unchanged_one_copy "$(count 'SELECT count(*) FROM events' "$TMP/u.db")" 1001
+
 # ---- SIGKILL part-way, then rerun ----
 N=200000
 "$FIX" write "$TMP/big.evtx" $N
