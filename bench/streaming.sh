@@ -57,6 +57,10 @@ for size in "${sizes[@]}"; do
   row "faultline dump --id 1, XML gzip" "$FL" dump --id 1 "$xml.gz"
   row "zcat, XML gzip" zcat "$xml.gz"
   row_sh "faultline dump --id 1 -, XML on stdin" "cat '$xml' | '$FL' dump --id 1 -"
+  row_sh "faultline ingest -, XML on stdin" "rm -f '$OUT/s.db'; cat '$xml' | '$FL' ingest -q --db '$OUT/s.db' -"
   row_sh "faultline ingest, EVTX" "rm -f '$OUT/i.db'; '$FL' ingest --db '$OUT/i.db' '$evtx'"
+  row_sh "faultline ingest again, EVTX (unchanged: no hash)" "'$FL' ingest --db '$OUT/i.db' '$evtx'"
+  row_sh "faultline diagnose --no-db, EVTX (time order: direct)" "'$FL' diagnose --no-db '$evtx'"
   row_sh "faultline diagnose --no-db, XML gzip" "'$FL' diagnose --no-db '$xml.gz'"
+  row_sh "faultline diagnose --no-db -, XML on stdin" "cat '$xml' | '$FL' diagnose --no-db -"
 done

@@ -90,7 +90,7 @@ void fl_input_netsh_start(fl_input_netsh *n, const char *name,
   if (n->depth >= FL_NS_MAX_FRAMES) return; /* too deep: counted, ignored */
   fl_ns_frame *f = &n->fr[n->depth];
   memset(f, 0, sizeof *f);
-  snprintf(f->name, sizeof f->name, "%s", name);
+  fl_input_copy_name(f->name, sizeof f->name, name);
   f->path_len = (uint32_t)n->path.len;
   f->lst_off = (uint32_t)n->lst.len;
   if (!strcmp(name, "item") && n->depth > 1) {

@@ -112,7 +112,10 @@ static void fl_xml_sys_put(fl_xml *x, const fl_xml_sys_value *v, const char *t,
 
 static void fl_xml_system_start(fl_xml *x, const char *n, const char **a) {
   int e = 0;
-  while (e < SE_COUNT_ && strcmp(n, fl_xml_system_elements[e]) != 0) e++;
+  /* first letters before strcmp: this runs for every System member */
+  while (e < SE_COUNT_ && (fl_xml_system_elements[e][0] != n[0] ||
+                           strcmp(n, fl_xml_system_elements[e]) != 0))
+    e++;
   if (e == SE_COUNT_) return;
   for (size_t i = 0; i < sizeof fl_xml_sys_values / sizeof *fl_xml_sys_values; i++) {
     const fl_xml_sys_value *v = &fl_xml_sys_values[i];
@@ -225,7 +228,7 @@ static void XMLCALL fl_xml_start(void *ud, const char *name,
   }
   const char *n = fl_xml_local(name);
   if (x->depth <= FL_XML_NAME_STACK)
-    snprintf(x->names[x->depth - 1], sizeof x->names[0], "%s", n);
+    fl_input_copy_name(x->names[x->depth - 1], sizeof x->names[0], n);
   if (x->ns_depth) {
     fl_input_netsh_start(x->ns, n, attrs);
   } else if (x->ev_depth && !strcmp(n, "Event")) {
