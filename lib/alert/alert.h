@@ -136,7 +136,8 @@ fl_alert *fl_alert_new(const fl_alert_config *c, const fl_alert_counters *k,
 void fl_alert_episode(fl_alert *a, fl_episode_change what, const fl_episode *ep);
 /* New config (SIGHUP): receivers and timings change, open alerts stay. */
 void fl_alert_reload(fl_alert *a, const fl_alert_config *c);
-/* Stops the thread after at most a few seconds of sending what is due. */
+/* Stops the thread: what is due is sent, but no attempt starts after 3 s
+** (plus one receiver timeout at most); what is left counts as dropped. */
 void fl_alert_free(fl_alert *a);
 
 #endif

@@ -27,6 +27,7 @@ enum { INBOX_MAX = 256 };
 ** (5 min by default): firing alerts already notified are re-sent to
 ** alertmanager receivers this often, as Prometheus does. */
 enum { AM_RESEND_MS = 60000 };
+enum { STOP_MS = 3000 }; /* fl_alert_free starts no attempt after this */
 
 typedef struct job {
   int recv;               /* index in cfg.recv at the time it was queued */
@@ -210,8 +211,10 @@ static int send_syslog(const fl_alert_receiver_cfg *r, const fl_buf *body, char 
   return rc;
 }
 
-static void send_due(fl_alert *a, uint64_t now) {
+/* Sends what is due; stops starting attempts after deadline (mono ms). */
+static void send_due(fl_alert *a, uint64_t now, uint64_t deadline) {
   for (size_t i = 0; i < a->nq;) {
+    if (mono_ms() > deadline) break;
     job *j = &a->q[i];
     if (j->next_ms > now) {
       i++;
@@ -285,8 +288,13 @@ static void *run(void *arg) {
       a->only_kind = -1;
     }
     if (next > AM_RESEND_MS) next = AM_RESEND_MS;
-    send_due(a, mono_ms());
-    if (stop) break;
+    if (stop) {
+      /* last pass: what is due now, for at most STOP_MS; the rest is dropped */
+      send_due(a, mono_ms(), mono_ms() + STOP_MS);
+      if (a->nq) atomic_fetch_add(a->dropped, a->nq);
+      break;
+    }
+    send_due(a, mono_ms(), UINT64_MAX);
     now = mono_ms();
     wait_ms = next;
     for (size_t i = 0; i < a->nq; i++) {

@@ -5,6 +5,7 @@
 ** escaping of hostile fields into JSON and CEF. Never opens sockets.
 */
 #include <string.h>
+#include <time.h>
 
 #include "alert/alert.h"
 #include "harness.h"
@@ -201,11 +202,47 @@ static void config_file(void) {
   remove(path);
 }
 
+/* The sender thread: a receiver that refuses connections (127.0.0.1:1) is
+** retried `retries` times then counted failed; a queue of 0 drops. */
+static void sender_counts(void) {
+  fl_alert_config c;
+  fl_alert_config_defaults(&c);
+  c.group_wait_ms = 0;
+  c.retries = 2;
+  c.backoff_ms = 20;
+  c.recv_count = 1;
+  c.recv[0].kind = FL_ALERT_KIND_WEBHOOK;
+  c.recv[0].timeout_ms = 1000;
+  snprintf(c.recv[0].url, sizeof c.recv[0].url, "http://127.0.0.1:1/");
+  atomic_uint_fast64_t sent = 0, failed = 0, dropped = 0;
+  fl_alert_counters k = {&sent, &failed, &dropped};
+  fl_alert *a = fl_alert_new(&c, &k, NULL, NULL);
+  CHECK(a != NULL);
+  fl_episode ep = episode(7, "cert-untrusted", "H1", 0.9);
+  fl_alert_episode(a, FL_EPISODE_OPENED, &ep);
+  for (int i = 0; i < 100 && atomic_load(&failed) == 0; i++) nanosleep(&(struct timespec){0, 50000000}, NULL);
+  CHECK(atomic_load(&failed) == 1 && atomic_load(&sent) == 0);
+  fl_alert_free(a);
+  c.queue_max = 0;
+  a = fl_alert_new(&c, &k, NULL, NULL);
+  fl_alert_episode(a, FL_EPISODE_OPENED, &ep);
+  for (int i = 0; i < 100 && atomic_load(&dropped) == 0; i++) nanosleep(&(struct timespec){0, 20000000}, NULL);
+  CHECK(atomic_load(&dropped) == 1);
+  /* benign: nothing queued at all */
+  ep.benign = 1;
+  ep.id = 8;
+  fl_alert_episode(a, FL_EPISODE_OPENED, &ep);
+  nanosleep(&(struct timespec){0, 100000000}, NULL);
+  CHECK(atomic_load(&dropped) == 1);
+  fl_alert_free(a);
+}
+
 int main(void) {
   RUN(grouping_timing);
   RUN(group_by_labels);
   RUN(gates);
   RUN(hostile_fields);
   RUN(config_file);
+  RUN(sender_counts);
   TEST_EXIT();
 }
