@@ -114,7 +114,9 @@ expect_out check_config_good_out 'config OK: 1 listen, 3 receivers'
 "$FL_BIN" gen cert-untrusted --format jsonl --no-manifest -o "$TMP/a.jsonl" >/dev/null 2>&1
 "$FL_BIN" gen kerberos-dc-unreachable --format jsonl --no-manifest --host-offset 100 --time-shift 30 -o "$TMP/b.jsonl" >/dev/null 2>&1
 
-for i in $(seq 1 100); do "$PY" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$AMP/-/ready', timeout=1)" 2>/dev/null && break; sleep 0.1; done
+AM_UP=
+for i in $(seq 1 300); do "$PY" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$AMP/-/ready', timeout=1)" 2>/dev/null && { AM_UP=1; break; }; sleep 0.1; done
+if [ -z "$AM_UP" ]; then echo "FAIL serve_alerts_alertmanager_start: not ready in 30 s: $(head -c 300 "$TMP/am.log")"; exit 0; fi
 "$FL_BIN" serve --config "$TMP/serve.conf" 2>"$TMP/serve.log" &
 SERVE_PID=$!
 for i in $(seq 1 100); do grep -q 'event=ready' "$TMP/serve.log" && break; sleep 0.1; done
