@@ -97,7 +97,9 @@ fl_status fl_store_source_begin(fl_store *s, const char *path, uint64_t size,
     ** row's in-scope count over (else a twice-killed 200,000-event file
     ** says 600,000), and count the rows an earlier run inserted, which the
     ** rerun meets again, out of the duplicates (negative until the rerun
-    ** has met them all; exact when the source completes). */
+    ** has met them all; exact when the source completes, and never below 0
+    ** then: standard input has no size, so a killed `ingest -` is resumed by
+    ** the next one whatever it reads). */
     if (sqlite3_prepare_v2(s->db,
                            "UPDATE sources SET records_in_scope = 0,"
                            " duplicates = -inserted WHERE id = ?1",

@@ -34,7 +34,7 @@ fl_status fl_store_source_finish(fl_store *s, const char *sha256_hex,
                          " records_read = ?3, records_skipped = ?4,"
                          " warnings = ?5, errors = ?6, records_in_scope ="
                          " records_in_scope + ?7, inserted = inserted + ?8,"
-                         " duplicates = duplicates + ?9, reader_flags = ?10,"
+                         " duplicates = max(duplicates + ?9, 0), reader_flags = ?10,"
                          " ingested_at ="
                          " strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
                          -1, &st, NULL) != SQLITE_OK)
