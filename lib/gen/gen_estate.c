@@ -25,7 +25,8 @@ typedef struct estate_kind {
 } estate_kind;
 
 /* Two incidents of one cause on one host at one time are one incident when
-** the cause is the host's (its certificate, policy, trust store); a pair's
+** the cause is the host's (its certificate, policy, trust store, its way to
+** a domain controller: Kerberos fails with every peer at once); a pair's
 ** cause can fail with one peer and not another. While IKEEXT is stopped the
 ** host logs no IKE event at all: nothing else overlaps it there. */
 enum { SCOPE_PAIR = 0, SCOPE_HOST, SCOPE_ALONE };
@@ -33,7 +34,7 @@ enum { SCOPE_PAIR = 0, SCOPE_HOST, SCOPE_ALONE };
 static const estate_kind incidents[] = {
     {"cert-untrusted", 8, 1, 1, SCOPE_HOST},     {"no-machine-cert", 7, 0, 1, SCOPE_HOST},
     {"proposal-mismatch", 8, 1, 1, SCOPE_PAIR},  {"timeout-nat", 6, 1, 1, SCOPE_PAIR},
-    {"timeout", 8, 1, 1, SCOPE_PAIR},            {"kerberos-dc-unreachable", 7, 1, 0, SCOPE_PAIR},
+    {"timeout", 8, 1, 1, SCOPE_PAIR},            {"kerberos-dc-unreachable", 7, 1, 0, SCOPE_HOST},
     {"policy-not-applied", 4, 0, 0, SCOPE_HOST}, {"ikeext-stopped", 4, 0, 0, SCOPE_ALONE},
     {"replay-or-tamper", 4, 0, 0, SCOPE_PAIR},   {"dos-mode", 2, 0, 0, SCOPE_HOST},
     {"iscsi-chap-mismatch", 3, 0, 0, SCOPE_HOST}, {"iscsi-target-gone", 3, 0, 0, SCOPE_HOST},
@@ -97,7 +98,29 @@ static int clashes(const gen_episode *a, const gen_episode *b) {
   return 0;
 }
 
-static void place(estate *s, gen_episode *ep, const estate_kind *k, int is_benign) {
+/* How far apart two incidents must start not to meet: an incident's records
+** spread over at most the schedule window (span / 8, steps jitter by up to
+** a quarter), plus the silence after which an administrator (and the
+** diagnosis) calls the next failures a new incident (2 h). */
+static uint64_t reach(const gen_engine *e) {
+  return e->span / 8 + e->span / 32 + 2 * 3600 * GEN_TICKS_PER_SEC;
+}
+
+static int meets(const gen_engine *e, const gen_episode *a, const gen_episode *b) {
+  uint64_t d = a->next_time > b->next_time ? a->next_time - b->next_time : b->next_time - a->next_time;
+  return d < reach(e) && clashes(a, b);
+}
+
+/* Whether ep, placed at random, would be one incident with an earlier one:
+** a host-wide cause twice on one host at one time, or anything on a host
+** whose IKEEXT is stopped then. */
+static int collides(const estate *s, const gen_episode *ep, size_t upto) {
+  for (size_t i = 0; i < upto; i++)
+    if (meets(s->e, ep, &s->e->eps[i])) return 1;
+  return 0;
+}
+
+static void place_once(estate *s, gen_episode *ep, const estate_kind *k, int is_benign) {
   gen_engine *e = s->e;
   gen_rng *rng = &e->rng;
   ep->sc = fl_gen_scenario_def(k->scenario);
@@ -116,6 +139,16 @@ static void place(estate *s, gen_episode *ep, const estate_kind *k, int is_benig
   if (k->may_swap && fl_gen_rng_below(rng, 100) < P_SWAP) ep->keymod = 1 + (int)fl_gen_rng_below(rng, 2);
   ep->intermittent = k->may_flap && fl_gen_rng_below(rng, 100) < P_FLAP;
   ep->next_time = e->t0 + fl_gen_rng_below(rng, e->span / 100 * 90 + 1);
+}
+
+/* Places ep at random where it meets no earlier incident it would be one
+** with (a few tries; a crowded estate keeps the last try). */
+static void place(estate *s, gen_episode *ep, const estate_kind *k, int is_benign, size_t upto) {
+  for (int tries = 0; tries < 8; tries++) {
+    memset(ep, 0, sizeof *ep);
+    place_once(s, ep, k, is_benign);
+    if (is_benign || !collides(s, ep, upto)) return;
+  }
 }
 
 /* Moves ep next to an earlier incident sharing its host or peer. */
@@ -179,23 +212,24 @@ fl_status fl_gen_estate_episodes(gen_engine *e, uint64_t n_records, fl_error *er
     /* every kind at least once, then by weight */
     const estate_kind *k = i < COUNT(incidents) ? &incidents[i]
                                                 : pick_kind(&e->rng, incidents, COUNT(incidents));
-    place(&s, ep, k, 0);
+    place(&s, ep, k, 0, before);
     if (fl_gen_rng_below(&e->rng, 100) < P_OVERLAP) overlap(&s, ep, before);
     if (fl_gen_rng_below(&e->rng, 100) >= P_RECUR || days < 2) continue;
     uint64_t later = ep->next_time + (1 + fl_gen_rng_below(&e->rng, 3)) * GEN_DAY_TICKS +
                      fl_gen_rng_below(&e->rng, 6 * 3600) * GEN_TICKS_PER_SEC;
     if (later >= e->t0 + e->span / 100 * 95) continue;
+    gen_episode t = *ep;
+    t.next_time = later;
+    if (collides(&s, &t, before)) continue; /* it would be one with another incident */
     gen_episode *again = grow(&s, err);
     if (!again) break;
-    ep = &e->eps[before]; /* grow may move the array */
-    *again = *ep;
-    again->next_time = later;
+    *again = t;
     again->recurrence_of = (unsigned)before + 1;
   }
   for (size_t i = 0; i < nbenign; i++) {
     gen_episode *ep = grow(&s, err);
     if (!ep) break;
-    place(&s, ep, pick_kind(&e->rng, benign, COUNT(benign)), 1);
+    place(&s, ep, pick_kind(&e->rng, benign, COUNT(benign)), 1, 0);
   }
   if (!e->eps) return fl_error_line(err, FL_ENOMEM, "gen", 0, 0, "out of memory for episodes");
   /* same scale rule as enterprise: in-scope records about 1% of all */
