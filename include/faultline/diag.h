@@ -95,6 +95,9 @@ typedef struct fl_episode {
                                  findings sort first, then by impact */
   uint64_t window_end;        /* FILETIME: last event of the sources that
                                  saw the failures (the state's reference) */
+  const char *not_seen;       /* evidence that would tell this cause from
+                                 another one, in a log that is not among
+                                 the sources ("" when none is missing) */
 } fl_episode;
 
 typedef enum fl_episode_change {

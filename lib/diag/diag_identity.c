@@ -74,6 +74,7 @@ static int join(struct fl_diag *d, uint32_t addr, uint32_t host, uint64_t t, uin
   d->nodes[ra].parent = rh;
   d->nodes[rh].has_addr = 1;
   if (a->logged) d->nodes[rh].logged = 1;
+  if (a->seclog) d->nodes[rh].seclog = 1;
   return 1;
 }
 
@@ -87,6 +88,7 @@ int diag_identity_learn(struct fl_diag *d, const diag_event *e) {
   h = diag_find(d, e->node);
   diag_node *n = &d->nodes[h];
   uint64_t k = 1ull << e->kind;
+  if (k & DIAG_SECLOG_KINDS) n->seclog = d->nodes[e->node].seclog = 1;
   uint64_t w = (uint64_t)(diag_param(P_STOPPED_WINDOW_MIN) * (double)DIAG_MINUTE);
   if (k & K(IKEEXT_NOT_STARTED)) {
     if (!n->stopped_first || e->time > n->stopped_last + w || n->last_ok > n->stopped_last)
@@ -110,7 +112,7 @@ int diag_identity_learn(struct fl_diag *d, const diag_event *e) {
 /* A timeout episode that says "no reply on UDP 500" towards addr. */
 static int silent_on_500(const diag_episode *ep, uint32_t addr) {
   return ep->npeers == 1 && ep->peers[0] == addr && ep->rep.remote_port != 4500 &&
-         ep->rep.resp_cookie_zero && strcmp(diag_rules[ep->cause].cause, "timeout") == 0;
+         diag_no_reply_seen(&ep->rep) && strcmp(diag_rules[ep->cause].cause, "timeout") == 0;
 }
 
 int diag_identity_infer_stopped(struct fl_diag *d, uint32_t addr, uint64_t now) {

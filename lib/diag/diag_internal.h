@@ -97,8 +97,18 @@ int diag_match_rule(const struct fl_diag *d, const diag_event *e);
 /* Rules sharing a cause id group into the same episodes. */
 int diag_canonical_rule(int r);
 int diag_code_in(int list, uint32_t code);
+/* The event shows that nothing came back: a zero responder cookie, or a
+** main mode still at its first message (netsh has no cookie but has the
+** state). An unknown cookie and state show nothing either way. */
+int diag_no_reply_seen(const diag_event *e);
 int diag_code_list(const char *name);
 
+/* Kinds only the Security log has (netsh captures have the WFP_* kinds). */
+#define DIAG_SECLOG_KINDS                                                                    \
+  (K(MM_FAILURE) | K(MM_ESTABLISHED) | K(MM_ENDED) | K(QM_FAILURE) | K(QM_ESTABLISHED) |     \
+   K(QM_ENDED) | K(EM_FAILURE) | K(EM_ESTABLISHED) | K(INVALID_PACKET) | K(SA_DELETED) |      \
+   K(DOS_MODE) | K(IKEEXT_NOT_STARTED) | K(POLICY_APPLIED) | K(POLICY_FAILED) |              \
+   K(POLICY_CACHED) | K(POLICY_POLL) | K(POLICY_AGENT) | K(POLICY_AGENT_FAILURE))
 /* ---- identity --------------------------------------------------------- */
 /* What is known about one string id used as a node (host or address). */
 typedef struct diag_node {
@@ -110,6 +120,8 @@ typedef struct diag_node {
   uint8_t conflict;        /* address claimed by two hosts: no identity */
   uint8_t inferred;        /* owner inferred, not seen */
   uint8_t has_addr;        /* host: some address is known to be it */
+  uint8_t seclog;          /* its Security log is among the sources (it
+                              logged an IKE/PAStore event there) */
   uint32_t infer_hosts;    /* inferred: hosts that timed out towards it */
   uint64_t infer_first;    /* inferred: when their timeouts began */
   uint64_t stopped_first, stopped_last; /* 5453 run on this host */

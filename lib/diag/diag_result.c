@@ -20,6 +20,7 @@ struct diag_closed {
   const char **hosts, **peers;
   char *inference;
   char *check_buf;
+  char *not_seen;
 };
 
 void diag_closed_free(diag_closed *c) {
@@ -30,6 +31,7 @@ void diag_closed_free(diag_closed *c) {
   free(c->peers);
   free(c->inference);
   free(c->check_buf);
+  free(c->not_seen);
   free(c);
 }
 
@@ -93,8 +95,41 @@ static int both_ends_logged(const diag_episode *ep) {
   return 0;
 }
 
+/* unseen.def as a table. */
+enum { WHOSE_TARGET, WHOSE_HOST };
+typedef struct diag_unseen {
+  const char *cause;
+  int whose;
+  const char *text;
+} diag_unseen;
+static const diag_unseen unseen[] = {
+#define FL_UNSEEN(cause, whose, text) {cause, whose, text},
+#include "diag/unseen.def"
+#undef FL_UNSEEN
+};
+
+/* What deciding evidence is in a log not among the sources (malloc'd), or
+** NULL: the host it concerns has no Security log here, and it logged in
+** another form or no source is a Security log (unseen.def). */
+static char *not_seen_text(struct fl_diag *d, const diag_episode *ep) {
+  const char *cause = diag_rules[ep->cause].cause;
+  for (size_t i = 0; i < DIAG_COUNT(unseen); i++) {
+    if (strcmp(unseen[i].cause, cause) != 0) continue;
+    uint32_t who = unseen[i].whose == WHOSE_TARGET ? ep->rep.peer : ep->hub;
+    if (!who || who >= d->node_cap) continue;
+    uint32_t root = diag_find(d, who);
+    const diag_node *n = &d->nodes[root];
+    if (n->seclog || !(n->logged || !(d->kinds_seen & DIAG_SECLOG_KINDS))) continue;
+    size_t cap = strlen(unseen[i].text) + 256;
+    char *s = malloc(cap);
+    if (s) snprintf(s, cap, unseen[i].text, diag_str(&d->strings, root));
+    return s;
+  }
+  return NULL;
+}
+
 /* Evidence-based: the cause's prior, moved by how much was seen. */
-static double confidence_of(const diag_episode *ep, uint64_t count) {
+static double confidence_of(const diag_episode *ep, uint64_t count, int not_seen) {
   const diag_rule *ru = &diag_rules[ep->rule];
   double c = ru->confidence;
   if (count <= 1) {
@@ -107,6 +142,7 @@ static double confidence_of(const diag_episode *ep, uint64_t count) {
   }
   if (ep->inference) c += diag_param(P_CONF_INFERRED);
   else if (ru->ctx != 0) c += diag_param(P_CONF_CONTEXT);
+  if (not_seen) c += diag_param(P_CONF_NOT_SEEN);
   double hi = diag_param(P_CONF_MAX);
   return c < 0.05 ? 0.05 : c > hi ? hi : c;
 }
@@ -170,7 +206,9 @@ int diag_episode_snapshot(struct fl_diag *d, const diag_episode *ep, int closing
   if (ep->inference) c->inference = strdup(ep->inference);
   e->inference = c->inference ? c->inference : "";
   e->state = state_of(d, ep, closing, e->count, &e->window_end);
-  e->confidence = confidence_of(ep, e->count);
+  c->not_seen = not_seen_text(d, ep);
+  e->not_seen = c->not_seen ? c->not_seen : "";
+  e->confidence = confidence_of(ep, e->count, c->not_seen != NULL);
   if (lists(d, ep, c) != 0) return -1;
   e->impact = e->confidence * (double)e->count * (1.0 + (double)e->peer_count) *
               (e->state == FL_EPISODE_ONGOING ? 2.0 : 1.0);

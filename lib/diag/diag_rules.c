@@ -87,6 +87,10 @@ static int cond_natt_silent_after_float(const diag_event *e) {
          (e->resp_cookie_set || e->mm_state >= MM_STATE_SECOND_SENT);
 }
 
+int diag_no_reply_seen(const diag_event *e) {
+  return e->resp_cookie_zero || (e->mm_state >= 0 && e->mm_state < MM_STATE_SECOND_SENT);
+}
+
 /* On 4500 and nothing ever came back: not proof of a blocked NAT-T path. */
 static int cond_natt_no_reply(const diag_event *e) {
   return e->remote_port == 4500 && !cond_natt_silent_after_float(e);

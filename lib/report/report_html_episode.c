@@ -295,6 +295,7 @@ void rp_html_episode_card(FILE *out, const fl_episode *e, size_t rank) {
   rp_html_timeline(out, e);
   card_text(out, "Why", "why", "p", e->explanation);
   if (e->inference && e->inference[0]) card_text(out, "Inferred", "why", "p", e->inference);
+  if (e->not_seen && e->not_seen[0]) card_text(out, "Not seen", "why", "p", e->not_seen);
   card_text(out, "What to check", "check", "pre", e->check);
   card_evidence(out, e);
   card_text(out, "Knowledge source", "why muted", "p", e->source);

@@ -182,6 +182,7 @@ static void write_episode(FILE *out, const fl_episode *e, size_t rank) {
   kv_str(out, in, "cause_title", e->cause_title, 1);
   kv_str(out, in, "explanation", e->explanation, 1);
   kv_str(out, in, "inference", e->inference ? e->inference : "", 1);
+  kv_str(out, in, "not_seen", e->not_seen ? e->not_seen : "", 1);
   kv_str(out, in, "check", e->check, 1);
   kv_str(out, in, "knowledge_source", e->source, 1);
   kv_num(out, in, "confidence", e->confidence, 1);

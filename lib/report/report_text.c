@@ -269,6 +269,7 @@ static void print_episode(const text_ctx *t, const fl_episode *e, size_t rank) {
   if (t->verbose && e->explanation && e->explanation[0])
     field_wrapped(t, "Why", e->explanation);
   if (e->inference && e->inference[0]) field_wrapped(t, "Inferred", e->inference);
+  if (e->not_seen && e->not_seen[0]) field_wrapped(t, "Not seen", e->not_seen);
   if (e->check && e->check[0]) field_wrapped(t, "What to check", e->check);
   if (t->verbose && e->source && e->source[0])
     field_wrapped(t, "Knowledge", e->source);

@@ -363,6 +363,61 @@ static void evtx_and_netsh_one_finding(void) {
   fl_diag_free(d);
 }
 
+/* netsh has no 5453 and no PAStore events: a timeout towards a host and a
+** 13825 on a host say which Security log would decide the cause, with less
+** confidence; with the hosts' Security logs there, nothing is missing. */
+static void netsh_says_what_is_not_seen(void) {
+  for (int with_seclog = 0; with_seclog < 2; with_seclog++) {
+    fl_diag *d;
+    fl_diag_new(NULL, &d, NULL);
+    if (with_seclog) {
+      fl_typed_event ok = fail("SRV12", "10.0.0.12", "10.0.0.30", 0, 0);
+      ok.kind = FL_KIND_MM_ESTABLISHED;
+      ok.is_failure = 0;
+      ok.has = 0;
+      fl_diag_add(d, &ok, "srv12.evtx", NULL);
+      fl_typed_event p = ev(FL_KIND_POLICY_APPLIED, "APP5", MIN);
+      p.local_address = STR("10.0.0.5");
+      fl_diag_add(d, &p, "app5.evtx", NULL);
+      fl_typed_event o = fail("APP5", "10.0.0.5", "10.0.0.30", 0, MIN);
+      o.kind = FL_KIND_MM_ESTABLISHED;
+      o.is_failure = 0;
+      o.has = 0;
+      fl_diag_add(d, &o, "app5.evtx", NULL);
+    }
+    fl_typed_event own = fail("", "10.0.0.12", "10.0.0.40", 13801, MIN); /* it logs netsh */
+    own.kind = FL_KIND_WFP_MM_FAILURE;
+    own.source = FL_SOURCE_WFP;
+    fl_diag_add(d, &own, "estate.netsh.xml", NULL);
+    static const char *const from[] = {"10.0.0.21", "10.0.0.22", "10.0.0.23"};
+    for (int i = 0; i < 6; i++) {
+      fl_typed_event w = fail("", from[i % 3], "10.0.0.12", 13805, (uint64_t)(2 + i) * MIN);
+      w.kind = FL_KIND_WFP_MM_FAILURE;
+      w.source = FL_SOURCE_WFP;
+      fl_diag_add(d, &w, "estate.netsh.xml", NULL);
+    }
+    for (int i = 0; i < 4; i++) {
+      fl_typed_event w = fail("", "10.0.0.5", i % 2 ? "10.0.0.7" : "10.0.0.8", 13825, (uint64_t)(20 + i) * MIN);
+      w.kind = FL_KIND_WFP_MM_FAILURE;
+      w.source = FL_SOURCE_WFP;
+      fl_diag_add(d, &w, "estate.netsh.xml", NULL);
+    }
+    const fl_diag_result *r;
+    fl_diag_finish(d, &r, NULL);
+    const fl_episode *t = find(r, "timeout"), *p = find(r, "no-policy");
+    CHECK(t && p && t->finding && p->finding);
+    if (!with_seclog) {
+      CHECK(t && strstr(t->not_seen, "Security log of 10.0.0.12") && strstr(t->not_seen, "5453"));
+      CHECK(p && strstr(p->not_seen, "Security log of 10.0.0.5") && strstr(p->not_seen, "5457"));
+      CHECK(t && t->confidence < 0.5 && p && p->confidence < 0.5);
+    } else {
+      CHECK(t && strcmp(t->host, "SRV12") == 0 && t->not_seen[0] == 0 && t->confidence >= 0.5);
+      CHECK(p && strcmp(p->host, "APP5") == 0 && p->not_seen[0] == 0 && p->confidence >= 0.5);
+    }
+    fl_diag_free(d);
+  }
+}
+
 typedef struct cb_log {
   size_t opened, updated, closed, open_now, max_open;
   uint64_t first_id;
@@ -425,6 +480,7 @@ int main(void) {
   RUN(gateway_is_a_peer);
   RUN(recurring_incidents_split);
   RUN(evtx_and_netsh_one_finding);
+  RUN(netsh_says_what_is_not_seen);
   RUN(callbacks_and_bounded_memory);
   TEST_EXIT();
 }
