@@ -59,9 +59,10 @@ def pct(a, b):
 
 
 def row(label, t):
-    return "| %s | %d | %d | %s | %d | %d | %.1f | %s |" % (
+    return "| %s | %d | %d | %s | %d | %d | %.1f | %s | %s |" % (
         label, t["incidents"], t["found"], pct(t["found"], t["incidents"]), t["split"], t["spurious"],
-        100.0 * t["spurious"] / t["incidents"] if t["incidents"] else 0.0, acc.band_text(t["bands"]))
+        100.0 * t["spurious"] / t["incidents"] if t["incidents"] else 0.0, acc.band_text(t["bands"]),
+        acc.intermittent_text(t))
 
 
 def benign_check(args, tmp):
@@ -112,8 +113,8 @@ def main():
     grand = {}
     tmpdir = os.environ.get("BENCH_DIR")
     with tempfile.TemporaryDirectory(dir=tmpdir) as tmp:
-        print("| estate (hosts x days) | form | incidents | strict | % | also reported again | spurious | spurious per 100 | calibration (band: correct/findings) |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("| estate (hosts x days) | form | incidents | strict | % | also reported again | spurious | spurious per 100 | calibration (band: correct/findings) | state |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for hosts, days in estates:
             for fmt in formats:
                 t = {}

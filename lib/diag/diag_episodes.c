@@ -239,11 +239,19 @@ static diag_episode *find_pair(struct fl_diag *d, diag_episode **list, size_t n,
   return NULL;
 }
 
+/* The target a KEY_HOST_TARGET episode is about (0: its events name none,
+** or another key). */
+static uint32_t target_of(struct fl_diag *d, const diag_episode *ep) {
+  return diag_rules[ep->rule].key == KEY_HOST_TARGET && ep->rep.peer ? diag_find(d, ep->rep.peer) : 0;
+}
+
 static diag_episode *find_host(struct fl_diag *d, diag_episode **list, size_t n, int cause,
-                               const diag_event *e, uint32_t hub) {
+                               const diag_event *e, uint32_t hub, int key) {
+  uint32_t target = key == KEY_HOST_TARGET && e->peer ? diag_find(d, e->peer) : 0;
   for (size_t i = 0; i < n; i++) {
     diag_episode *ep = list[i];
-    if (same_group(ep, cause, e->benign) && diag_find(d, ep->hub) == hub && within_gap(ep, e->time))
+    if (same_group(ep, cause, e->benign) && diag_find(d, ep->hub) == hub && within_gap(ep, e->time) &&
+        (key != KEY_HOST_TARGET || target_of(d, ep) == target))
       return ep;
   }
   return NULL;
@@ -256,10 +264,10 @@ static int is_late(const struct fl_diag *d, uint64_t t) { return t + DIAG_MINUTE
 static diag_episode *find_episode(struct fl_diag *d, int key, int cause, const diag_event *e,
                                   uint32_t x, uint32_t y, uint32_t hub) {
   diag_episode *ep = key == KEY_PAIR ? find_pair(d, d->open, d->nopen, cause, e, x, y)
-                                     : find_host(d, d->open, d->nopen, cause, e, hub);
+                                     : find_host(d, d->open, d->nopen, cause, e, hub, key);
   if (ep || !is_late(d, e->time) || !d->ndone) return ep;
   ep = key == KEY_PAIR ? find_pair(d, d->done, d->ndone, cause, e, x, y)
-                       : find_host(d, d->done, d->ndone, cause, e, hub);
+                       : find_host(d, d->done, d->ndone, cause, e, hub, key);
   if (!ep) return NULL;
   for (size_t i = 0; i < d->ndone; i++)
     if (d->done[i] == ep) {
@@ -458,6 +466,7 @@ typedef struct merge_key {
   int cause;
   uint8_t benign;
   uint32_t hub;
+  uint32_t target; /* KEY_HOST_TARGET: episodes of two targets stay apart */
   uint64_t first;
   diag_episode *ep;
 } merge_key;
@@ -467,6 +476,7 @@ static int cmp_merge_key(const void *x, const void *y) {
   if (a->cause != b->cause) return a->cause < b->cause ? -1 : 1;
   if (a->benign != b->benign) return a->benign < b->benign ? -1 : 1;
   if (a->hub != b->hub) return a->hub < b->hub ? -1 : 1;
+  if (a->target != b->target) return a->target < b->target ? -1 : 1;
   return (a->first > b->first) - (a->first < b->first);
 }
 
@@ -488,14 +498,16 @@ static int merge_list(struct fl_diag *d, diag_episode **list, size_t *n) {
       ep->peers[p] = ep->peers[ep->npeers - 1];
       ep->peer_logged[p] = ep->peer_logged[--ep->npeers];
     }
-    k[i] = (merge_key){ep->cause, ep->benign, hub, ep->first, ep};
+    k[i] = (merge_key){ep->cause, ep->benign, hub, target_of(d, ep), ep->first, ep};
   }
   qsort(k, *n, sizeof *k, cmp_merge_key);
   int rc = 0;
   for (size_t i = 0, j; i < *n && rc == 0; i = j) {
     diag_episode *dst = k[i].ep;
     for (j = i + 1; j < *n && rc == 0; j++) {
-      if (k[j].cause != k[i].cause || k[j].benign != k[i].benign || k[j].hub != k[i].hub) break;
+      if (k[j].cause != k[i].cause || k[j].benign != k[i].benign || k[j].hub != k[i].hub ||
+          k[j].target != k[i].target)
+        break;
       if (!within_gap(dst, k[j].ep->first)) break;
       rc = merge_into(d, dst, k[j].ep);
     }

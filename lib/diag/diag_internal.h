@@ -73,7 +73,7 @@ enum {
 double diag_param(int p);
 
 /* ---- rules ------------------------------------------------------------ */
-enum { KEY_PAIR, KEY_HOST, KEY_STOPPED_PEER };
+enum { KEY_PAIR, KEY_HOST, KEY_STOPPED_PEER, KEY_HOST_TARGET };
 
 typedef struct diag_rule {
   const char *cause;

@@ -13,7 +13,11 @@ true incidents of different causes on the same pair at the same time can
 only be told apart by cause and count). A finding
 that overlaps no incident at all (no shared host/peer during its time) is
 spurious. Calibration: per confidence band, the share of findings that are
-strictly correct for some incident.
+strictly correct for some incident. State (measured, not part of strict):
+of the incidents found whose manifest says "intermittent" (the pair
+connected between failures; never in a netsh-only form, which has no
+successes), how many findings say "intermittent"; and how many found
+incidents that are not intermittent a finding calls intermittent.
 This module must never look at how the diagnoser works: it only compares
 its JSON report with the manifest.
 """
@@ -130,8 +134,9 @@ def score(manifest, report):
     neutral = seen_once(manifest)
     findings = [e for e in report["episodes"] if e.get("finding")]
     res = {"incidents": len(truths), "found": 0, "findings": len(findings), "spurious": 0, "split": 0,
-           "modes": {}, "examples": [], "bands": [[0, 0] for _ in BANDS]}
+           "modes": {}, "examples": [], "bands": [[0, 0] for _ in BANDS], "intermittent": [0, 0, 0]}
     correct = set()
+    successes_seen = manifest.get("format") != "netsh"
     for t in truths:
         ok = None
         reasons = []
@@ -150,6 +155,12 @@ def score(manifest, report):
         if ok is not None:
             res["found"] += 1
             correct.add(ok)
+            said = findings[ok].get("state") == "intermittent"
+            if t.get("intermittent") and successes_seen:
+                res["intermittent"][0] += said
+                res["intermittent"][1] += 1
+            elif said and not t.get("intermittent"):
+                res["intermittent"][2] += 1
             # found, but also reported again (e.g. once by name, once by IP)
             if any(j != ok and f["cause_id"] == t["cause"] and covers(f, t) for j, f in enumerate(findings)):
                 res["split"] += 1
@@ -189,16 +200,23 @@ def add(total, res):
     """Sums res into total (same shape)."""
     if not total:
         total.update({"incidents": 0, "found": 0, "findings": 0, "spurious": 0, "split": 0, "modes": {},
-                      "examples": [], "bands": [[0, 0] for _ in BANDS]})
+                      "examples": [], "bands": [[0, 0] for _ in BANDS], "intermittent": [0, 0, 0]})
     for k in ("incidents", "found", "findings", "spurious", "split"):
         total[k] += res[k]
     for k, v in res["modes"].items():
         total["modes"][k] = total["modes"].get(k, 0) + v
     total["examples"] += res["examples"]
+    for k in range(3):
+        total["intermittent"][k] += res["intermittent"][k]
     for b in range(len(BANDS)):
         total["bands"][b][0] += res["bands"][b][0]
         total["bands"][b][1] += res["bands"][b][1]
     return total
+
+
+def intermittent_text(t):
+    right, want, wrong = t["intermittent"]
+    return "intermittent stated %d/%d, called intermittent wrongly %d" % (right, want, wrong)
 
 
 def band_text(bands):

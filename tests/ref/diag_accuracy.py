@@ -154,10 +154,14 @@ def check_estates(tmp):
         r = accuracy_score.score(accuracy_score.load_manifest(path), diagnose_all(paths))
         share = r["found"] / r["incidents"] if r["incidents"] else 0.0
         spurious = 100.0 * r["spurious"] / r["incidents"] if r["incidents"] else 0.0
-        ok = share >= ESTATE_FLOOR and spurious <= ESTATE_SPURIOUS_PER_100
-        text = "%d/%d incidents strictly right (floor %.0f%%), %d also reported again, %d spurious; %s" % (
+        # intermittent incidents (successes of the pair between failures)
+        # are stated so, and no other is
+        right, want, wrong = r["intermittent"]
+        ok = share >= ESTATE_FLOOR and spurious <= ESTATE_SPURIOUS_PER_100 and want > 0 and \
+            right == want and wrong == 0
+        text = "%d/%d incidents strictly right (floor %.0f%%), %d also reported again, %d spurious; %s; %s" % (
             r["found"], r["incidents"], 100 * ESTATE_FLOOR, r["split"], r["spurious"],
-            "; ".join(r["examples"][:2]))
+            accuracy_score.intermittent_text(r), "; ".join(r["examples"][:2]))
         out.append(("accuracy_estate_" + form, ok, text))
     # EVTX only here: bench/accuracy.py measures every form (notes there)
     path = os.path.join(tmp, "estate-benign.evtx")

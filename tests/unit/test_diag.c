@@ -253,6 +253,29 @@ static void iscsi_chap(void) {
   fl_diag_free(d);
 }
 
+/* Two iSCSI incidents of one initiator at one time: apart when the events
+** name the target (WMI login statistics), one when they do not (iScsiPrt). */
+static void iscsi_targets_apart(void) {
+  fl_diag *d;
+  fl_diag_new(NULL, &d, NULL);
+  static const char *const targets[] = {"iqn.1991-05.com.microsoft:san01-vol1", "iqn.1991-05.com.microsoft:san02-vol7"};
+  for (int i = 0; i < 8; i++) {
+    fl_typed_event e = ev(FL_KIND_ISCSI_LOGIN_FAILURE, "HV01", (uint64_t)i * 600000000ull);
+    e.source = FL_SOURCE_ISCSI_WMI;
+    e.iscsi_failure_type = 2; /* LoginAuthenticateFail */
+    e.iscsi_target = (fl_evtx_str){targets[i % 2], strlen(targets[i % 2])};
+    fl_diag_add(d, &e, "wmi.jsonl", NULL);
+  }
+  const fl_diag_result *r;
+  fl_diag_finish(d, &r, NULL);
+  CHECK(r->episode_count == 2 && r->finding_count == 2);
+  for (size_t i = 0; i < r->episode_count; i++) {
+    CHECK(strcmp(r->episodes[i].host, "HV01") == 0 && r->episodes[i].count == 4);
+    CHECK(r->episodes[i].peer_count == 1 && strstr(r->episodes[i].peer, "iqn.") == r->episodes[i].peer);
+  }
+  CHECK(r->episode_count == 2 && strcmp(r->episodes[0].peer, r->episodes[1].peer) != 0);
+  fl_diag_free(d);
+}
 
 #define MIN 600000000ull
 
@@ -476,6 +499,7 @@ int main(void) {
   RUN(natt_silent_after_float);
   RUN(empty_input_note);
   RUN(iscsi_chap);
+  RUN(iscsi_targets_apart);
   RUN(local_error_stays_with_its_host);
   RUN(gateway_is_a_peer);
   RUN(recurring_incidents_split);
