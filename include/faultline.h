@@ -49,6 +49,7 @@
 #include "faultline/store.h"
 #include "faultline/serve.h"
 #include "faultline/pipeline.h"
+#include "faultline/store_backend.h"
 #include "faultline/gen.h"
 #include "faultline/diag.h"
 #include "faultline/report.h"

@@ -91,6 +91,18 @@ int cli_db_exists(const char *path);
 void cli_db_created(const char *cmd, const char *path, int existed,
                     int is_default, int quiet);
 
+/* --store: a store URL (a row of lib/store/store_backends.def other than
+** SQLite). 1 when spec names such a backend; a path (or NULL) is SQLite,
+** which the commands open as they always did. */
+int cli_store_is_url(const char *spec);
+/* Opens a backend for cmd (notes and errors on stderr, escaped). Returns
+** FL_EXIT_OK or FL_EXIT_INPUT / FL_EXIT_USAGE. */
+int cli_store_open(const char *cmd, const char *spec, unsigned flags,
+                   uint32_t batch_rows, fl_store_backend **out);
+#define CLI_OPT_STORE_HELP \
+  "store URL: clickhouse://HOST:8123/DB (users from\n" \
+  "$FAULTLINE_CH_USER/_PASSWORD; docs/deployment.md)"
+
 /* Each command's run function and, when it has one, its option table
 ** (cli_opts.h) named <function>_spec; weak, so a command without a table
 ** still links (its spec is then NULL and `help CMD` runs CMD --help). */

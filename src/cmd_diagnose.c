@@ -41,6 +41,7 @@ static int on_progress(const fl_pipeline_progress *p, void *user) {
 ** run's temporary database, which the diagnosis then reads in time order. */
 typedef struct diag_stores {
   fl_store *db, *run;
+  fl_store_backend *backend; /* --store URL: instead of db */
   fl_pipeline_store db_sink, run_sink;
   diag_direct *direct;
 } diag_stores;
@@ -48,12 +49,16 @@ typedef struct diag_stores {
 static int open_db(diag_stores *ds, const diag_cli_opts *o) {
   fl_error err;
   fl_error_clear(&err);
-  int existed = o->no_db || cli_db_exists(o->db);
-  if (!o->no_db && fl_store_open(o->db, 0, &ds->db, &err) != FL_OK) {
+  if (o->store && !o->no_db) {
+    int rc = cli_store_open("diagnose", o->store, 0, 0, &ds->backend);
+    if (rc != FL_EXIT_OK) return rc;
+  }
+  int existed = o->no_db || o->store || cli_db_exists(o->db);
+  if (!o->no_db && !o->store && fl_store_open(o->db, 0, &ds->db, &err) != FL_OK) {
     cli_print_error("diagnose", &err);
     return FL_EXIT_INPUT;
   }
-  cli_db_created("diagnose", o->db, existed, o->db_default, 0);
+  if (!o->store) cli_db_created("diagnose", o->db, existed, o->db_default, 0);
   ds->db_sink.store = ds->db;
   return FL_EXIT_OK;
 }
@@ -88,8 +93,12 @@ static fl_pipeline *make_pipeline(diag_stores *ds, diag_run *r,
   fl_pipeline_sink db = fl_pipeline_store_sink(&ds->db_sink);
   fl_pipeline_sink run = ds->run ? fl_pipeline_store_sink(&ds->run_sink)
                                  : diag_direct_sink(ds->direct);
+  fl_pipeline_sink other;
+  memset(&other, 0, sizeof other);
+  if (ds->backend) other = fl_store_backend_sink(ds->backend);
   if (fl_pipeline_new(&po, &p, &err) != FL_OK ||
       (with_db && ds->db && fl_pipeline_add_sink(p, &db, &err) != FL_OK) ||
+      (with_db && ds->backend && fl_pipeline_add_sink(p, &other, &err) != FL_OK) ||
       fl_pipeline_add_sink(p, &run, &err) != FL_OK) {
     cli_print_error("diagnose", &err);
     fl_pipeline_free(p);
@@ -178,6 +187,7 @@ int cmd_diagnose(int argc, char **argv) {
   diag_direct_free(ds.direct);
   fl_store_close(ds.run);
   fl_store_close(ds.db);
+  fl_store_backend_close(ds.backend); /* sends what is pending (or spools it) */
   cli_free_paths(paths);
   return exit_code;
 }

@@ -16,6 +16,14 @@ int cmd_report(int argc, char **argv) {
   diag_cli_opts o;
   int rc = diag_cli_parse("report", argc, argv, &o);
   if (rc >= 0) return rc;
+  if (o.store) { /* another backend (--store URL), read-only */
+    fl_store_backend *b = NULL;
+    rc = cli_store_open("report", o.store, FL_STORE_READONLY, 0, &b);
+    if (rc != FL_EXIT_OK) return rc;
+    int exit_code = diag_cli_from_backend("report", b, &o);
+    fl_store_backend_close(b);
+    return exit_code;
+  }
   fl_error err;
   fl_error_clear(&err);
   fl_store *store = NULL;

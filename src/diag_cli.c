@@ -13,7 +13,7 @@
 
 #include "cli_opts.h"
 
-enum { O_DB = 1, O_NO_DB, O_RECOVER, O_STRICT, O_SINCE, O_UNTIL, O_HOST, O_PEER,
+enum { O_DB = 1, O_STORE, O_NO_DB, O_RECOVER, O_STRICT, O_SINCE, O_UNTIL, O_HOST, O_PEER,
        O_CAUSE, O_FORMAT, O_HTML, O_OUTPUT, O_VERBOSE, O_QUIET };
 
 /* The options both commands have, spelled once. */
@@ -31,15 +31,18 @@ enum { O_DB = 1, O_NO_DB, O_RECOVER, O_STRICT, O_SINCE, O_UNTIL, O_HOST, O_PEER,
   CLI_OPT_HELP,                                                                      \
   {0, NULL, 0, 0, NULL, NULL}
 
+#define DIAG_OPT_STORE {O_STORE, "store", 0, CLI_VALUE, "URL", CLI_OPT_STORE_HELP}
+
 static const cli_opt diagnose_opts[] = {
     CLI_OPT_DB(O_DB),
+    DIAG_OPT_STORE,
     {O_NO_DB, "no-db", 0, CLI_FLAG, NULL, "do not store; diagnose the inputs only"},
     {O_RECOVER, "recover", 0, CLI_FLAG, NULL, "also read deleted records from EVTX chunk slack"},
     {O_STRICT, "strict", 0, CLI_FLAG, NULL, "an EVTX checksum mismatch skips the chunk"},
     CLI_OPT_QUIET(O_QUIET, "no progress bar (drawn on a terminal's stderr)"),
     DIAG_SHARED_OPTS};
 
-static const cli_opt report_opts[] = {CLI_OPT_DB(O_DB), DIAG_SHARED_OPTS};
+static const cli_opt report_opts[] = {CLI_OPT_DB(O_DB), DIAG_OPT_STORE, DIAG_SHARED_OPTS};
 
 #define DIAG_EXIT "exit: 0 nothing found, 1 findings or partial input, 2 usage,\n" \
                   "3 input or database unusable (then no report is written)"
@@ -85,6 +88,11 @@ static int diag_opt(int id, const char *val, void *user) {
   diag_cli_opts *o = p->o;
   switch (id) {
     case O_DB: o->db = val; break;
+    case O_STORE:
+      if (!val[0]) return cli_usage_error(p->cmd, "--store needs a URL or path");
+      if (cli_store_is_url(val)) o->store = val;
+      else o->db = val;
+      break;
     case O_NO_DB: o->no_db = 1; break;
     case O_RECOVER: o->reader_flags |= FL_EVTX_RECOVER; break;
     case O_STRICT: o->reader_flags |= FL_EVTX_STRICT; break;
@@ -209,7 +217,26 @@ static int add_source(const fl_store_source_info *src, void *user) {
                              NULL) == FL_OK ? 0 : 1;
 }
 
-int diag_cli_from_store(const char *cmd, fl_store *store, const diag_cli_opts *o) {
+/* Where the events come from: a SQLite store or any backend. */
+typedef struct events_from {
+  fl_store *store;
+  fl_store_backend *backend;
+} events_from;
+
+static fl_status each_source(const events_from *e, fl_diag *diag, fl_error *err) {
+  if (e->backend) return fl_store_backend_each_source(e->backend, add_source, diag, err);
+  return fl_store_each_source(e->store, add_source, diag, err);
+}
+
+static fl_status each_typed(const events_from *e, const fl_store_filter *w,
+                            fl_diag *diag, uint64_t *rows, fl_error *err) {
+  if (e->backend)
+    return fl_store_backend_each_typed(e->backend, w, add_event, diag, rows, err);
+  return fl_store_each_typed(e->store, w, add_event, diag, rows, err);
+}
+
+static int diagnose_from(const char *cmd, const events_from *from,
+                         const diag_cli_opts *o) {
   fl_error err;
   fl_error_clear(&err);
   fl_diag *diag = NULL;
@@ -222,11 +249,21 @@ int diag_cli_from_store(const char *cmd, fl_store *store, const diag_cli_opts *o
   window.has_until = o->has_until;
   window.until = o->until;
   if (fl_diag_new(NULL, &diag, &err) == FL_OK &&
-      fl_store_each_source(store, add_source, diag, &err) == FL_OK &&
-      fl_store_each_typed(store, &window, add_event, diag, &rows, &err) == FL_OK)
+      each_source(from, diag, &err) == FL_OK &&
+      each_typed(from, &window, diag, &rows, &err) == FL_OK)
     exit_code = diag_cli_report(cmd, diag, o);
   else
     cli_print_error(cmd, &err);
   fl_diag_free(diag);
   return exit_code;
+}
+
+int diag_cli_from_store(const char *cmd, fl_store *store, const diag_cli_opts *o) {
+  events_from from = {store, NULL};
+  return diagnose_from(cmd, &from, o);
+}
+
+int diag_cli_from_backend(const char *cmd, fl_store_backend *b, const diag_cli_opts *o) {
+  events_from from = {NULL, b};
+  return diagnose_from(cmd, &from, o);
 }

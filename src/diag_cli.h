@@ -10,6 +10,7 @@
 
 typedef struct diag_cli_opts {
   const char *db;        /* --db, $FAULTLINE_DB, or ./faultline.db */
+  const char *store;     /* --store URL of another backend, or NULL */
   int no_db;             /* diagnose --no-db: do not store */
   fl_report_format format; /* --format: a stdout row of report_formats.def */
   const char *html;      /* --html FILE, or NULL */
@@ -55,6 +56,8 @@ int diag_cli_report(const char *cmd, fl_diag *d, const diag_cli_opts *o);
 ** database, `diagnose` over the database its inputs were just read into.
 ** Returns an exit code as diag_cli_report. */
 int diag_cli_from_store(const char *cmd, fl_store *store, const diag_cli_opts *o);
+/* The same over any store backend (--store URL). */
+int diag_cli_from_backend(const char *cmd, fl_store_backend *b, const diag_cli_opts *o);
 
 /* diagnose straight from the pipeline while the inputs come in time order
 ** (diag_direct.c): a sink feeding the engine what the temporary store would

@@ -163,6 +163,12 @@ FL_API size_t fl_store_scope_ids(const uint32_t **ids);
 /* The providers in scope (event_sources.def). */
 FL_API size_t fl_store_scope_providers(const char *const **names);
 
+/* Retention (`faultline prune`): deletes the events before `before`
+** (FILETIME) and the peer buckets only they used, in one transaction;
+** *removed = rows deleted. Sources stay. */
+FL_API fl_status fl_store_prune(fl_store *s, uint64_t before, uint64_t *removed,
+                                fl_error *err);
+
 /* ---- query and SQL ---------------------------------------------------- */
 
 typedef enum fl_store_format {

@@ -1,0 +1,280 @@
+/*
+** Rows of the ClickHouse events table: a typed event as one JSONEachRow
+** line (writer) and a TabSeparated result row back into an fl_typed_event
+** (reader), both driven by clickhouse_columns.def so they cannot disagree,
+** and both mapping NULLs exactly as the SQLite store does.
+**
+** Must never: write a value into JSON other than through ch_json_string or
+** a printed number, read past a field, or accept a row whose field count is
+** not the select list's (a server exception inside a 200 body ends as one).
+*/
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/clickhouse_internal.h"
+
+enum { K_U64, K_U32, K_INT, K_E64, K_EINT, K_O64, K_O32, K_OINT, K_STR, K_NSTR };
+
+typedef struct column {
+  const char *name;
+  int kind;
+  size_t off;
+  unsigned has;
+} column;
+
+static const column columns[] = {
+#define CH_COL(name, type, kind, field, has) \
+  {#name, K_##kind, offsetof(fl_typed_event, field), has},
+#include "store/clickhouse_columns.def"
+#undef CH_COL
+};
+#define COLUMN_COUNT (sizeof columns / sizeof *columns)
+
+/* The fields read after the typed columns, in this order. */
+static const char *const tail_fields[] = {"kind", "source", "file", "key"};
+#define TAIL_COUNT (sizeof tail_fields / sizeof *tail_fields)
+
+static void put(fl_buf *b, const char *s) {
+  size_t n = strlen(s);
+  if (fl_buf_reserve(b, n)) return;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+}
+
+static void put_u64(fl_buf *b, uint64_t v) {
+  char tmp[24];
+  snprintf(tmp, sizeof tmp, "%" PRIu64, v);
+  put(b, tmp);
+}
+
+static void put_i64(fl_buf *b, int64_t v) {
+  char tmp[24];
+  snprintf(tmp, sizeof tmp, "%" PRId64, v);
+  put(b, tmp);
+}
+
+static void put_key(fl_buf *b, const char *name, int first) {
+  if (!first) put(b, ",");
+  put(b, "\"");
+  put(b, name);
+  put(b, "\":");
+}
+
+/* The UTC day of a FILETIME as "YYYY-MM-DD", within ClickHouse's Date
+** range (1970-01-01 .. 2105). */
+static void put_day(fl_buf *b, uint64_t ft) {
+  const uint64_t epoch = UINT64_C(116444736000000000);
+  int64_t secs = ft > epoch ? (int64_t)((ft - epoch) / 10000000u) : 0;
+  if (secs > INT64_C(4233686400)) secs = INT64_C(4233686400); /* 2104-02-29 */
+  time_t tt = (time_t)secs;
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  char tmp[16];
+  snprintf(tmp, sizeof tmp, "\"%04d-%02d-%02d\"", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday);
+  put(b, tmp);
+}
+
+static void put_column(fl_buf *b, const column *c, const fl_typed_event *t) {
+  const char *base = (const char *)t;
+  const void *f = base + c->off;
+  switch (c->kind) {
+    case K_U64: put_u64(b, *(const uint64_t *)f); break;
+    case K_U32: put_u64(b, *(const uint32_t *)f); break;
+    case K_INT: put_i64(b, *(const int *)f); break;
+    case K_E64: {
+      int64_t v = *(const int64_t *)f;
+      if (v < 0) put(b, "null");
+      else put_i64(b, v);
+      break;
+    }
+    case K_EINT: {
+      int v = *(const int *)f;
+      if (v < 0) put(b, "null");
+      else put_i64(b, v);
+      break;
+    }
+    case K_O64: case K_O32: case K_OINT:
+      if (!(t->has & c->has)) put(b, "null");
+      else if (c->kind == K_O64) put_u64(b, *(const uint64_t *)f);
+      else if (c->kind == K_O32) put_u64(b, *(const uint32_t *)f);
+      else put_i64(b, *(const int *)f);
+      break;
+    case K_STR: case K_NSTR: {
+      const fl_evtx_str *s = f;
+      if (!s->ptr && c->kind == K_NSTR) put(b, "null");
+      else ch_json_string(b, s->ptr ? s->ptr : "", s->ptr ? s->len : 0);
+      break;
+    }
+    default: break;
+  }
+}
+
+void ch_row_event(fl_buf *b, const fl_typed_event *t, const char *key,
+                  const char *file, uint64_t ord, const char *data,
+                  size_t data_len) {
+  put(b, "{\"day\":");
+  put_day(b, t->time);
+  for (size_t i = 0; i < COLUMN_COUNT; i++) {
+    put_key(b, columns[i].name, 0);
+    put_column(b, &columns[i], t);
+  }
+  put_key(b, "kind", 0);
+  ch_json_string(b, fl_event_kind_name(t->kind), strlen(fl_event_kind_name(t->kind)));
+  put_key(b, "source", 0);
+  const char *src = fl_event_source_name(t->source);
+  ch_json_string(b, src ? src : "", src ? strlen(src) : 0);
+  put_key(b, "file", 0);
+  ch_json_string(b, file, strlen(file));
+  put_key(b, "ord", 0);
+  put_u64(b, ord);
+  put_key(b, "key", 0);
+  ch_json_string(b, key, strlen(key));
+  put_key(b, "data", 0);
+  ch_json_string(b, data, data_len);
+  put(b, "}\n");
+}
+
+void ch_row_select_list(fl_buf *b) {
+  for (size_t i = 0; i < COLUMN_COUNT; i++) {
+    if (i) put(b, ", ");
+    put(b, columns[i].name);
+  }
+  for (size_t i = 0; i < TAIL_COUNT; i++) {
+    put(b, ", ");
+    put(b, tail_fields[i]);
+  }
+}
+
+size_t ch_row_field_count(void) { return COLUMN_COUNT + TAIL_COUNT; }
+
+long ch_tsv_split(char *line, size_t n, ch_field *fields, size_t cap) {
+  size_t count = 0, i = 0;
+  for (;;) {
+    size_t end = i;
+    while (end < n && line[end] != '\t') end++;
+    if (count == cap) return -1;
+    if (end - i == 2 && line[i] == '\\' && line[i + 1] == 'N') {
+      fields[count].p = NULL; /* only a whole raw field "\N" is NULL */
+      fields[count].n = 0;
+    } else {
+      char *out = line + i;
+      for (size_t k = i; k < end; k++) {
+        char c = line[k];
+        if (c == '\\' && k + 1 < end) {
+          char e = line[++k];
+          switch (e) {
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case 'r': c = '\r'; break;
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case '0': c = '\0'; break;
+            default: c = e; break; /* \\ \' and anything else */
+          }
+        }
+        *out++ = c;
+      }
+      fields[count].p = line + i;
+      fields[count].n = (size_t)(out - (line + i));
+    }
+    count++;
+    if (end >= n) break;
+    i = end + 1;
+  }
+  return (long)count;
+}
+
+static int to_u64(const ch_field *f, uint64_t *v) {
+  if (!f->p || !f->n || f->n > 20) return -1;
+  uint64_t x = 0;
+  for (size_t i = 0; i < f->n; i++) {
+    if (f->p[i] < '0' || f->p[i] > '9') return -1;
+    x = x * 10 + (uint64_t)(f->p[i] - '0');
+  }
+  *v = x;
+  return 0;
+}
+
+static int to_i64(const ch_field *f, int64_t *v) {
+  if (f->p && f->n && f->p[0] == '-') {
+    ch_field rest = {f->p + 1, f->n - 1};
+    uint64_t u;
+    if (to_u64(&rest, &u)) return -1;
+    *v = -(int64_t)u;
+    return 0;
+  }
+  uint64_t u;
+  if (to_u64(f, &u)) return -1;
+  *v = (int64_t)u;
+  return 0;
+}
+
+static void set_column(const column *c, const ch_field *f, fl_typed_event *t) {
+  char *base = (char *)t;
+  void *dst = base + c->off;
+  uint64_t u = 0;
+  int64_t i = 0;
+  switch (c->kind) {
+    case K_U64: if (!to_u64(f, &u)) *(uint64_t *)dst = u; break;
+    case K_U32: if (!to_u64(f, &u)) *(uint32_t *)dst = (uint32_t)u; break;
+    case K_INT: if (!to_i64(f, &i)) *(int *)dst = (int)i; break;
+    case K_E64: *(int64_t *)dst = to_i64(f, &i) ? -1 : i; break;
+    case K_EINT: *(int *)dst = to_i64(f, &i) ? -1 : (int)i; break;
+    case K_O64: case K_O32: case K_OINT:
+      if (!f->p) break; /* NULL: 0 with the bit clear */
+      if (f->p[0] == '-') {
+        if (to_i64(f, &i)) break;
+        u = (uint64_t)i;
+      } else {
+        if (to_u64(f, &u)) break;
+        i = (int64_t)u;
+      }
+      t->has |= c->has;
+      if (c->kind == K_O64) *(uint64_t *)dst = u;
+      else if (c->kind == K_O32) *(uint32_t *)dst = (uint32_t)u;
+      else *(int *)dst = (int)i;
+      break;
+    case K_STR: {
+      fl_evtx_str *s = dst;
+      s->ptr = f->p ? f->p : "";
+      s->len = f->p ? f->n : 0;
+      break;
+    }
+    case K_NSTR: {
+      fl_evtx_str *s = dst;
+      s->ptr = f->p;
+      s->len = f->p ? f->n : 0;
+      break;
+    }
+    default: break;
+  }
+}
+
+static fl_event_kind kind_named(const ch_field *f) {
+  for (int k = 0; k < FL_KIND_COUNT_; k++) {
+    const char *n = fl_event_kind_name((fl_event_kind)k);
+    if (f->p && strlen(n) == f->n && memcmp(n, f->p, f->n) == 0) return (fl_event_kind)k;
+  }
+  return FL_KIND_OTHER;
+}
+
+static fl_event_source source_named(const ch_field *f) {
+  for (int k = 0; k < FL_SOURCE_COUNT_; k++) {
+    const char *n = fl_event_source_name((fl_event_source)k);
+    if (n && f->p && strlen(n) == f->n && memcmp(n, f->p, f->n) == 0)
+      return (fl_event_source)k;
+  }
+  return FL_SOURCE_UNKNOWN;
+}
+
+size_t ch_row_to_typed(const ch_field *f, fl_typed_event *t) {
+  memset(t, 0, sizeof *t);
+  for (size_t i = 0; i < COLUMN_COUNT; i++) set_column(&columns[i], &f[i], t);
+  t->kind = kind_named(&f[COLUMN_COUNT]);
+  t->source = source_named(&f[COLUMN_COUNT + 1]);
+  return COLUMN_COUNT + 2;
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# The ClickHouse store backend against real servers: two clickhouse-server
+# shards started here as the current user on 127.0.0.1 (free ports, every
+# path in a temp dir, bounded by timeout), the Distributed table created by
+# faultline, two collectors (ingest --store) writing into it, shard 2 stopped
+# mid-run and restarted (the collectors spool, then replay), and then: every
+# event stored exactly once, report (text and JSON) byte for byte the
+# SQLite run's, hostile text intact, prune dropping day partitions on both
+# shards. Skips only when clickhouse-server is not installed.
+. "$(dirname "$0")/../cli_lib.sh"
+CH=${FL_CLICKHOUSE_SERVER:-/usr/sbin/clickhouse-server}
+PY=/usr/bin/python3
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+if [ ! -x "$CH" ]; then echo "SKIP clickhouse: $CH not installed (Debian package clickhouse-server)"; exit 0; fi
+cd "$TMP" || exit 1
+
+read -r H1 H2 T1 T2 < <("$PY" -c '
+import socket
+s = [socket.socket() for _ in range(4)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+
+# config of shard $1 (http port $2, tcp port $3): everything under $TMP/chN
+mkconf() {
+  local d=$TMP/ch$1
+  mkdir -p "$d/data" "$d/tmp" "$d/user_files" "$d/log"
+  cat >"$d/config.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>$d/log/server.log</log><errorlog>$d/log/error.log</errorlog><console>0</console></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>$2</http_port>
+  <tcp_port>$3</tcp_port>
+  <path>$d/data/</path>
+  <tmp_path>$d/tmp/</tmp_path>
+  <user_files_path>$d/user_files/</user_files_path>
+  <users_config>$d/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>5368709</mark_cache_size>
+  <max_concurrent_queries>20</max_concurrent_queries>
+  <remote_servers>
+    <fltest>
+      <shard><replica><host>127.0.0.1</host><port>$T1</port></replica></shard>
+      <shard><replica><host>127.0.0.1</host><port>$T2</port></replica></shard>
+    </fltest>
+  </remote_servers>
+</yandex>
+EOF
+  cat >"$d/users.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>1000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip></networks>
+    <profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+EOF
+}
+SHARD_PID=(0 0 0)
+start_shard() { # N HTTP_PORT
+  timeout 120 "$CH" --config-file="$TMP/ch$1/config.xml" >"$TMP/ch$1/out" 2>&1 &
+  SHARD_PID[$1]=$!
+  PIDS+=($!)
+  for _ in $(seq 1 150); do
+    curl -sf "http://127.0.0.1:$2/?query=SELECT%201" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "FAIL clickhouse_start shard $1: $(tail -c 300 "$TMP/ch$1/log/error.log" 2>/dev/null)"
+  exit 0
+}
+stop_shard() {
+  kill "${SHARD_PID[$1]}" 2>/dev/null
+  wait "${SHARD_PID[$1]}" 2>/dev/null
+}
+q() { curl -sS "http://127.0.0.1:$1/" --data-binary "$2"; }
+
+mkconf 1 "$H1" "$T1"
+mkconf 2 "$H2" "$T2"
+start_shard 1 "$H1"
+start_shard 2 "$H2"
+echo "PASS clickhouse_started (2 shards, version $(q "$H1" 'SELECT version()'))"
+
+# four inputs, two per collector; one with hostile peer-controlled text
+"$FL_BIN" gen enterprise --hosts 3 --days 2 --seed 3 --no-manifest -o c1-a.evtx >/dev/null 2>&1
+"$FL_BIN" gen estate --hosts 4 --days 2 --seed 4 --host-offset 10 --format jsonl --no-manifest -o c1-b.jsonl >/dev/null 2>&1
+"$FL_BIN" gen cert-untrusted --hostile --seed 5 --host-offset 20 --format xml --no-manifest -o c2-a.xml >/dev/null 2>&1
+"$FL_BIN" gen estate --hosts 4 --days 2 --seed 6 --host-offset 30 --no-manifest -o c2-b.evtx >/dev/null 2>&1
+
+# the SQLite run: the same inputs in path order
+"$FL_BIN" ingest -q --db ref.db c1-a.evtx c1-b.jsonl c2-a.xml c2-b.evtx
+"$FL_BIN" report --db ref.db >ref.txt
+"$FL_BIN" report --db ref.db --format json >ref.json
+WANT=$("$FL_BIN" sql --db ref.db --format csv 'select count(*) from events' | tail -1 | tr -d '\r')
+
+BOTH="127.0.0.1:$H1,127.0.0.1:$H2"
+URL="clickhouse://$BOTH/fltest?cluster=fltest"
+URL1="clickhouse://$BOTH/fltest?cluster=fltest&spool=$TMP/spool1"
+URL2="clickhouse://127.0.0.1:$H2,127.0.0.1:$H1/fltest?cluster=fltest&spool=$TMP/spool2"
+
+# faultline creates the tables on both nodes (no inputs: nothing to send)
+expect_exit clickhouse_schema 0 -- ingest --store "$URL1"
+if [ "$(q "$H2" "SELECT engine FROM system.tables WHERE database='fltest' AND name='events'")" = Distributed ] &&
+   [ "$(q "$H1" "SELECT engine FROM system.tables WHERE database='fltest' AND name='events_local'")" = ReplacingMergeTree ]
+then echo "PASS clickhouse_distributed_table"; else echo "FAIL clickhouse_distributed_table: $(q "$H1" "SHOW TABLES FROM fltest")"; fi
+
+# both collectors at once, shard 2 up
+"$FL_BIN" ingest -q --batch 100 --store "$URL1" c1-a.evtx 2>c1.err & A=$!
+"$FL_BIN" ingest -q --batch 100 --store "$URL2" c2-a.xml 2>c2.err & B=$!
+wait $A; RA=$?; wait $B; RB=$?
+if [ $RA -eq 0 ] && [ $RB -eq 0 ]; then echo "PASS clickhouse_collectors_up"; else
+  echo "FAIL clickhouse_collectors_up: exit $RA $RB: $(head -c 300 c1.err c2.err)"; fi
+
+# shard 2 goes down mid-run: the collectors keep going into their spools
+stop_shard 2
+"$FL_BIN" ingest -q --batch 100 --store "$URL1" c1-b.jsonl 2>c1.err & A=$!
+"$FL_BIN" ingest -q --batch 100 --store "$URL2" c2-b.evtx 2>c2.err & B=$!
+wait $A; RA=$?; wait $B; RB=$?
+n1=$(ls spool1 | grep -c 'json.gz$'); n2=$(ls spool2 | grep -c 'json.gz$')
+if [ $RA -eq 1 ] && [ $RB -eq 1 ] && [ "$n1" -gt 0 ] && [ "$n2" -gt 0 ] && grep -q spool c1.err; then
+  echo "PASS clickhouse_spooled_while_down ($n1 + $n2 batches)"
+else echo "FAIL clickhouse_spooled_while_down: exit $RA $RB, spooled $n1 $n2: $(head -c 300 c1.err)"; fi
+
+# shard 2 back: the collectors replay their spools in order
+start_shard 2 "$H2"
+"$FL_BIN" ingest --store "$URL1" 2>c1.err & A=$!
+"$FL_BIN" ingest --store "$URL2" 2>c2.err & B=$!
+wait $A; RA=$?; wait $B; RB=$?
+n1=$(ls spool1 | grep -c 'json.gz$'); n2=$(ls spool2 | grep -c 'json.gz$')
+if [ $RA -eq 0 ] && [ $RB -eq 0 ] && [ "$n1" -eq 0 ] && [ "$n2" -eq 0 ]; then echo "PASS clickhouse_spool_replayed"
+else echo "FAIL clickhouse_spool_replayed: exit $RA $RB, left $n1 $n2: $(head -c 300 c1.err c2.err)"; fi
+
+# exactly once: as many events as SQLite stored, no key twice
+GOT=$(q "$H1" "SELECT count() FROM fltest.events FINAL")
+KEYS=$(q "$H1" "SELECT uniqExact(host, channel, key) FROM fltest.events")
+S1=$(q "$H1" "SELECT count() FROM fltest.events_local FINAL")
+S2=$(q "$H2" "SELECT count() FROM fltest.events_local FINAL")
+if [ -n "$WANT" ] && [ "$GOT" = "$WANT" ] && [ "$KEYS" = "$WANT" ] && [ "$S1" -gt 0 ] && [ "$S2" -gt 0 ]; then
+  echo "PASS clickhouse_exactly_once ($GOT events, $S1 + $S2 per shard)"
+else echo "FAIL clickhouse_exactly_once: sqlite $WANT, clickhouse $GOT (keys $KEYS, shards $S1 $S2)"; fi
+
+# re-sending a source changes nothing
+expect_exit clickhouse_resend 0 -- ingest -q --store "$URL1" c2-a.xml
+GOT=$(q "$H2" "SELECT count() FROM fltest.events FINAL")
+if [ "$GOT" = "$WANT" ]; then echo "PASS clickhouse_resend_no_duplicate"; else
+  echo "FAIL clickhouse_resend_no_duplicate: $GOT, expected $WANT"; fi
+
+# the same findings as the SQLite run, byte for byte
+"$FL_BIN" report --store "$URL" >ch.txt 2>ch.err
+"$FL_BIN" report --store "$URL" --format json >ch.json 2>>ch.err
+if cmp -s ch.txt ref.txt && cmp -s ch.json ref.json && [ -s ref.json ]; then
+  echo "PASS clickhouse_report_equals_sqlite ($(wc -l <ref.txt) lines)"
+else echo "FAIL clickhouse_report_equals_sqlite: $(diff ref.txt ch.txt | head -5) $(head -c 200 ch.err)"; fi
+# diagnose into ClickHouse reports what the SQLite diagnose does
+"$FL_BIN" diagnose -q --store "clickhouse://$BOTH/fldiag?cluster=fltest&spool=$TMP/spool3" c2-a.xml >d.txt 2>d.err
+"$FL_BIN" diagnose -q --no-db c2-a.xml >dref.txt 2>/dev/null
+if cmp -s d.txt dref.txt && [ "$(q "$H1" 'SELECT count() FROM fldiag.events FINAL')" -gt 0 ]; then
+  echo "PASS clickhouse_diagnose"; else echo "FAIL clickhouse_diagnose: $(diff dref.txt d.txt | head -5) $(head -c 200 d.err)"; fi
+
+# a --host value is a string literal, never SQL
+expect_exit clickhouse_host_literal 0 -- report --store "$URL" --host "x') OR 1=1 OR (host = '"
+expect_out clickhouse_host_literal_empty 'Findings +0 raised'
+
+# malformed URLs are usage errors
+expect_exit clickhouse_bad_url 2 -- report --store "clickhouse://127.0.0.1:$H1/bad-name"
+expect_exit clickhouse_bad_host 2 -- report --store "clickhouse://exa mple:1/db"
+
+# retention: every generated day is long past; both shards drop them
+expect_exit clickhouse_prune 0 -- prune --store "$URL" --older-than 30d
+expect_out clickhouse_prune_count '^[1-9][0-9]* day partitions removed'
+GOT=$(q "$H1" "SELECT count() FROM fltest.events")
+if [ "$GOT" = 0 ]; then echo "PASS clickhouse_pruned"; else echo "FAIL clickhouse_pruned: $GOT rows left"; fi
+expect_exit sqlite_prune 0 -- prune --db ref.db --older-than 30d
+expect_out sqlite_prune_count "^$WANT events removed"
