@@ -243,8 +243,10 @@ void ch_json_string(fl_buf *b, const char *s, size_t n) {
       *o++ = '\\';
       *o++ = (char)c;
     } else if (c < 0x20) {
-      memcpy(o, "\\u00", 4);
-      o += 4;
+      *o++ = '\\';
+      *o++ = 'u';
+      *o++ = '0';
+      *o++ = '0';
       *o++ = hexdigits[c >> 4];
       *o++ = hexdigits[c & 15];
     } else {
@@ -334,7 +336,7 @@ void ch_http_free(ch_http *h) {
 static int code_transient(const char *body, size_t n) {
   /* "Code: 210, e.displayText() = ..." */
   if (n < 7 || memcmp(body, "Code: ", 6) != 0) return 0;
-  int code = atoi(body + 6);
+  long code = strtol(body + 6, NULL, 10);
   for (size_t i = 0; i < sizeof transient_codes / sizeof *transient_codes; i++)
     if (transient_codes[i] == code) return 1;
   return 0;

@@ -20,14 +20,14 @@ enum { K_U64, K_U32, K_INT, K_E64, K_EINT, K_O64, K_O32, K_OINT, K_STR, K_NSTR }
 
 typedef struct column {
   const char *name;
-  int kind;
   size_t off;
+  int kind;
   unsigned has;
 } column;
 
 static const column columns[] = {
 #define CH_COL(name, type, kind, field, has) \
-  {#name, K_##kind, offsetof(fl_typed_event, field), has},
+  {#name, offsetof(fl_typed_event, field), K_##kind, has},
 #include "store/clickhouse_columns.def"
 #undef CH_COL
 };
