@@ -577,7 +577,7 @@ static fl_status ch_prune(void *self, uint64_t before, uint64_t *removed,
   time_t tt = (time_t)(before > epoch ? (before - epoch) / 10000000u : 0);
   struct tm tm;
   gmtime_r(&tt, &tm);
-  char cut[16];
+  char cut[40];
   snprintf(cut, sizeof cut, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
            tm.tm_mday);
   fl_status st = FL_OK;

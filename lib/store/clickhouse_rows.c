@@ -72,7 +72,7 @@ static void put_day(fl_buf *b, uint64_t ft) {
   time_t tt = (time_t)secs;
   struct tm tm;
   gmtime_r(&tt, &tm);
-  char tmp[16];
+  char tmp[48];
   snprintf(tmp, sizeof tmp, "\"%04d-%02d-%02d\"", tm.tm_year + 1900, tm.tm_mon + 1,
            tm.tm_mday);
   put(b, tmp);
