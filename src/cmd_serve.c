@@ -43,6 +43,9 @@ static void serve_help(void) {
       "free port (the 'listening' log line names it).\n\n"
       "options:\n"
       "  --db PATH              database (default $FAULTLINE_DB, else ./faultline.db)\n"
+      "  --store URL            store the events in another backend instead:\n"
+      "                         clickhouse://HOST:8123/DB (users from\n"
+      "                         $FAULTLINE_CH_USER/_PASSWORD; docs/deployment.md)\n"
       "  --listen SPEC          where to listen (repeatable)\n"
       "  --max-frame BYTES      largest message (default 1048576)\n"
       "  --max-pending MIB      bytes taken but not committed, all clients (default 64)\n"
@@ -99,6 +102,13 @@ typedef struct serve_cli {
   fl_alert_config cfg; /* --config */
 } serve_cli;
 
+/* A URL names another backend; a path is the SQLite database, as --db. */
+static void set_store(serve_cli *c, const char *spec) {
+  if (cli_store_is_url(spec)) c->opt.store = spec;
+  else c->opt.db_path = spec;
+}
+
+
 /* The bearer token from a file (first line), so it is not in argv. */
 static int read_token(const char *path, char *out, size_t cap) {
   FILE *f = fopen(path, "r");
@@ -137,6 +147,7 @@ static int apply_config(serve_cli *c) {
     for (size_t i = 0; i < c->cfg.listen_count && i < MAX_LISTEN; i++)
       c->listen[c->opt.listen_count++] = c->cfg.listen[i];
   if (!c->opt.db_path && c->cfg.db[0]) c->opt.db_path = c->cfg.db;
+  if (!c->opt.store && !c->opt.db_path && c->cfg.store[0]) set_store(c, c->cfg.store);
   if (!c->opt.token && c->cfg.token_file[0]) {
     if (read_token(c->cfg.token_file, c->token, sizeof c->token)) return -1;
     c->opt.token = c->token;
@@ -150,6 +161,7 @@ static int apply_config(serve_cli *c) {
 static int serve_parse(int argc, char **argv, serve_cli *c) {
   static const struct option longs[] = {
       {"db", required_argument, NULL, 'd'},
+      {"store", required_argument, NULL, 'S'},
       {"listen", required_argument, NULL, 'l'},
       {"max-frame", required_argument, NULL, 'F'},
       {"max-pending", required_argument, NULL, 'P'},
@@ -171,6 +183,10 @@ static int serve_parse(int argc, char **argv, serve_cli *c) {
   while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
     switch (ch) {
       case 'd': c->opt.db_path = optarg; break;
+      case 'S':
+        if (!*optarg) return cli_usage_error("serve", "--store needs a URL or path");
+        set_store(c, optarg);
+        break;
       case 'l':
         if (c->opt.listen_count == MAX_LISTEN)
           return cli_usage_error("serve", "at most %d --listen", MAX_LISTEN);

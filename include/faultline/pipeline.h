@@ -147,6 +147,11 @@ FL_API fl_status fl_pipeline_commit(fl_pipeline *p, uint64_t *committed,
 FL_API uint64_t fl_pipeline_committed(const fl_pipeline *p);
 /* Commits and ends the open stream, if any (its sinks' end with its counts). */
 FL_API fl_status fl_pipeline_end_stream(fl_pipeline *p, fl_error *err);
+/* Ends the open stream, if any, as failed: every sink drops what is not
+** committed (the SQLite source row stays 'ingesting'); the next push begins
+** a new source. For a push or commit that failed, whose senders will send
+** again. */
+FL_API void fl_pipeline_abort_stream(fl_pipeline *p);
 
 /* ---- the store as a sink ---------------------------------------------- */
 /* State of one store sink; the caller owns it (no allocation). */

@@ -39,7 +39,9 @@ typedef void (*fl_serve_log_fn)(fl_serve_log_level level, const char *line,
                                 void *user);
 
 typedef struct fl_serve_options {
-  const char *db_path;            /* the store (created when missing) */
+  const char *db_path;            /* the SQLite store (created when missing) */
+  const char *store;              /* NULL, or a store URL (store_backend.h:
+                                     clickhouse://...) used instead of db_path */
   const char *const *listen;      /* specs: tcp://, udp://, http://HOST:PORT */
   size_t listen_count;
   size_t max_frame;               /* bytes of one message; 0 = 1 MiB */

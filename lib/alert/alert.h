@@ -48,7 +48,7 @@ typedef struct fl_alert_receiver_cfg {
 typedef struct fl_alert_config {
   char listen[FL_ALERT_MAX_LISTEN][256];
   size_t listen_count;
-  char db[FL_ALERT_PATH], token_file[FL_ALERT_PATH];
+  char db[FL_ALERT_PATH], store[FL_ALERT_PATH], token_file[FL_ALERT_PATH];
   char tls_cert[FL_ALERT_PATH], tls_key[FL_ALERT_PATH], tls_client_ca[FL_ALERT_PATH];
   char group_by[FL_ALERT_MAX_GROUP_BY][32];
   size_t group_by_count;

@@ -31,6 +31,7 @@ typedef struct key_def {
 static const key_def keys[] = {
     {"listen", C(listen), S_SERVE, T_LISTEN},
     {"db", C(db), S_SERVE, T_STR},
+    {"store", C(store), S_SERVE, T_STR},
     {"token_file", C(token_file), S_SERVE, T_STR},
     {"tls_cert", C(tls_cert), S_SERVE, T_STR},
     {"tls_key", C(tls_key), S_SERVE, T_STR},

@@ -523,3 +523,12 @@ fl_status fl_pipeline_end_stream(fl_pipeline *p, fl_error *err) {
   p->stream = NULL;
   return st;
 }
+
+void fl_pipeline_abort_stream(fl_pipeline *p) {
+  if (!p->stream) return;
+  fl_error ignored;
+  fl_error_clear(&ignored);
+  end_sinks(p, p->sink_count, FL_EIO, &p->stream_stats, &ignored);
+  free(p->stream);
+  p->stream = NULL;
+}

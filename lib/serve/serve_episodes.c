@@ -1,20 +1,20 @@
 /*
-** The diagnosis of the live feed: after each commit the writer thread reads
-** the committed payloads once more, types them and adds them to one
-** incremental fl_diag; its open/update/close callbacks keep a bounded table
-** of the episodes open now, which the live page and /metrics show (and
-** alerts will use).
+** The diagnosis of the live feed: the writer thread's pipeline hands every
+** typed event (right after the store sink took it) to one incremental
+** fl_diag; its open/update/close callbacks keep a bounded table of the
+** episodes open now, which the live page and /metrics show, and alerts
+** hear of them. An event is seen here before its commit: when a commit
+** fails the senders send again and the live counts see those events twice
+** (the store keeps each once).
 **
-** Must never: add an event to the diagnosis before its commit, keep a
-** pointer into an episode snapshot past the callback, or write episode text
-** unescaped (it comes from events).
+** Must never: keep a pointer into an episode snapshot past the callback, or
+** write episode text unescaped (it comes from events).
 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "alert/alert.h"
 #include "common/fl_text.h"
-#include "faultline/input.h"
 #include "serve/serve_http.h"
 
 enum { EPISODES_MAX = 1024 }; /* open episodes shown; the oldest go first */
@@ -31,7 +31,6 @@ struct serve_episodes {
   fl_diag *diag;        /* writer thread only */
   serve_ep v[EPISODES_MAX];
   size_t n;
-  const char *label;
   fl_alert *alert;      /* set before the writer runs, cleared after */
 };
 
@@ -101,27 +100,10 @@ void serve_episodes_free(serve_episodes *e) {
   free(e);
 }
 
-static int on_record(const fl_evtx_event *ev, void *user) {
-  serve_episodes *e = user;
-  fl_typed_event t;
-  if (fl_catalog_type_event(ev, &t) != 1) return 0;
-  fl_error err;
-  fl_diag_add(e->diag, &t, e->label, &err);
-  return 0;
-}
-
-void serve_episodes_feed(serve_episodes *e, const char *data, size_t len, const char *label) {
-  if (!e || !len) return;
-  fl_evtx_options o;
-  memset(&o, 0, sizeof o);
-  o.filter.id_count = fl_store_scope_ids(&o.filter.ids);
-  o.filter.provider_count = fl_store_scope_providers(&o.filter.providers);
-  o.on_record = on_record;
-  o.user = e;
-  e->label = label;
-  fl_evtx_stats st;
-  fl_error err;
-  fl_input_read_memory(data, len, label, &o, &st, &err);
+void serve_episodes_add(serve_episodes *e, const fl_typed_event *t) {
+  if (!e) return;
+  fl_error err; /* an event the engine cannot place changes no episode */
+  fl_diag_add(e->diag, t, "serve", &err);
 }
 
 void serve_episodes_metrics(serve_episodes *e, fl_buf *out) {

@@ -16,7 +16,8 @@
 #include "common/fl_buf.h"
 #include "common/fl_error.h"
 #include "faultline/serve.h"
-#include "faultline/store.h"
+#include "faultline/pipeline.h"
+#include "faultline/store_backend.h"
 
 enum serve_metric {
 #define FL_SERVE_METRIC(field, type, help) SM_##field,
@@ -56,7 +57,10 @@ typedef struct serve_conn serve_conn;
 struct fl_serve {
   fl_serve_options opt;
   struct event_base *base;
-  fl_store *store;
+  fl_store_backend *backend; /* the store (--db path or --store URL) */
+  fl_pipeline *pipe;          /* writer thread only: one stream "serve" */
+  uint64_t group_in_scope;    /* writer: in-scope events of this group */
+  uint64_t seen_inserted, seen_duplicates; /* writer: SQLite counts so far */
   serve_listener *listeners;
   size_t listener_count;
   struct event *signals[3];
@@ -101,6 +105,10 @@ void serve_job_submit(fl_serve *s, serve_job *j, serve_job_done_fn done,
                       void *owner);
 /* 1 when pending bytes are at the limit: readers must wait. */
 int serve_full(const fl_serve *s);
+/* Opens the store and the pipeline into it and the live diagnosis. */
+fl_status serve_writer_open(fl_serve *s, fl_error *err);
+/* Ends the stream (its source row complete) and closes the store. */
+void serve_writer_close(fl_serve *s);
 /* Starts / stops (after draining the queue) the writer thread. */
 fl_status serve_writer_start(fl_serve *s, fl_error *err);
 void serve_writer_stop(fl_serve *s);
@@ -117,8 +125,8 @@ struct bufferevent *serve_tls_bev(fl_serve *s, evutil_socket_t fd);
 /* ---- the live diagnosis (serve_episodes.c) ---- */
 serve_episodes *serve_episodes_new(void);
 void serve_episodes_free(serve_episodes *e);
-/* Writer thread, after the commit of data: its events go to the engine. */
-void serve_episodes_feed(serve_episodes *e, const char *data, size_t len, const char *label);
+/* Writer thread: one typed event of the feed goes to the engine. */
+void serve_episodes_add(serve_episodes *e, const fl_typed_event *t);
 void serve_episodes_metrics(serve_episodes *e, fl_buf *out);
 void serve_episodes_html(serve_episodes *e, fl_buf *out);
 /* Episode changes also go to a (NULL: none). */

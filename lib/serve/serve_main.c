@@ -186,9 +186,7 @@ fl_status fl_serve_new(const fl_serve_options *opt, fl_serve **out, fl_error *er
     if (!s->wake) st = fl_error_at(err, FL_ENOMEM, "serve", 0, "cannot start the event loop");
   }
   if (st == FL_OK) st = serve_tls_setup(s, err);
-  if (st == FL_OK) st = fl_store_open(s->opt.db_path, 0, &s->store, err);
-  if (st == FL_OK && !(s->episodes = serve_episodes_new()))
-    st = fl_error_at(err, FL_ENOMEM, "serve", 0, "cannot start the diagnosis");
+  if (st == FL_OK) st = serve_writer_open(s, err);
   if (st == FL_OK) st = serve_alerts_start(s, err);
   if (st == FL_OK) st = serve_listeners_open(s, err);
   if (st != FL_OK) {
@@ -211,7 +209,8 @@ fl_status fl_serve_run(fl_serve *s, fl_error *err) {
   fl_status st = serve_writer_start(s, err);
   if (st != FL_OK) return st;
   sd_notify(0, "READY=1");
-  serve_log(s, FL_SERVE_INFO, "event=ready db=%s", s->opt.db_path);
+  serve_log(s, FL_SERVE_INFO, "event=ready store=%s db=%s",
+            fl_store_backend_name(s->backend), s->opt.store ? "-" : s->opt.db_path);
   event_base_loop(s->base, EVLOOP_NO_EXIT_ON_EMPTY);
   serve_writer_stop(s);
   serve_writer_reap(s); /* the last commits' callbacks */
@@ -254,7 +253,7 @@ void fl_serve_free(fl_serve *s) {
     serve_job_free(j);
   }
   if (s->base) event_base_free(s->base);
-  if (s->store) fl_store_close(s->store);
+  serve_writer_close(s);
   serve_alerts_stop(s);
   serve_episodes_free(s->episodes);
   if (s->tls) SSL_CTX_free(s->tls);

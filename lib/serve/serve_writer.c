@@ -1,13 +1,15 @@
 /*
 ** The writer thread of `faultline serve`: the only thread that touches the
-** store. It takes every job queued since its last commit (group commit),
-** has the library's readers parse their JSON lines and event XML, stores
-** them through the same ingest as files (same keys, each event once), and
-** hands the jobs back to the loop thread only after the commit, so nothing
-** is acknowledged before it is durable.
+** store. It takes every job queued since its last commit (group commit) and
+** pushes their JSON lines and event XML into one stream of the library's
+** ingest pipeline (one source row per run, same keys as file ingest, each
+** event once) whose sinks are the store backend (SQLite or ClickHouse) and
+** the live diagnosis; it hands the jobs back to the loop thread only after
+** the pipeline's commit, so nothing is acknowledged before it is durable.
 **
 ** Must never: acknowledge a job whose commit failed, block the loop thread
-** on SQLite, or hold the queue lock while parsing or writing.
+** on the store, parse a payload twice, or hold the queue lock while parsing
+** or writing.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -81,34 +83,119 @@ static void on_diag(const fl_evtx_diag *d, void *user) {
             d->file, (unsigned long long)d->offset, d->message);
 }
 
-/* Stores one buffer of a group. FL_EINPUT (no reader recognises it) commits
-** nothing and is not a failure of the store: the bytes were not events. */
-static fl_status store_buffer(fl_serve *s, const fl_buf *b, const char *label) {
+/* ---- the live sink: counts and the diagnosis ---- */
+static fl_status live_begin(void *self, const fl_pipeline_source *src, int *have,
+                            fl_error *err) {
+  (void)self, (void)src, (void)err;
+  *have = 0;
+  return FL_OK;
+}
+
+static fl_status live_event(void *self, const fl_pipeline_source *src,
+                            const fl_evtx_event *rec, const fl_typed_event *t,
+                            fl_error *err) {
+  fl_serve *s = self;
+  (void)src, (void)rec, (void)err;
+  s->group_in_scope++;
+  serve_episodes_add(s->episodes, t);
+  return FL_OK;
+}
+
+static fl_status live_end(void *self, const fl_pipeline_source *src, fl_status read,
+                          const fl_pipeline_stats *st, fl_error *err) {
+  (void)self, (void)src, (void)read, (void)st, (void)err;
+  return FL_OK;
+}
+
+static void on_note(const char *message, void *user) {
+  serve_log(user, FL_SERVE_WARN, "event=store_note msg=\"%.300s\"", message);
+}
+
+fl_status serve_writer_open(fl_serve *s, fl_error *err) {
+  fl_store_backend_options bo;
+  memset(&bo, 0, sizeof bo);
+  bo.on_note = on_note;
+  bo.user = s;
+  const char *spec = s->opt.store ? s->opt.store : s->opt.db_path;
+  fl_status st = fl_store_backend_open(spec, &bo, &s->backend, err);
+  if (st != FL_OK) return st;
+  if (!(s->episodes = serve_episodes_new()))
+    return fl_error_at(err, FL_ENOMEM, "serve", 0, "cannot start the diagnosis");
+  fl_pipeline_options po;
+  memset(&po, 0, sizeof po);
+  po.on_diag = on_diag;
+  po.user = s;
+  st = fl_pipeline_new(&po, &s->pipe, err);
+  fl_pipeline_sink store = fl_store_backend_sink(s->backend);
+  fl_pipeline_sink live = {s, NULL, live_begin, live_event, live_end, NULL};
+  if (st == FL_OK) st = fl_pipeline_add_sink(s->pipe, &store, err);
+  if (st == FL_OK) st = fl_pipeline_add_sink(s->pipe, &live, err);
+  return st;
+}
+
+void serve_writer_close(fl_serve *s) {
+  if (s->pipe) {
+    fl_error err;
+    fl_error_clear(&err);
+    if (fl_pipeline_end_stream(s->pipe, &err) != FL_OK) {
+      char msg[600];
+      fl_error_format(&err, msg, sizeof msg);
+      serve_log(s, FL_SERVE_ERROR, "event=stream_end_failed msg=\"%s\"", msg);
+    }
+    fl_pipeline_free(s->pipe);
+    s->pipe = NULL;
+  }
+  if (s->backend) fl_store_backend_close(s->backend);
+  s->backend = NULL;
+}
+
+/* SQLite tells new rows from ones it had; other backends store them all. */
+static void count_stored(fl_serve *s) {
+  fl_store *sq = fl_store_backend_sqlite(s->backend);
+  if (!sq) {
+    serve_count(s, SM_events_inserted, s->group_in_scope);
+    return;
+  }
+  fl_store_ingest_stats c;
+  fl_store_source_counts(sq, &c);
+  if (c.inserted < s->seen_inserted || c.duplicates < s->seen_duplicates)
+    s->seen_inserted = s->seen_duplicates = 0; /* a new source began */
+  serve_count(s, SM_events_inserted, c.inserted - s->seen_inserted);
+  serve_count(s, SM_events_duplicate, c.duplicates - s->seen_duplicates);
+  s->seen_inserted = c.inserted;
+  s->seen_duplicates = c.duplicates;
+}
+
+/* Pushes one buffer of a group. FL_EINPUT (no reader recognises it) is not
+** a failure of the store: the bytes were not events. */
+static fl_status push_buffer(fl_serve *s, const fl_buf *b, int xml) {
   if (!b->len) return FL_OK;
-  fl_store_ingest_options o;
-  memset(&o, 0, sizeof o);
-  o.on_diag = on_diag;
-  o.user = s;
-  fl_store_ingest_stats st;
   fl_error err;
   fl_error_clear(&err);
-  fl_status r = fl_store_ingest_memory(s->store, b->p, b->len, label, &o, &st, &err);
-  serve_count(s, SM_events_in_scope, st.in_scope);
-  serve_count(s, SM_events_inserted, st.inserted);
-  serve_count(s, SM_events_duplicate, st.duplicates);
-  if (r == FL_OK || r == FL_EPARTIAL) {
-    serve_count(s, SM_commits, 1);
-    return FL_OK;
-  }
+  fl_status r = fl_pipeline_push(s->pipe, "serve", xml ? FL_INPUT_EVENT_XML : FL_INPUT_JSON,
+                                 b->p, b->len, NULL, &err);
+  if (r == FL_OK || r == FL_EPARTIAL) return FL_OK;
   char msg[600];
   fl_error_format(&err, msg, sizeof msg);
   if (r == FL_EINPUT) {
     serve_count(s, SM_reader_errors, 1);
-    serve_log(s, FL_SERVE_WARN, "event=rejected source=%s msg=\"%s\"", label, msg);
+    serve_log(s, FL_SERVE_WARN, "event=rejected source=serve:%s msg=\"%s\"",
+              xml ? "xml" : "json", msg);
     return FL_OK;
   }
-  serve_count(s, SM_commit_failures, 1);
-  serve_log(s, FL_SERVE_ERROR, "event=commit_failed source=%s msg=\"%s\"", label, msg);
+  serve_log(s, FL_SERVE_ERROR, "event=commit_failed source=serve:%s msg=\"%s\"",
+            xml ? "xml" : "json", msg);
+  return FL_EIO;
+}
+
+static fl_status commit_group(fl_serve *s) {
+  fl_error err;
+  fl_error_clear(&err);
+  fl_status r = fl_pipeline_commit(s->pipe, NULL, &err);
+  if (r == FL_OK) return FL_OK;
+  char msg[600];
+  fl_error_format(&err, msg, sizeof msg);
+  serve_log(s, FL_SERVE_ERROR, "event=commit_failed msg=\"%s\"", msg);
   return FL_EIO;
 }
 
@@ -150,18 +237,27 @@ static void *writer_main(void *arg) {
     serve_job *jobs = take(s);
     pthread_mutex_unlock(&s->lock);
     fl_status st = FL_OK;
-    for (int xml = 0; xml < 2; xml++) {
+    s->group_in_scope = 0;
+    for (int xml = 0; xml < 2 && st == FL_OK; xml++) {
       gather(&group, jobs, xml);
       if (group.failed) {
         st = FL_ENOMEM;
         group.failed = 0;
-        break;
+        serve_log(s, FL_SERVE_ERROR, "event=commit_failed msg=\"out of memory\"");
+      } else {
+        st = push_buffer(s, &group, xml);
       }
-      const char *label = xml ? "serve:xml" : "serve:json";
-      if (store_buffer(s, &group, label) != FL_OK) st = FL_EIO;
-      else serve_episodes_feed(s->episodes, group.p, group.len, label);
     }
-    if (st == FL_ENOMEM) serve_log(s, FL_SERVE_ERROR, "event=commit_failed msg=\"out of memory\"");
+    if (st == FL_OK) st = commit_group(s);
+    serve_count(s, SM_events_in_scope, s->group_in_scope);
+    if (st == FL_OK) {
+      serve_count(s, SM_commits, 1);
+      count_stored(s);
+    } else { /* drop what is not durable; the senders send again */
+      serve_count(s, SM_commit_failures, 1);
+      fl_pipeline_abort_stream(s->pipe);
+      s->seen_inserted = s->seen_duplicates = 0;
+    }
     serve_job *last = jobs;
     for (serve_job *j = jobs; j; j = j->next) {
       j->status = st == FL_OK ? FL_OK : FL_EIO;

@@ -163,6 +163,28 @@ else echo "FAIL clickhouse_report_equals_sqlite: $(diff ref.txt ch.txt | head -5
 if cmp -s d.txt dref.txt && [ "$(q "$H1" 'SELECT count() FROM fldiag.events FINAL')" -gt 0 ]; then
   echo "PASS clickhouse_diagnose"; else echo "FAIL clickhouse_diagnose: $(diff dref.txt d.txt | head -5) $(head -c 200 d.err)"; fi
 
+# faultline serve as a collector into the cluster: events posted over HTTP
+# are stored once (a resent body changes nothing), in one source row
+SERVE_URL="clickhouse://$BOTH/flserve?cluster=fltest&spool=$TMP/spool4"
+"$FL_BIN" serve --store "$SERVE_URL" --listen http://127.0.0.1:0 2>serve.log & SP=$!
+PIDS+=($SP)
+for _ in $(seq 1 150); do grep -q 'event=ready' serve.log && break; sleep 0.1; done
+SPORT=$(grep -o 'event=listening spec=http://[^ ]*' serve.log | sed 's/.*://')
+post() { curl -sS -o /dev/null -w '%{http_code}' --max-time 60 -H 'Content-Type: application/x-ndjson' \
+  --data-binary @"$1" "http://127.0.0.1:$SPORT/ingest"; }
+"$FL_BIN" ingest -q --db serve-ref.db c1-b.jsonl
+SWANT=$("$FL_BIN" sql --db serve-ref.db --format csv 'select count(*) from events' | tail -1 | tr -d '\r')
+split -l 300 c1-b.jsonl part.   # bodies under serve's 1 MiB message limit
+C1= C2=
+for f in part.*; do C1=$C1$(post "$f"); done
+for f in part.*; do C2=$C2$(post "$f"); done
+kill -TERM $SP; wait $SP; SRC=$?
+GOT=$(q "$H1" "SELECT count() FROM flserve.events FINAL")
+NSRC=$(q "$H1" "SELECT count() FROM flserve.sources FINAL")
+if [ -z "$(echo "$C1$C2" | sed 's/200//g')" ] && [ "$SRC" = 0 ] && [ -n "$SWANT" ] && [ "$GOT" = "$SWANT" ] && [ "$NSRC" = 1 ]; then
+  echo "PASS clickhouse_serve_exactly_once ($GOT events, posted twice, 1 source)"
+else echo "FAIL clickhouse_serve_exactly_once: http $C1 $C2 exit $SRC, sqlite $SWANT, clickhouse $GOT, sources $NSRC: $(grep -v 'event=listening' serve.log | head -c 400)"; fi
+
 # a --host value is a string literal, never SQL
 expect_exit clickhouse_host_literal 0 -- report --store "$URL" --host "x') OR 1=1 OR (host = '"
 expect_out clickhouse_host_literal_empty 'Findings +0 raised'
