@@ -40,42 +40,57 @@ FILE_S=$(echo "$e - $s" | bc)
 echo "file ingest:          $(printf '%.2f' "$FILE_S") s  $(echo "$N / $FILE_S" | bc) events/s  ($(count "$T/file.db") stored)"
 
 cat >"$T/lj.py" <<'EOF'
-import socket, struct, sys, time
-port, path, skip_windows = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+# Lumberjack v2 sender(s): windows of W events, each sent only after the
+# previous one's ACK (ack-after-commit). Windows are encoded before the clock
+# starts, so the time is the server's and the round trips', not Python's.
+# CLIENTS connections share the windows (window k goes to client k % CLIENTS).
+# TCP_NODELAY as Winlogbeat has it (Go sets it on every TCP connection):
+# without it each window's last segment waits ~40 ms for a delayed ACK.
+import socket, struct, sys, threading, time
+port, path, skip_windows, clients = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 W = 2048
 lines = open(path, 'rb').read().splitlines()
 wins = [lines[i:i + W] for i in range(0, len(lines), W)]
-s = socket.create_connection(('127.0.0.1', port))
+enc = [b'2W' + struct.pack('>I', len(w)) +
+       b''.join(b'2J' + struct.pack('>II', i + 1, len(e)) + e for i, e in enumerate(w)) for w in wins]
+log = open(sys.argv[5], 'a') if len(sys.argv) > 5 else None
+failed = []
+def run(c):
+    s = socket.create_connection(('127.0.0.1', port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as Go's net (go-lumber) does
+    for k in range(skip_windows + c, len(wins), clients):
+        s.sendall(enc[k])
+        last = 0
+        while last != len(wins[k]):
+            d = b''
+            while len(d) < 6:
+                x = s.recv(6 - len(d))
+                if not x:
+                    failed.append(k)
+                    return
+                d += x
+            last = struct.unpack('>I', d[2:])[0]
+        if log:  # one client when logging: windows are acknowledged in order
+            log.write(f'{k + 1}\n'); log.flush()
 t0 = time.time()
-acked = skip_windows
-log = open(sys.argv[4], 'a') if len(sys.argv) > 4 else None
-for k in range(skip_windows, len(wins)):
-    w = wins[k]
-    s.sendall(b'2W' + struct.pack('>I', len(w)) +
-              b''.join(b'2J' + struct.pack('>II', i + 1, len(e)) + e for i, e in enumerate(w)))
-    last = 0
-    while last != len(w):
-        d = b''
-        while len(d) < 6:
-            c = s.recv(6 - len(d))
-            if not c:
-                sys.exit(1)
-            d += c
-        last = struct.unpack('>I', d[2:])[0]
-    acked = k + 1
-    if log:
-        log.write(f'{acked}\n'); log.flush()
+ts = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
+[t.start() for t in ts]; [t.join() for t in ts]
+if failed:
+    sys.exit(1)
 print(f'{len(lines) - skip_windows * W} {time.time() - t0:.3f}')
 EOF
-start "$T/lj.db" --listen lumberjack://127.0.0.1:0
-read -r SENT SECS < <(timeout 600 "$PY" "$T/lj.py" "$PORT" "$T/ev.jsonl" 0)
-kill -TERM "$SP"; wait "$SP"; SP=
-echo "serve lumberjack ACK: $(printf '%.2f' "$SECS") s  $(echo "$SENT / $SECS" | bc) events/s  ($(count "$T/lj.db") stored; ratio to file ingest $(echo "scale=2; $FILE_S / $SECS" | bc))"
+for C in 1 4; do
+  rm -f "$T/lj.db"*
+  start "$T/lj.db" --listen lumberjack://127.0.0.1:0
+  read -r SENT SECS < <(timeout 600 "$PY" "$T/lj.py" "$PORT" "$T/ev.jsonl" 0 "$C")
+  kill -TERM "$SP"; wait "$SP"; SP=
+  echo "serve lumberjack ACK, $C client(s): $(printf '%.2f' "$SECS") s  $(echo "$SENT / $SECS" | bc) events/s  ($(count "$T/lj.db") stored; ratio to file ingest $(echo "scale=2; $FILE_S / $SECS" | bc))"
+done
 
 # ---- 2. SIGKILL mid-stream ----
 start "$T/kill.db" --listen lumberjack://127.0.0.1:0
 : >"$T/acked"
-timeout 600 "$PY" "$T/lj.py" "$PORT" "$T/ev.jsonl" 0 "$T/acked" >/dev/null &
+timeout 600 "$PY" "$T/lj.py" "$PORT" "$T/ev.jsonl" 0 1 "$T/acked" >/dev/null &
 CP=$!
 sleep 1.5
 kill -9 "$SP"; wait "$SP" 2>/dev/null; SP=
@@ -88,7 +103,7 @@ lines=open('$T/ev.jsonl','rb').read().splitlines()[:$ACKED*2048]
 open('$T/acked.jsonl','wb').write(b'\n'.join(lines)+b'\n' if lines else b'')"
 if [ -s "$T/acked.jsonl" ]; then "$BIN" ingest -q --db "$T/acked.db" "$T/acked.jsonl"; ACKED_ROWS=$(count "$T/acked.db"); else ACKED_ROWS=0; fi
 start "$T/kill.db" --listen lumberjack://127.0.0.1:0
-timeout 600 "$PY" "$T/lj.py" "$PORT" "$T/ev.jsonl" "$ACKED" >/dev/null
+timeout 600 "$PY" "$T/lj.py" "$PORT" "$T/ev.jsonl" "$ACKED" 1 >/dev/null
 kill -TERM "$SP"; wait "$SP"; SP=
 FINAL=$(count "$T/kill.db")
 DUPS=$("$BIN" sql --db "$T/kill.db" --format csv "select count(*) - count(distinct host || '|' || channel || '|' || record_id) from events" | tail -1 | tr -d '\r')
