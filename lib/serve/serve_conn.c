@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -314,11 +315,41 @@ void serve_resume_readers(fl_serve *s) {
 
 /* ---- binding ---- */
 
-static fl_status bind_one(fl_serve *s, serve_listener *l, fl_error *err) {
+enum { INHERITED_MAX = 64 };
+
+/* systemd socket activation: the socket passed in (LISTEN_FDS) that has
+** the listener's type and port, taken once; -1 when none. A listener on
+** port 0 (any free port) never takes one. */
+static evutil_socket_t inherited(fl_serve *s, const serve_listener *l) {
+  int udp = l->transport == SERVE_TRANSPORT_UDP;
+  if (!l->port) return -1;
+  for (int i = 0; i < s->inherited_fds && i < INHERITED_MAX; i++) {
+    int fd = SD_LISTEN_FDS_START + i;
+    if (s->inherited_used & (1ull << i)) continue;
+    if (sd_is_socket_inet(fd, AF_UNSPEC, udp ? SOCK_DGRAM : SOCK_STREAM, udp ? -1 : 1,
+                          (uint16_t)l->port) > 0) {
+      s->inherited_used |= 1ull << i;
+      return fd;
+    }
+  }
+  return -1;
+}
+
+/* The socket of a listener: passed in by systemd, or bound here. */
+static fl_status listen_socket(fl_serve *s, serve_listener *l, evutil_socket_t *out,
+                               fl_error *err) {
+  *out = inherited(s, l);
+  if (*out >= 0) {
+    serve_log(s, FL_SERVE_INFO, "event=socket_activated spec=%s fd=%d", l->spec, (int)*out);
+    return evutil_make_socket_nonblocking(*out) == 0 && evutil_make_socket_closeonexec(*out) == 0
+               ? FL_OK
+               : fl_error_at(err, FL_EIO, l->spec, 0, "passed socket: %s", strerror(errno));
+  }
+  int udp = l->transport == SERVE_TRANSPORT_UDP;
   struct evutil_addrinfo hints, *ai = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = l->transport == SERVE_TRANSPORT_UDP ? SOCK_DGRAM : SOCK_STREAM;
+  hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
   hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG;
   char port[16];
   snprintf(port, sizeof port, "%u", l->port);
@@ -327,42 +358,51 @@ static fl_status bind_one(fl_serve *s, serve_listener *l, fl_error *err) {
   if (gai != 0 || !ai)
     return fl_error_at(err, FL_EUSAGE, l->spec, 0, "cannot resolve %s: %s", host,
                        evutil_gai_strerror(gai));
+  evutil_socket_t fd = socket(ai->ai_family, hints.ai_socktype, 0);
   fl_status st = FL_OK;
+  if (fd < 0 || evutil_make_socket_nonblocking(fd) < 0 || evutil_make_socket_closeonexec(fd) < 0 ||
+      evutil_make_listen_socket_reuseable(fd) < 0 ||
+      bind(fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) != 0 || (!udp && listen(fd, 128) != 0))
+    st = fl_error_at(err, FL_EIO, l->spec, 0, "cannot %s: %s", udp ? "bind" : "listen",
+                     strerror(errno));
+  if (st != FL_OK && fd >= 0) evutil_closesocket(fd);
+  evutil_freeaddrinfo(ai);
+  *out = st == FL_OK ? fd : -1;
+  return st;
+}
+
+static fl_status bind_one(fl_serve *s, serve_listener *l, fl_error *err) {
+  evutil_socket_t fd;
+  fl_status st = listen_socket(s, l, &fd, err);
+  if (st != FL_OK) return st;
+  const unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
   if (l->transport == SERVE_TRANSPORT_UDP) {
-    evutil_socket_t fd = socket(ai->ai_family, SOCK_DGRAM, 0);
-    if (fd < 0 || evutil_make_socket_nonblocking(fd) < 0 ||
-        evutil_make_listen_socket_reuseable(fd) < 0 ||
-        bind(fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) != 0) {
-      st = fl_error_at(err, FL_EIO, l->spec, 0, "cannot bind: %s", strerror(errno));
-      if (fd >= 0) evutil_closesocket(fd);
-    } else {
-      int rcv = 8 << 20;
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
-      l->fd = fd;
-      l->udp_ev = event_new(s->base, fd, EV_READ | EV_PERSIST, udp_read_cb, l);
-      if (!l->udp_ev || event_add(l->udp_ev, NULL) != 0)
-        st = fl_error_at(err, FL_ENOMEM, l->spec, 0, "cannot watch the socket");
+    int rcv = 8 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+    l->fd = fd;
+    l->udp_ev = event_new(s->base, fd, EV_READ | EV_PERSIST, udp_read_cb, l);
+    if (!l->udp_ev || event_add(l->udp_ev, NULL) != 0) {
+      if (!l->udp_ev) evutil_closesocket(fd);
+      return fl_error_at(err, FL_ENOMEM, l->spec, 0, "cannot watch the socket");
     }
   } else if (l->transport == SERVE_TRANSPORT_HTTP) {
-    struct evconnlistener *lev = evconnlistener_new_bind(
-        s->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-        128, ai->ai_addr, (int)ai->ai_addrlen);
-    if (!lev) st = fl_error_at(err, FL_EIO, l->spec, 0, "cannot listen: %s", strerror(errno));
-    else {
-      l->fd = evconnlistener_get_fd(lev);
-      st = serve_http_bind(s, l, lev, err);
-      if (st != FL_OK && !l->bound) evconnlistener_free(lev);
+    struct evconnlistener *lev = evconnlistener_new(s->base, NULL, NULL, flags, -1, fd);
+    if (!lev) {
+      evutil_closesocket(fd);
+      return fl_error_at(err, FL_ENOMEM, l->spec, 0, "cannot watch the socket");
     }
+    l->fd = fd;
+    st = serve_http_bind(s, l, lev, err);
+    if (st != FL_OK && !l->bound) evconnlistener_free(lev);
+    if (st != FL_OK) return st;
   } else {
-    l->lev = evconnlistener_new_bind(s->base, accept_cb, l,
-                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-                                         LEV_OPT_CLOSE_ON_EXEC,
-                                     128, ai->ai_addr, (int)ai->ai_addrlen);
-    if (!l->lev) st = fl_error_at(err, FL_EIO, l->spec, 0, "cannot listen: %s", strerror(errno));
-    else l->fd = evconnlistener_get_fd(l->lev);
+    l->lev = evconnlistener_new(s->base, accept_cb, l, flags, -1, fd);
+    if (!l->lev) {
+      evutil_closesocket(fd);
+      return fl_error_at(err, FL_ENOMEM, l->spec, 0, "cannot watch the socket");
+    }
+    l->fd = fd;
   }
-  evutil_freeaddrinfo(ai);
-  if (st != FL_OK) return st;
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
   if (getsockname(l->fd, (struct sockaddr *)&ss, &sl) == 0) {
@@ -376,11 +416,18 @@ static fl_status bind_one(fl_serve *s, serve_listener *l, fl_error *err) {
   return FL_OK;
 }
 
+
 fl_status serve_listeners_open(fl_serve *s, fl_error *err) {
+  int n = sd_listen_fds(1); /* 1: children of serve do not see them */
+  s->inherited_fds = n > 0 ? n : 0;
   for (size_t i = 0; i < s->listener_count; i++) {
     fl_status st = bind_one(s, &s->listeners[i], err);
     if (st != FL_OK) return st;
   }
+  for (int i = 0; i < s->inherited_fds; i++)
+    if (i >= INHERITED_MAX || !(s->inherited_used & (1ull << i)))
+      serve_log(s, FL_SERVE_WARN, "event=socket_unused fd=%d reason=\"no --listen with its "
+                "type and port\"", SD_LISTEN_FDS_START + i);
   return FL_OK;
 }
 

@@ -63,6 +63,8 @@ struct fl_serve {
   uint64_t seen_inserted, seen_duplicates; /* writer: SQLite counts so far */
   serve_listener *listeners;
   size_t listener_count;
+  int inherited_fds;          /* sockets systemd passed (LISTEN_FDS) */
+  uint64_t inherited_used;    /* ... taken by a listener, bit per fd */
   struct event *signals[3];
   struct event *wake; /* the writer finished jobs */
   serve_conn *conns;  /* open connections */

@@ -151,3 +151,26 @@ if stop_serve; then
 else
   echo "FAIL serve_stored_once: serve did not exit 0: $(tail -c 300 "$TMP/serve.log")"
 fi
+
+# systemd socket activation: systemd-socket-activate holds the TCP socket and
+# starts serve on the first connection with it (LISTEN_FDS); serve takes it
+# instead of binding (a bind would fail: the port is held)
+SA=/usr/bin/systemd-socket-activate
+if [ ! -x "$SA" ]; then echo "SKIP serve_socket_activation: $SA not installed (Debian package systemd)"; else
+  SAP=$("$PY" -c 'import socket; a = socket.socket(); a.bind(("127.0.0.1", 0)); print(a.getsockname()[1])')
+  timeout 60 "$SA" -l "127.0.0.1:$SAP" "$FL_BIN" serve --db "$TMP/sa.db" \
+    --listen "tcp://127.0.0.1:$SAP" 2>"$TMP/sa.log" &
+  SA_PID=$!
+  for _ in $(seq 1 50); do "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1', $SAP), timeout=1).close()" 2>/dev/null && break; sleep 0.1; done
+  "$PY" - "$SAP" "$TMP/ev.jsonl" <<'PYEOF'
+import socket, sys
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5)
+s.sendall(open(sys.argv[2], 'rb').read())
+s.close()
+PYEOF
+  wait_count "$TMP/sa.db" "$N_JSON"
+  kill -TERM "$SA_PID" 2>/dev/null; wait "$SA_PID" 2>/dev/null
+  if grep -q "event=socket_activated spec=tcp://127.0.0.1:$SAP" "$TMP/sa.log" && [ "$(count "$TMP/sa.db")" = "$N_JSON" ]; then
+    echo "PASS serve_socket_activation ($N_JSON events over the passed socket)"
+  else echo "FAIL serve_socket_activation: $(count "$TMP/sa.db") of $N_JSON events: $(head -c 400 "$TMP/sa.log")"; fi
+fi
