@@ -2,7 +2,8 @@
 # (Debian's clickhouse-server) as the current user on 127.0.0.1: free ports,
 # every path under $TMP/chN, each server bounded by `timeout`. Sourced by
 # tests/cli/test_clickhouse.sh and bench/clickhouse.sh, which set TMP, CH
-# (the server binary), PY and PIDS (an array the caller's cleanup kills).
+# (the server binary), PY and PIDS (an array the caller's cleanup kills);
+# CH_TIMEOUT (seconds, default 120) bounds each server.
 # Never starts anything on another address, never writes outside $TMP.
 
 # ch_ports: H1 H2 (HTTP) and T1 T2 (native, for the Distributed table)
@@ -53,7 +54,7 @@ EOF
 }
 SHARD_PID=(0 0 0)
 start_shard() { # N HTTP_PORT
-  timeout 120 "$CH" --config-file="$TMP/ch$1/config.xml" >"$TMP/ch$1/out" 2>&1 &
+  timeout "${CH_TIMEOUT:-120}" "$CH" --config-file="$TMP/ch$1/config.xml" >"$TMP/ch$1/out" 2>&1 &
   SHARD_PID[$1]=$!
   PIDS+=($!)
   for _ in $(seq 1 150); do
