@@ -56,4 +56,15 @@ static char th_first_failure[512];
 
 #define TEST_EXIT() return th_total_failed ? 1 : 0
 
+/* Removes a SQLite database and its -wal and -shm files. */
+#include <unistd.h>
+static inline void th_remove_sqlite(const char *path) {
+  char p[600];
+  unlink(path);
+  snprintf(p, sizeof p, "%s-wal", path);
+  unlink(p);
+  snprintf(p, sizeof p, "%s-shm", path);
+  unlink(p);
+}
+
 #endif

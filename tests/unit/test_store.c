@@ -16,14 +16,7 @@
 
 static char db_path[128];
 
-static void remove_db(void) {
-  char p[160];
-  unlink(db_path);
-  snprintf(p, sizeof p, "%s-wal", db_path);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", db_path);
-  unlink(p);
-}
+static void remove_db(void) { th_remove_sqlite(db_path); }
 
 static void schema_and_migrations(void) {
   remove_db();

@@ -179,12 +179,7 @@ static void events_json_is_the_record(void) {
       for (size_t k = 0; k < want.count; k++) free(want.json[k]);
       free(want.json);
       unlink(path);
-      unlink(dbpath);
-      char side[300];
-      snprintf(side, sizeof side, "%s-wal", dbpath);
-      unlink(side);
-      snprintf(side, sizeof side, "%s-shm", dbpath);
-      unlink(side);
+      th_remove_sqlite(dbpath);
     }
   }
   rmdir(dir);
