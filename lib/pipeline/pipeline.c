@@ -207,12 +207,9 @@ static void stats_of(fl_pipeline_stats *out, const fl_evtx_stats *rs,
   out->bytes = size;
 }
 
-/* One whole source: fingerprint (first when a sink asks), begin, read,
-** end. */
-static fl_status run_source(fl_pipeline *p, const char *name, uint64_t size,
-                            fl_input_format format, const char *file_stat,
-                            pipeline_hasher *h, fl_pipeline_stats *stats,
-                            fl_error *err) {
+/* A new source's identity; the read's state cleared. */
+static void source_reset(fl_pipeline *p, const char *name, const char *file_stat,
+                         fl_input_format format, uint64_t size) {
   memset(&p->src, 0, sizeof p->src);
   p->src.id = ++p->next_id;
   p->src.name = name;
@@ -224,6 +221,15 @@ static fl_status run_source(fl_pipeline *p, const char *name, uint64_t size,
   p->failed = FL_OK;
   p->stopped = 0;
   p->in_scope = 0;
+}
+
+/* One whole source: fingerprint (first when a sink asks), begin, read,
+** end. */
+static fl_status run_source(fl_pipeline *p, const char *name, uint64_t size,
+                            fl_input_format format, const char *file_stat,
+                            pipeline_hasher *h, fl_pipeline_stats *stats,
+                            fl_error *err) {
+  source_reset(p, name, file_stat, format, size);
   memset(stats, 0, sizeof *stats);
   stats->bytes = size;
   for (size_t i = 0; i < p->sink_count && !h->done; i++) {
@@ -300,15 +306,7 @@ static int stdin_format(fl_input_format fmt, void *user) {
 
 static fl_status read_stdin(fl_pipeline *p, fl_pipeline_stats *stats,
                             fl_error *err) {
-  memset(&p->src, 0, sizeof p->src);
-  p->src.id = ++p->next_id;
-  p->src.name = "-";
-  p->src.file_stat = "";
-  p->src.reader_flags = p->opt.reader_flags & (FL_EVTX_STRICT | FL_EVTX_RECOVER);
-  p->src.sha256 = "";
-  p->failed = FL_OK;
-  p->stopped = 0;
-  p->in_scope = 0;
+  source_reset(p, "-", "", FL_INPUT_UNKNOWN, 0);
   memset(stats, 0, sizeof *stats);
   stdin_source in;
   memset(&in, 0, sizeof in);
@@ -437,14 +435,8 @@ static fl_status begin_stream(fl_pipeline *p, const char *name,
                               fl_input_format format, fl_error *err) {
   p->stream = strdup(name);
   if (!p->stream) return fl_error_at(err, FL_ENOMEM, name, 0, "out of memory");
-  memset(&p->src, 0, sizeof p->src);
-  p->src.id = ++p->next_id;
-  p->src.name = p->stream;
-  p->src.file_stat = "";
-  p->src.format = format;
-  p->src.reader_flags = p->opt.reader_flags & (FL_EVTX_STRICT | FL_EVTX_RECOVER);
+  source_reset(p, p->stream, "", format, 0);
   p->src.stream = 1;
-  p->src.sha256 = "";
   memset(&p->stream_stats, 0, sizeof p->stream_stats);
   int all_have = 0, partial = 0;
   fl_status st = begin_sinks(p, &all_have, &partial, err);

@@ -170,17 +170,25 @@ static void submit(fl_serve *s, struct evhttp_request *req, serve_job *j,
 
 /* ---- handlers ---- */
 
+/* A job and its waiter for a request; -1 (503 answered) out of memory. */
+static int job_and_wait(struct evhttp_request *req, int kind, serve_job **j, http_wait **w) {
+  *j = serve_job_new();
+  *w = calloc(1, sizeof **w);
+  if (!*j || !*w) {
+    serve_job_free(*j);
+    free(*w);
+    reply_json(req, 503, "{\"error\":\"out of memory\"}");
+    return -1;
+  }
+  (*w)->kind = kind;
+  return 0;
+}
+
 static void h_ingest(fl_serve *s, struct evhttp_request *req, const char *body,
                      size_t len) {
-  serve_job *j = serve_job_new();
-  http_wait *w = calloc(1, sizeof *w);
-  if (!j || !w) {
-    serve_job_free(j);
-    free(w);
-    reply_json(req, 503, "{\"error\":\"out of memory\"}");
-    return;
-  }
-  w->kind = HK_INGEST;
+  serve_job *j;
+  http_wait *w;
+  if (job_and_wait(req, HK_INGEST, &j, &w)) return;
   fl_serve_framing fr = FL_SERVE_FRAMING_LINE;
   size_t off = 0;
   while (off < len) {
@@ -239,15 +247,9 @@ static const char *bulk_action(const char *line, size_t len) {
 
 static void h_bulk(fl_serve *s, struct evhttp_request *req, const char *body,
                    size_t len) {
-  serve_job *j = serve_job_new();
-  http_wait *w = calloc(1, sizeof *w);
-  if (!j || !w) {
-    serve_job_free(j);
-    free(w);
-    reply_json(req, 503, "{\"error\":\"out of memory\"}");
-    return;
-  }
-  w->kind = HK_BULK;
+  serve_job *j;
+  http_wait *w;
+  if (job_and_wait(req, HK_BULK, &j, &w)) return;
   const char *p = body, *end = body + len;
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
