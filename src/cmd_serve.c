@@ -7,81 +7,75 @@
 ** bind anything but what --listen names.
 */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alert/alert.h"
 #include "cli.h"
+#include "cli_opts.h"
 #include "faultline/serve.h"
 
 enum { MAX_LISTEN = 32 };
 
-static void serve_help(void) {
-  printf(
-      "usage: faultline serve --db PATH --listen SPEC [--listen SPEC...] [options]\n\n"
-      "Take events from forwarders while they happen and store each once (the\n"
-      "same keys as 'faultline ingest'). An event is acknowledged only after\n"
-      "it is committed; when the store falls behind, faultline stops reading\n"
-      "(backpressure) instead of dropping anything.\n\n"
-      "SPEC:\n"
-      "  tcp://HOST:PORT  syslog over TCP, framing detected per connection:\n"
-      "                   RFC 6587 octet counting or newline-delimited\n"
-      "                   (RFC 5424/3164 whose message is event JSON or XML),\n"
-      "                   bare JSON lines, bare event XML\n"
-      "  udp://HOST:PORT  syslog datagrams (RFC 5424/3164)\n"
-      "  http://HOST:PORT POST /ingest (JSON lines, event XML), an Elasticsearch\n"
-      "                   face for Winlogbeat (GET /, /_license, setup calls,\n"
-      "                   POST /_bulk; 429 when full), POST /v1/logs (OTLP/HTTP\n"
-      "                   JSON), GET /metrics (Prometheus), GET /healthz, GET /\n"
-      "                   in a browser: the live page\n"
-      "  tls://, https://, lumberjack+tls://  the same over TLS (--tls-cert/--tls-key)\n"
-      "  lumberjack://HOST:PORT  Lumberjack v2 (Winlogbeat's Logstash output):\n"
-      "                   windows, JSON and compressed frames, ACK after commit\n"
-      "HOST empty (tcp://:5514) means 127.0.0.1; [::1] for IPv6; PORT 0 picks a\n"
-      "free port (the 'listening' log line names it).\n\n"
-      "options:\n"
-      "  --db PATH              database (default $FAULTLINE_DB, else ./faultline.db)\n"
-      "  --store URL            store the events in another backend instead:\n"
-      "                         clickhouse://HOST:8123/DB (users from\n"
-      "                         $FAULTLINE_CH_USER/_PASSWORD; docs/deployment.md)\n"
-      "  --listen SPEC          where to listen (repeatable)\n"
-      "  --max-frame BYTES      largest message (default 1048576)\n"
-      "  --max-pending MIB      bytes taken but not committed, all clients (default 64)\n"
-      "  --max-connections N    open connections (default 256)\n"
-      "  --idle-timeout SEC     close a connection silent or mid-frame this long (300)\n"
-      "  --log-level LEVEL      debug|info|warn|error (default info)\n"
-      "  --tls-cert FILE        PEM certificate chain for TLS listeners\n"
-      "  --tls-key FILE         its PEM private key\n"
-      "  --tls-client-ca FILE   require client certificates signed by these CAs\n"
-      "  --token-file FILE      HTTP needs 'Authorization: Bearer TOKEN' (the file's\n"
-      "                         first line; or $FAULTLINE_SERVE_TOKEN); not /healthz\n"
-      "  --config FILE          the serve config file: [serve] listen/db/token/TLS\n"
-      "                         (the command line wins), [alerts] and [receiver NAME]\n"
-      "                         sections (Alertmanager, webhook, Slack, Teams, CEF);\n"
-      "                         docs/serve-config.md\n"
-      "  --check-config         with --config: validate it, print each error with\n"
-      "                         its line number, exit 0 (good) or 2 (bad)\n"
-      "  -h, --help             this help\n\n"
-      "Signals: TERM/INT stop accepting, commit what was taken, exit 0;\n"
-      "HUP re-reads the alert part of --config (a bad file keeps the old one).\n"
-      "docs/serve.md describes listeners, framing, limits and metrics.\n"
-      "exit: 0 stopped cleanly, 2 usage, 3 cannot open the database or bind\n");
-}
+enum {
+  S_DB = 1, S_STORE, S_LISTEN, S_MAX_FRAME, S_MAX_PENDING, S_MAX_CONN, S_IDLE,
+  S_LOG_LEVEL, S_TLS_CERT, S_TLS_KEY, S_TLS_CA, S_TOKEN, S_CONFIG, S_CHECK
+};
 
-static int parse_num(const char *opt, const char *val, unsigned long max,
-                     unsigned long *out) {
-  char *end;
-  errno = 0;
-  unsigned long n = strtoul(val, &end, 10);
-  if (errno || *end || end == val || n > max || val[0] == '-') {
-    cli_usage_error("serve", "%s wants a number 0..%lu (got '%s')", opt, max, val);
-    return -1;
-  }
-  *out = n;
-  return 0;
-}
+static const cli_opt serve_opts[] = {
+    CLI_OPT_DB(S_DB),
+    {S_STORE, "store", 0, CLI_VALUE, "URL", CLI_OPT_STORE_HELP},
+    {S_LISTEN, "listen", 0, CLI_VALUE, "SPEC", "where to listen (repeatable)"},
+    {S_MAX_FRAME, "max-frame", 0, CLI_VALUE, "BYTES", "largest message (default 1048576)"},
+    {S_MAX_PENDING, "max-pending", 0, CLI_VALUE, "MIB",
+     "bytes taken but not committed, all clients (default 64)"},
+    {S_MAX_CONN, "max-connections", 0, CLI_VALUE, "N", "open connections (default 256)"},
+    {S_IDLE, "idle-timeout", 0, CLI_VALUE, "SEC",
+     "close a connection silent or mid-frame this long (300)"},
+    {S_LOG_LEVEL, "log-level", 0, CLI_VALUE, "debug|info|warn|error", "log lines below are not written (info)"},
+    {S_TLS_CERT, "tls-cert", 0, CLI_VALUE, "FILE", "PEM certificate chain for TLS listeners"},
+    {S_TLS_KEY, "tls-key", 0, CLI_VALUE, "FILE", "its PEM private key"},
+    {S_TLS_CA, "tls-client-ca", 0, CLI_VALUE, "FILE", "require client certificates signed by these CAs"},
+    {S_TOKEN, "token-file", 0, CLI_VALUE, "FILE",
+     "HTTP needs 'Authorization: Bearer TOKEN' (the file's\nfirst line; or $FAULTLINE_SERVE_TOKEN); not /healthz"},
+    {S_CONFIG, "config", 0, CLI_VALUE, "FILE",
+     "the serve config file: [serve] listen/db/store/token/TLS\n(the command line wins), [alerts] and [receiver NAME]\n"
+     "sections (Alertmanager, webhook, Slack, Teams, CEF);\ndocs/serve-config.md"},
+    {S_CHECK, "check-config", 0, CLI_FLAG, NULL,
+     "with --config: validate it, print each error with\nits line number, exit 0 (good) or 2 (bad)"},
+    CLI_OPT_HELP,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+const cli_spec cmd_serve_spec = {
+    "serve", "--db PATH --listen SPEC [--listen SPEC...] [options]",
+    "Take events from forwarders while they happen and store each once (the\n"
+    "same keys as 'faultline ingest'). An event is acknowledged only after\n"
+    "it is committed; when the store falls behind, faultline stops reading\n"
+    "(backpressure) instead of dropping anything.\n\n"
+    "SPEC:\n"
+    "  tcp://HOST:PORT  syslog over TCP, framing detected per connection:\n"
+    "                   RFC 6587 octet counting or newline-delimited\n"
+    "                   (RFC 5424/3164 whose message is event JSON or XML),\n"
+    "                   bare JSON lines, bare event XML\n"
+    "  udp://HOST:PORT  syslog datagrams (RFC 5424/3164)\n"
+    "  http://HOST:PORT POST /ingest (JSON lines, event XML), an Elasticsearch\n"
+    "                   face for Winlogbeat (GET /, /_license, setup calls,\n"
+    "                   POST /_bulk; 429 when full), POST /v1/logs (OTLP/HTTP\n"
+    "                   JSON), GET /metrics (Prometheus), GET /healthz, GET /\n"
+    "                   in a browser: the live page\n"
+    "  tls://, https://, lumberjack+tls://  the same over TLS (--tls-cert/--tls-key)\n"
+    "  lumberjack://HOST:PORT  Lumberjack v2 (Winlogbeat's Logstash output):\n"
+    "                   windows, JSON and compressed frames, ACK after commit\n"
+    "HOST empty (tcp://:5514) means 127.0.0.1; [::1] for IPv6; PORT 0 picks a\n"
+    "free port (the 'listening' log line names it). Sockets systemd passes\n"
+    "(socket activation) are taken by the SPEC of the same type and port.",
+    serve_opts,
+    "Signals: TERM/INT stop accepting, commit what was taken, exit 0;\n"
+    "HUP re-reads the alert part of --config (a bad file keeps the old one).\n"
+    "docs/serve.md describes listeners, framing, limits and metrics.\n"
+    "exit: 0 stopped cleanly, 2 usage, 3 cannot open the database or bind",
+    0};
 
 static const char *const levels[] = {"debug", "info", "warn", "error"};
 
@@ -158,76 +152,59 @@ static int apply_config(serve_cli *c) {
   return 0;
 }
 
-static int serve_parse(int argc, char **argv, serve_cli *c) {
-  static const struct option longs[] = {
-      {"db", required_argument, NULL, 'd'},
-      {"store", required_argument, NULL, 'S'},
-      {"listen", required_argument, NULL, 'l'},
-      {"max-frame", required_argument, NULL, 'F'},
-      {"max-pending", required_argument, NULL, 'P'},
-      {"max-connections", required_argument, NULL, 'C'},
-      {"idle-timeout", required_argument, NULL, 'I'},
-      {"log-level", required_argument, NULL, 'L'},
-      {"token-file", required_argument, NULL, 'T'},
-      {"tls-cert", required_argument, NULL, 'c'},
-      {"tls-key", required_argument, NULL, 'k'},
-      {"tls-client-ca", required_argument, NULL, 'a'},
-      {"config", required_argument, NULL, 'f'},
-      {"check-config", no_argument, NULL, 'K'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
-  optind = 1;
-  opterr = 0;
-  int ch;
-  unsigned long n;
-  while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-    switch (ch) {
-      case 'd': c->opt.db_path = optarg; break;
-      case 'S':
-        if (!*optarg) return cli_usage_error("serve", "--store needs a URL or path");
-        set_store(c, optarg);
-        break;
-      case 'l':
-        if (c->opt.listen_count == MAX_LISTEN)
-          return cli_usage_error("serve", "at most %d --listen", MAX_LISTEN);
-        c->listen[c->opt.listen_count++] = optarg;
-        break;
-      case 'F':
-        if (parse_num("--max-frame", optarg, 64ul << 20, &n)) return -1;
-        c->opt.max_frame = n;
-        break;
-      case 'P':
-        if (parse_num("--max-pending", optarg, 4096, &n)) return -1;
-        c->opt.max_pending = n << 20;
-        break;
-      case 'C':
-        if (parse_num("--max-connections", optarg, 65536, &n)) return -1;
-        c->opt.max_connections = (unsigned)n;
-        break;
-      case 'I':
-        if (parse_num("--idle-timeout", optarg, 86400, &n)) return -1;
-        c->opt.idle_timeout = (unsigned)n;
-        break;
-      case 'L':
-        if (parse_level(optarg, &c->opt.log_level)) return -1;
-        break;
-      case 'T':
-        if (read_token(optarg, c->token, sizeof c->token)) return -1;
-        c->opt.token = c->token;
-        break;
-      case 'c': c->opt.tls_cert = optarg; break;
-      case 'k': c->opt.tls_key = optarg; break;
-      case 'a': c->opt.tls_client_ca = optarg; break;
-      case 'f': c->opt.config_path = optarg; break;
-      case 'K': c->check_config = 1; break;
-      case 'h': serve_help(); return -2;
-      default:
-        return cli_usage_error("serve", "unknown option or missing value: '%s'",
-                               argv[optind - 1]);
-    }
+static int serve_opt(int id, const char *val, void *user) {
+  serve_cli *c = user;
+  unsigned long long n;
+  switch (id) {
+    case S_DB: c->opt.db_path = val; break;
+    case S_STORE:
+      if (!*val) return cli_usage_error("serve", "--store needs a URL or path");
+      set_store(c, val);
+      break;
+    case S_LISTEN:
+      if (c->opt.listen_count == MAX_LISTEN)
+        return cli_usage_error("serve", "at most %d --listen", MAX_LISTEN);
+      c->listen[c->opt.listen_count++] = val;
+      break;
+    case S_MAX_FRAME:
+      if (cli_parse_u64("serve", "--max-frame", val, 64ull << 20, &n)) return FL_EXIT_USAGE;
+      c->opt.max_frame = (size_t)n;
+      break;
+    case S_MAX_PENDING:
+      if (cli_parse_u64("serve", "--max-pending", val, 4096, &n)) return FL_EXIT_USAGE;
+      c->opt.max_pending = (size_t)n << 20;
+      break;
+    case S_MAX_CONN:
+      if (cli_parse_u64("serve", "--max-connections", val, 65536, &n)) return FL_EXIT_USAGE;
+      c->opt.max_connections = (unsigned)n;
+      break;
+    case S_IDLE:
+      if (cli_parse_u64("serve", "--idle-timeout", val, 86400, &n)) return FL_EXIT_USAGE;
+      c->opt.idle_timeout = (unsigned)n;
+      break;
+    case S_LOG_LEVEL: return parse_level(val, &c->opt.log_level) ? FL_EXIT_USAGE : 0;
+    case S_TOKEN:
+      if (read_token(val, c->token, sizeof c->token)) return FL_EXIT_USAGE;
+      c->opt.token = c->token;
+      break;
+    case S_TLS_CERT: c->opt.tls_cert = val; break;
+    case S_TLS_KEY: c->opt.tls_key = val; break;
+    case S_TLS_CA: c->opt.tls_client_ca = val; break;
+    case S_CONFIG: c->opt.config_path = val; break;
+    case S_CHECK: c->check_config = 1; break;
+    default: break;
   }
-  if (optind < argc)
-    return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+  return 0;
+}
+
+/* 0: run; -2: done (help, a good --check-config); else a usage error. */
+static int serve_parse(int argc, char **argv, serve_cli *c) {
+  int first = argc;
+  int r = cli_parse(&cmd_serve_spec, argc, argv, serve_opt, c, &first);
+  if (r == 0) return -2;
+  if (r != -1) return r;
+  if (first < argc)
+    return cli_usage_error("serve", "unexpected argument '%s'", argv[first]);
   if (c->check_config || c->opt.config_path) {
     if (!c->opt.config_path) return cli_usage_error("serve", "--check-config needs --config FILE");
     int rc = apply_config(c);
