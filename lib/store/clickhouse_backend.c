@@ -443,43 +443,123 @@ static int typed_row(reader *r, const ch_field *f, size_t n) {
 
 static void sql_put(fl_buf *b, const char *s) { store_buf_put(b, s, strlen(s)); }
 
-static fl_status ch_each_typed(void *self, const fl_store_filter *f,
-                               fl_store_typed_fn fn, void *user, uint64_t *rows,
-                               fl_error *err) {
-  ch_backend *c = self;
-  fl_buf *q = &c->sql;
+/* " FROM db.events WHERE" the time range [lo, hi) and the host filter. */
+static void events_where(fl_buf *q, const ch_backend *c, const fl_store_filter *f,
+                         uint64_t lo, uint64_t hi) {
   char tmp[200];
-  q->len = 0;
-  sql_put(q, "SELECT ");
-  ch_row_select_list(q);
-  /* LIMIT 1 BY the key, not FINAL: FINAL reads every part at once (on
-  ** 18.16 a buffer per column per part: 20 fresh parts pass 1 GB); copies
-  ** of an event sit on one shard, so each shard's LIMIT BY removes them */
-  snprintf(tmp, sizeof tmp, " FROM %s.events WHERE time >= %" PRIu64
-           " AND time < %" PRIu64, c->url.db, f && f->has_since ? f->since : 0,
-           f && f->has_until ? f->until : (uint64_t)INT64_MAX);
+  snprintf(tmp, sizeof tmp, " FROM %s.events WHERE time >= %" PRIu64 " AND time < %" PRIu64,
+           c->url.db, lo, hi);
   sql_put(q, tmp);
   if (f && f->host) {
     sql_put(q, " AND lower(host) = lower(");
     ch_sql_string(q, f->host, strlen(f->host));
     sql_put(q, ")");
   }
+}
+
+/* ---- reads in time slices ----
+** A fleet-wide read is sorted by time, and ClickHouse 18.16 sorts a query's
+** whole result at once (20M rows: over 4 GB, and its external sort then
+** asks for 128 PiB). So a read goes in slices of at most read_rows rows
+** (URL parameter, default 1M; an hour holding more is one slice), planned from row counts per hour that ClickHouse aggregates on its side.
+** Slices are disjoint time ranges taken in order, and the copies of an
+** event share its time, so LIMIT 1 BY inside a slice removes every copy. */
+static const uint64_t ch_hour = 36000000000ull; /* FILETIME ticks */
+
+typedef struct slice_plan {
+  uint64_t *hour, *count;
+  size_t n, cap;
+} slice_plan;
+
+static int plan_row(reader *r, const ch_field *f, size_t n) {
+  slice_plan *p = r->user;
+  (void)n;
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 256;
+    uint64_t *h = realloc(p->hour, cap * sizeof *h);
+    if (h) p->hour = h;
+    uint64_t *k = h ? realloc(p->count, cap * sizeof *k) : NULL;
+    if (!k) return 1;
+    p->count = k;
+    p->cap = cap;
+  }
+  p->hour[p->n] = strtoull(f[0].p ? f[0].p : "0", NULL, 10);
+  p->count[p->n] = strtoull(f[1].p ? f[1].p : "0", NULL, 10);
+  p->n++;
+  return 0;
+}
+
+static fl_status plan_slices(ch_backend *c, const fl_store_filter *f, uint64_t lo,
+                             uint64_t hi, slice_plan *plan, fl_error *err) {
+  fl_buf *q = &c->sql;
+  q->len = 0;
+  sql_put(q, "SELECT intDiv(time, 36000000000) AS h, count() AS n");
+  events_where(q, c, f, lo, hi);
+  sql_put(q, " GROUP BY h ORDER BY h FORMAT TabSeparated");
+  store_buf_put(q, "", 1);
+  if (q->failed) return fl_error_at(err, FL_ENOMEM, "", 0, "out of memory");
+  ch_field fields[2];
+  reader r;
+  memset(&r, 0, sizeof r);
+  r.nfields = 2;
+  r.fields = fields;
+  r.row = plan_row;
+  r.user = plan;
+  fl_status st = run_select(c, q->p, &r, err);
+  fl_buf_free(&r.line);
+  if (st == FL_OK && r.stopped) st = fl_error_at(err, FL_ENOMEM, "", 0, "out of memory");
+  return st;
+}
+
+/* The events of [lo, hi) in time order, each once, to r's row callback. */
+static fl_status read_slice(ch_backend *c, const fl_store_filter *f, uint64_t lo,
+                            uint64_t hi, reader *r, fl_error *err) {
+  fl_buf *q = &c->sql;
+  q->len = 0;
+  sql_put(q, "SELECT ");
+  ch_row_select_list(q);
+  events_where(q, c, f, lo, hi);
+  /* LIMIT 1 BY the key, not FINAL: FINAL reads every part at once (on
+  ** 18.16 a buffer per column per part: 20 fresh parts pass 1 GB); copies
+  ** of an event sit on one shard, so each shard's LIMIT BY removes them */
   sql_put(q, " ORDER BY time, file, ord LIMIT 1 BY host, channel, key"
              " FORMAT TabSeparated");
   store_buf_put(q, "", 1);
   if (q->failed) return fl_error_at(err, FL_ENOMEM, "", 0, "out of memory");
+  return run_select(c, q->p, r, err);
+}
+
+static fl_status ch_each_typed(void *self, const fl_store_filter *f,
+                               fl_store_typed_fn fn, void *user, uint64_t *rows,
+                               fl_error *err) {
+  ch_backend *c = self;
+  uint64_t lo = f && f->has_since ? f->since : 0;
+  uint64_t hi = f && f->has_until ? f->until : (uint64_t)INT64_MAX;
+  if (rows) *rows = 0;
+  slice_plan plan;
+  memset(&plan, 0, sizeof plan);
+  fl_status st = plan_slices(c, f, lo, hi, &plan, err);
   reader r;
   memset(&r, 0, sizeof r);
   r.nfields = ch_row_field_count();
   r.fields = calloc(r.nfields, sizeof *r.fields);
-  if (!r.fields) return fl_error_at(err, FL_ENOMEM, "", 0, "out of memory");
+  if (!r.fields && st == FL_OK) st = fl_error_at(err, FL_ENOMEM, "", 0, "out of memory");
   r.row = typed_row;
   r.typed_fn = fn;
   r.user = user;
-  fl_status st = run_select(c, q->p, &r, err);
-  if (rows) *rows = r.rows;
+  for (size_t i = 0; i < plan.n && st == FL_OK && !r.stopped;) {
+    size_t j = i;
+    uint64_t n = plan.count[i];
+    while (j + 1 < plan.n && n + plan.count[j + 1] <= c->url.read_rows) n += plan.count[++j];
+    uint64_t s_lo = plan.hour[i] * ch_hour, s_hi = (plan.hour[j] + 1) * ch_hour;
+    st = read_slice(c, f, s_lo > lo ? s_lo : lo, s_hi < hi ? s_hi : hi, &r, err);
+    if (rows) *rows += r.rows;
+    i = j + 1;
+  }
   free(r.fields);
   fl_buf_free(&r.line);
+  free(plan.hour);
+  free(plan.count);
   return st;
 }
 

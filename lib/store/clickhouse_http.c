@@ -120,7 +120,7 @@ static int parse_size(const char *v, uint64_t *out) {
 static fl_status bad(fl_error *err, const char *why) {
   return fl_error_at(err, FL_EUSAGE, "", 0,
                      "--store: %s (clickhouse://[USER[:PASS]@]HOST:PORT[,HOST:PORT]/DB"
-                     "[?cluster=NAME&spool=DIR&spool_max=SIZE])", why);
+                     "[?cluster=NAME&spool=DIR&spool_max=SIZE&read_rows=N])", why);
 }
 
 static fl_status parse_params(const char *q, ch_url *u, fl_error *err) {
@@ -142,8 +142,10 @@ static fl_status parse_params(const char *q, ch_url *u, fl_error *err) {
       snprintf(u->spool, sizeof u->spool, "%s", val);
     } else if (strcmp(key, "spool_max") == 0) {
       if (parse_size(val, &u->spool_max)) return bad(err, "spool_max must be a size (e.g. 512M)");
+    } else if (strcmp(key, "read_rows") == 0) {
+      if (parse_size(val, &u->read_rows)) return bad(err, "read_rows must be a number (e.g. 1M)");
     } else {
-      return bad(err, "unknown parameter (cluster, spool, spool_max)");
+      return bad(err, "unknown parameter (cluster, spool, spool_max, read_rows)");
     }
     q = amp ? amp + 1 : NULL;
   }
@@ -193,6 +195,7 @@ fl_status ch_url_parse(const char *spec, ch_url *u, fl_error *err) {
   u->db[dn] = '\0';
   if (!ch_identifier_ok(u->db)) return bad(err, "DB must be an identifier");
   u->spool_max = 1024ull * 1024 * 1024;
+  u->read_rows = 1000000;
   st = parse_params(q ? q + 1 : NULL, u, err);
   if (st != FL_OK) return st;
   const char *env;

@@ -29,6 +29,7 @@ typedef struct ch_url {
   char cluster[CH_NAME_MAX];      /* identifier or "" (no Distributed) */
   char spool[512];                /* directory, or "" (no spool) */
   uint64_t spool_max;             /* bytes */
+  uint64_t read_rows;             /* rows one sorted read asks for at most */
 } ch_url;
 
 /* Parses a clickhouse:// or clickhouses:// URL (store_backends.def has its

@@ -97,6 +97,10 @@ if [ "$GOT" = "$WANT" ]; then echo "PASS clickhouse_resend_no_duplicate"; else
 if cmp -s ch.txt ref.txt && cmp -s ch.json ref.json && [ -s ref.json ]; then
   echo "PASS clickhouse_report_equals_sqlite ($(wc -l <ref.txt) lines)"
 else echo "FAIL clickhouse_report_equals_sqlite: $(diff ref.txt ch.txt | head -5) $(head -c 200 ch.err)"; fi
+# read in many small time slices (an hour or a few per query): the same report
+"$FL_BIN" report --store "$URL&read_rows=40" --format json >ch-sliced.json 2>ch.err
+if cmp -s ch-sliced.json ref.json; then echo "PASS clickhouse_report_in_slices"
+else echo "FAIL clickhouse_report_in_slices: $(diff ref.json ch-sliced.json | head -5) $(head -c 200 ch.err)"; fi
 # diagnose into ClickHouse reports what the SQLite diagnose does
 "$FL_BIN" diagnose -q --store "clickhouse://$BOTH/fldiag?cluster=fltest&spool=$TMP/spool3" c2-a.xml >d.txt 2>d.err
 "$FL_BIN" diagnose -q --no-db c2-a.xml >dref.txt 2>/dev/null
