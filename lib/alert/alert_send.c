@@ -10,7 +10,6 @@
 ** entries (the excess is dropped and counted), or take longer than a
 ** receiver's timeout for one attempt.
 */
-#include <curl/curl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "alert/alert.h"
+#include "common/fl_curl.h"
 
 enum { INBOX_MAX = 256 };
 /* Alertmanager resolves an alert not re-sent within its resolve_timeout
@@ -135,28 +135,34 @@ static size_t discard(char *p, size_t size, size_t n, void *u) {
 }
 
 static int send_http(const fl_alert_receiver_cfg *r, const fl_buf *body, char *why, size_t cap) {
-  CURL *h = curl_easy_init();
+  const char *lib_why = "";
+  const fl_curl_api *cu = fl_curl(&lib_why);
+  if (!cu) {
+    snprintf(why, cap, "%s", lib_why);
+    return -1;
+  }
+  CURL *h = cu->easy_init();
   if (!h) {
     snprintf(why, cap, "curl init failed");
     return -1;
   }
-  struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-  curl_easy_setopt(h, CURLOPT_URL, r->url);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->p ? body->p : "");
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body->len);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "faultline/" FL_VERSION);
-  CURLcode rc = curl_easy_perform(h);
+  struct curl_slist *hdr = cu->slist_append(NULL, "Content-Type: application/json");
+  cu->easy_setopt(h, CURLOPT_URL, r->url);
+  cu->easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+  cu->easy_setopt(h, CURLOPT_POSTFIELDS, body->p ? body->p : "");
+  cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body->len);
+  cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
+  cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+  cu->easy_setopt(h, CURLOPT_USERAGENT, "faultline/" FL_VERSION);
+  CURLcode rc = cu->easy_perform(h);
   long code = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-  curl_slist_free_all(hdr);
-  curl_easy_cleanup(h);
+  cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+  cu->slist_free_all(hdr);
+  cu->easy_cleanup(h);
   if (rc != CURLE_OK) {
-    snprintf(why, cap, "%s", curl_easy_strerror(rc));
+    snprintf(why, cap, "%s", cu->easy_strerror(rc));
     return -1;
   }
   if (code < 200 || code > 299) {
@@ -307,12 +313,8 @@ static void *run(void *arg) {
   return NULL;
 }
 
-static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
-
 fl_alert *fl_alert_new(const fl_alert_config *c, const fl_alert_counters *k, fl_alert_log_fn log,
                        void *user) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, global_init);
   fl_alert *a = calloc(1, sizeof *a);
   if (!a) return NULL;
   a->cfg = *c;

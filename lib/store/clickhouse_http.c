@@ -11,14 +11,17 @@
 ** table of transient error codes below).
 */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
+#include "common/fl_curl.h"
 #include "common/fl_error.h"
 #include "store/clickhouse_internal.h"
+
+/* libcurl, loaded by ch_http_new before any other call here */
+static const fl_curl_api *curl_lib(void) { return fl_curl(NULL); }
 
 /* ClickHouse exception codes that can pass: the insert or query is worth
 ** spooling and retrying (a shard down, a network blip, overload). */
@@ -297,7 +300,7 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *user) {
   size_t n = size * nmemb;
   /* the status is known once the body flows: a 200 body goes to fn, any
   ** other is the error text */
-  if (!r->code) curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &r->code);
+  if (!r->code) curl_lib()->easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &r->code);
   if (r->fn && r->code == 200) {
     if (r->fn(p, n, r->user)) {
       r->stopped = 1;
@@ -313,14 +316,10 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *user) {
 }
 
 fl_status ch_http_new(const ch_url *u, ch_http **out, fl_error *err) {
-  static int global_done;
-  if (!global_done) {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-      return fl_error_at(err, FL_EIO, "", 0, "libcurl failed to start");
-    global_done = 1;
-  }
+  const char *why = "";
+  if (!fl_curl(&why)) return fl_error_at(err, FL_EIO, "", 0, "%s", why);
   ch_http *h = calloc(1, sizeof *h);
-  if (!h || !(h->curl = curl_easy_init())) {
+  if (!h || !(h->curl = curl_lib()->easy_init())) {
     free(h);
     return fl_error_at(err, FL_ENOMEM, "", 0, "out of memory");
   }
@@ -331,7 +330,7 @@ fl_status ch_http_new(const ch_url *u, ch_http **out, fl_error *err) {
 
 void ch_http_free(ch_http *h) {
   if (!h) return;
-  curl_easy_cleanup(h->curl);
+  curl_lib()->easy_cleanup(h->curl);
   fl_buf_free(&h->scratch);
   free(h);
 }
@@ -359,31 +358,31 @@ static fl_status request(ch_http *h, size_t host, const char *url_tail,
   fl_buf errbody = {0};
   CURL *c = h->curl;
   response r = {c, fn, user, 0, &errbody, 0};
-  curl_easy_reset(c);
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, u->https ? "https" : "http");
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  curl_lib()->easy_reset(c);
+  curl_lib()->easy_setopt(c, CURLOPT_URL, url);
+  curl_lib()->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_lib()->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+  curl_lib()->easy_setopt(c, CURLOPT_PROTOCOLS_STR, u->https ? "https" : "http");
+  curl_lib()->easy_setopt(c, CURLOPT_POST, 1L);
+  curl_lib()->easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  curl_lib()->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+  curl_lib()->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+  curl_lib()->easy_setopt(c, CURLOPT_WRITEDATA, &r);
   /* a dead server mid-transfer must not hang the collector */
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
+  curl_lib()->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_lib()->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
   if (u->user[0]) {
-    curl_easy_setopt(c, CURLOPT_USERNAME, u->user);
-    curl_easy_setopt(c, CURLOPT_PASSWORD, u->password);
+    curl_lib()->easy_setopt(c, CURLOPT_USERNAME, u->user);
+    curl_lib()->easy_setopt(c, CURLOPT_PASSWORD, u->password);
   }
   struct curl_slist *hdr = NULL;
-  hdr = curl_slist_append(hdr, "Content-Type: text/plain; charset=utf-8");
-  if (gz) hdr = curl_slist_append(hdr, "Content-Encoding: gzip");
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-  CURLcode rc = curl_easy_perform(c);
+  hdr = curl_lib()->slist_append(hdr, "Content-Type: text/plain; charset=utf-8");
+  if (gz) hdr = curl_lib()->slist_append(hdr, "Content-Encoding: gzip");
+  curl_lib()->easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+  CURLcode rc = curl_lib()->easy_perform(c);
   long code = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  curl_slist_free_all(hdr);
+  curl_lib()->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  curl_lib()->slist_free_all(hdr);
   fl_status st = FL_OK;
   *transient = 0;
   if (r.stopped) {
@@ -391,7 +390,7 @@ static fl_status request(ch_http *h, size_t host, const char *url_tail,
   } else if (rc != CURLE_OK) {
     *transient = 1;
     st = fl_error_at(err, FL_EIO, host_label, 0, "ClickHouse unreachable: %s",
-                     curl_easy_strerror(rc));
+                     curl_lib()->easy_strerror(rc));
   } else if (code != 200) {
     size_t len = errbody.len;
     while (len && (errbody.p[len - 1] == '\n' || errbody.p[len - 1] == ' ')) len--;
@@ -414,10 +413,10 @@ fl_status ch_http_insert(ch_http *h, size_t host, const char *table,
                          int *transient, fl_error *err) {
   char sql[256];
   snprintf(sql, sizeof sql, "INSERT INTO %s.%s FORMAT JSONEachRow", h->url->db, table);
-  char *q = curl_easy_escape(h->curl, sql, 0);
+  char *q = curl_lib()->easy_escape(h->curl, sql, 0);
   if (!q) return fl_error_at(err, FL_ENOMEM, "", 0, "out of memory");
   char tail[512];
   snprintf(tail, sizeof tail, "query=%s%s%s", q, settings[0] ? "&" : "", settings);
-  curl_free(q);
+  curl_lib()->str_free(q);
   return request(h, host, tail, gz, n, 1, NULL, NULL, transient, err);
 }
