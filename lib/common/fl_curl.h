@@ -26,6 +26,7 @@ typedef struct fl_curl_api {
   void (*str_free)(void *p);
   struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
   void (*slist_free_all)(struct curl_slist *l);
+  CURLcode (*global_init)(long flags); /* called once, by fl_curl */
 } fl_curl_api;
 
 /* The library, loaded and globally initialised once (thread-safe); NULL

@@ -326,7 +326,7 @@ static evutil_socket_t inherited(fl_serve *s, const serve_listener *l) {
   for (int i = 0; i < s->inherited_fds && i < INHERITED_MAX; i++) {
     int fd = SD_LISTEN_FDS_START + i;
     if (s->inherited_used & (1ull << i)) continue;
-    if (sd_is_socket_inet(fd, AF_UNSPEC, udp ? SOCK_DGRAM : SOCK_STREAM, udp ? -1 : 1,
+    if (serve_sd_is_socket_inet(fd, AF_UNSPEC, udp ? SOCK_DGRAM : SOCK_STREAM, udp ? -1 : 1,
                           (uint16_t)l->port) > 0) {
       s->inherited_used |= 1ull << i;
       return fd;
@@ -418,7 +418,7 @@ static fl_status bind_one(fl_serve *s, serve_listener *l, fl_error *err) {
 
 
 fl_status serve_listeners_open(fl_serve *s, fl_error *err) {
-  int n = sd_listen_fds(1); /* 1: children of serve do not see them */
+  int n = serve_sd_listen_fds();
   s->inherited_fds = n > 0 ? n : 0;
   for (size_t i = 0; i < s->listener_count; i++) {
     fl_status st = bind_one(s, &s->listeners[i], err);

@@ -117,6 +117,11 @@ void serve_writer_stop(fl_serve *s);
 /* Loop thread: runs the done callbacks of finished jobs. */
 void serve_writer_reap(fl_serve *s);
 
+/* ---- systemd (serve_systemd.c; no-ops without libsystemd) ---- */
+void serve_sd_notify(const char *state);
+int serve_sd_listen_fds(void);
+int serve_sd_is_socket_inet(int fd, int family, int type, int listening, uint16_t port);
+
 /* ---- TLS (serve_tls.c) ---- */
 /* The server context when a listener needs TLS: certificate, key, and with
 ** tls_client_ca client certificates required. */

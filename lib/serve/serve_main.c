@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "serve/serve_internal.h"
@@ -113,7 +112,7 @@ void serve_check_drained(fl_serve *s) {
 static void begin_drain(fl_serve *s) {
   if (s->draining) return;
   s->draining = 1;
-  sd_notify(0, "STOPPING=1");
+  serve_sd_notify("STOPPING=1");
   serve_log(s, FL_SERVE_INFO, "event=draining jobs=%zu pending_bytes=%zu", s->jobs_out,
             s->pending);
   serve_listeners_close(s);
@@ -208,7 +207,7 @@ fl_status fl_serve_run(fl_serve *s, fl_error *err) {
   }
   fl_status st = serve_writer_start(s, err);
   if (st != FL_OK) return st;
-  sd_notify(0, "READY=1");
+  serve_sd_notify("READY=1");
   serve_log(s, FL_SERVE_INFO, "event=ready store=%s db=%s",
             fl_store_backend_name(s->backend), s->opt.store ? "-" : s->opt.db_path);
   event_base_loop(s->base, EVLOOP_NO_EXIT_ON_EMPTY);

@@ -174,3 +174,20 @@ PYEOF
     echo "PASS serve_socket_activation ($N_JSON events over the passed socket)"
   else echo "FAIL serve_socket_activation: $(count "$TMP/sa.db") of $N_JSON events: $(head -c 400 "$TMP/sa.log")"; fi
 fi
+
+# sd_notify (libsystemd, loaded when serve starts): READY=1 once bound,
+# STOPPING=1 on SIGTERM, to the datagram socket NOTIFY_SOCKET names
+if "$PY" - "$FL_BIN" "$TMP" >"$TMP/notify.out" 2>&1 <<'PYEOF'
+import os, socket, subprocess, sys
+path = os.path.join(sys.argv[2], "notify.sock")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(path); s.settimeout(20)
+p = subprocess.Popen([sys.argv[1], "serve", "--db", os.path.join(sys.argv[2], "n.db"), "--listen", "tcp://127.0.0.1:0"],
+                     env=dict(os.environ, NOTIFY_SOCKET=path), stderr=subprocess.DEVNULL)
+got = [s.recv(100)]
+p.terminate()
+got.append(s.recv(100))
+p.wait(timeout=20)
+print(got)
+sys.exit(0 if got == [b"READY=1", b"STOPPING=1"] else 1)
+PYEOF
+then echo "PASS serve_sd_notify"; else echo "FAIL serve_sd_notify: $(head -c 300 "$TMP/notify.out")"; fi
