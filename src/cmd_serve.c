@@ -20,7 +20,7 @@ enum { MAX_LISTEN = 32 };
 
 enum {
   S_DB = 1, S_STORE, S_LISTEN, S_MAX_FRAME, S_MAX_PENDING, S_MAX_CONN, S_IDLE,
-  S_LOG_LEVEL, S_TLS_CERT, S_TLS_KEY, S_TLS_CA, S_TOKEN, S_CONFIG, S_CHECK
+  S_LOG_LEVEL, S_TLS_CERT, S_TLS_KEY, S_TLS_CA, S_TOKEN, S_CONFIG, S_CHECK, S_OPEN
 };
 
 static const cli_opt serve_opts[] = {
@@ -39,6 +39,8 @@ static const cli_opt serve_opts[] = {
     {S_TLS_CA, "tls-client-ca", 0, CLI_VALUE, "FILE", "require client certificates signed by these CAs"},
     {S_TOKEN, "token-file", 0, CLI_VALUE, "FILE",
      "HTTP needs 'Authorization: Bearer TOKEN' (the file's\nfirst line; or $FAULTLINE_SERVE_TOKEN); not /healthz"},
+    {S_OPEN, "allow-unauthenticated", 0, CLI_FLAG, NULL,
+     "let a listener beyond 127.0.0.1 run without a token\nor client certificates (a trusted network only)"},
     {S_CONFIG, "config", 0, CLI_VALUE, "FILE",
      "the serve config file: [serve] listen/db/store/token/TLS\n(the command line wins), [alerts] and [receiver NAME]\n"
      "sections (Alertmanager, webhook, Slack, Teams, CEF);\ndocs/serve-config.md"},
@@ -68,7 +70,9 @@ const cli_spec cmd_serve_spec = {
     "  lumberjack://HOST:PORT  Lumberjack v2 (Winlogbeat's Logstash output):\n"
     "                   windows, JSON and compressed frames, ACK after commit\n"
     "HOST empty (tcp://:5514) means 127.0.0.1; [::1] for IPv6; PORT 0 picks a\n"
-    "free port (the 'listening' log line names it). Sockets systemd passes\n"
+    "free port (the 'listening' log line names it). Beyond 127.0.0.1 a\n"
+    "listener needs --token-file (HTTP) or TLS with --tls-client-ca.\n"
+    "Sockets systemd passes\n"
     "(socket activation) are taken by the SPEC of the same type and port.",
     serve_opts,
     "Signals: TERM/INT stop accepting, commit what was taken, exit 0;\n"
@@ -192,6 +196,7 @@ static int serve_opt(int id, const char *val, void *user) {
     case S_TLS_CA: c->opt.tls_client_ca = val; break;
     case S_CONFIG: c->opt.config_path = val; break;
     case S_CHECK: c->check_config = 1; break;
+    case S_OPEN: c->opt.allow_unauthenticated = 1; break;
     default: break;
   }
   return 0;

@@ -60,6 +60,9 @@ typedef struct fl_serve_options {
   fl_serve_log_fn on_log;         /* NULL: logfmt lines on stderr */
   fl_serve_log_level log_level;   /* lines below are not produced */
   void *user;
+  int allow_unauthenticated;      /* 1: a listener beyond loopback may run
+                                     without a token or client certificates
+                                     (a trusted network); 0: refused */
   const char *config_path;        /* the serve config file (docs/serve-config.md):
                                      its [alerts] and [receiver NAME] sections
                                      start alerts; SIGHUP re-reads them. NULL:

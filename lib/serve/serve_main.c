@@ -6,6 +6,7 @@
 ** Must never: return from run while a job is still uncommitted, or start
 ** reading before every listener is bound.
 */
+#include <arpa/inet.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <openssl/ssl.h>
@@ -158,6 +159,38 @@ static fl_status fill_listeners(fl_serve *s, fl_error *err) {
   return FL_OK;
 }
 
+/* 127.0.0.0/8, ::1, "localhost", or no host (127.0.0.1). A name is taken
+** as reaching beyond this machine (it may resolve anywhere). */
+static int loopback(const char *host) {
+  unsigned char a[16];
+  if (!host[0] || strcmp(host, "localhost") == 0) return 1;
+  if (inet_pton(AF_INET, host, a) == 1) return a[0] == 127;
+  static const unsigned char one[16] = {[15] = 1};
+  return inet_pton(AF_INET6, host, a) == 1 && memcmp(a, one, 16) == 0;
+}
+
+/* Beyond loopback a listener must know who sends: HTTP by bearer token or
+** client certificates, streams by client certificates; UDP cannot. Unless
+** the operator says the network is trusted (allow_unauthenticated). */
+static fl_status check_exposure(const fl_serve *s, fl_error *err) {
+  for (size_t i = 0; i < s->listener_count && !s->opt.allow_unauthenticated; i++) {
+    const serve_listener *l = &s->listeners[i];
+    int certs = l->tls && s->opt.tls_client_ca;
+    int ok = loopback(l->host) || certs ||
+             (l->transport == SERVE_TRANSPORT_HTTP && s->opt.token);
+    if (!ok)
+      return fl_error_at(err, FL_EUSAGE, l->spec, 0,
+                         "listens beyond this machine but cannot tell who sends: %s, or "
+                         "--allow-unauthenticated on a trusted network",
+                         l->transport == SERVE_TRANSPORT_HTTP
+                             ? "give --token-file, or https:// with --tls-client-ca"
+                         : l->transport == SERVE_TRANSPORT_UDP
+                             ? "UDP has no authentication (listen on 127.0.0.1 behind a relay)"
+                             : "use its TLS form with --tls-client-ca");
+  }
+  return FL_OK;
+}
+
 fl_status fl_serve_new(const fl_serve_options *opt, fl_serve **out, fl_error *err) {
   *out = NULL;
   if (!opt || !opt->db_path || !opt->listen_count)
@@ -179,6 +212,7 @@ fl_status fl_serve_new(const fl_serve_options *opt, fl_serve **out, fl_error *er
   s->todo_tail = &s->todo;
   s->finished_tail = &s->finished;
   fl_status st = fill_listeners(s, err);
+  if (st == FL_OK) st = check_exposure(s, err);
   if (st == FL_OK) {
     s->base = event_base_new();
     s->wake = s->base ? event_new(s->base, -1, EV_PERSIST, on_wake, s) : NULL;

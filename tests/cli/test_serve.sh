@@ -59,6 +59,12 @@ N_JSON=$(count "$TMP/file.db"); N_ALL=$(count "$TMP/file_all.db")
 expect_exit serve_no_listen 2 -- serve --db "$TMP/x.db"
 expect_exit serve_bad_spec 2 -- serve --db "$TMP/x.db" --listen ftp://127.0.0.1:1
 expect_err serve_bad_spec_says "tcp://, tls://, udp://, http://"
+# beyond loopback a listener must authenticate its senders (refused before
+# anything is bound: these tests never listen beyond 127.0.0.1)
+expect_exit serve_exposed_http_refused 2 -- serve --db "$TMP/x.db" --listen http://0.0.0.0:0
+expect_err serve_exposed_says "cannot tell who sends: give --token-file"
+expect_exit serve_exposed_tcp_refused 2 -- serve --db "$TMP/x.db" --listen tcp://10.255.255.1:0
+expect_exit serve_exposed_udp_refused 2 -- serve --db "$TMP/x.db" --listen udp://0.0.0.0:0
 
 # ---- rsyslog: imfile -> omfwd octet-counted RFC 5424 -> serve ----
 if [ ! -x /usr/sbin/rsyslogd ]; then
