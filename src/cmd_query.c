@@ -13,11 +13,12 @@
 #include "cli.h"
 #include "cli_opts.h"
 
-enum { Q_DB = 1, Q_SINCE, Q_UNTIL, Q_HOST, Q_PEER, Q_EVENT, Q_CODE, Q_KIND,
+enum { Q_DB = 1, Q_STORE, Q_SINCE, Q_UNTIL, Q_HOST, Q_PEER, Q_EVENT, Q_CODE, Q_KIND,
        Q_TYPE, Q_FAILURES, Q_LIMIT, Q_FORMAT };
 
 static const cli_opt query_opts[] = {
     CLI_OPT_DB(Q_DB),
+    {Q_STORE, "store", 0, CLI_VALUE, "URL", CLI_OPT_STORE_HELP},
     {Q_SINCE, "since", 0, CLI_VALUE, "TIME", "at or after TIME: 2024-05-01, 2024-05-01T12:30:00Z,\n-7d, -12h, -30m (UTC; relative to now)"},
     {Q_UNTIL, "until", 0, CLI_VALUE, "TIME", "before TIME (same forms)"},
     {Q_HOST, "host", 0, CLI_VALUE, "NAME", "this computer (case-insensitive)"},
@@ -83,7 +84,7 @@ static int known_source(const char *k) {
 
 typedef struct query_args {
   fl_store_filter *f;
-  const char *db;
+  const char *db, *store; /* store: a backend URL (--store) */
   cli_format fmt;
 } query_args;
 
@@ -93,6 +94,11 @@ static int query_opt(int id, const char *val, void *user) {
   unsigned long long n;
   switch (id) {
     case Q_DB: q->db = val; break;
+    case Q_STORE:
+      if (!val[0]) return cli_usage_error("query", "--store needs a URL or path");
+      if (cli_store_is_url(val)) q->store = val;
+      else q->db = val;
+      break;
     case Q_SINCE: case Q_UNTIL: {
       int since = id == Q_SINCE;
       if (cli_parse_time(val, cli_now_filetime(), since ? &f->since : &f->until))
@@ -145,28 +151,38 @@ static const fl_store_format store_format[] = {
     [CLI_FORMAT_ECS] = FL_STORE_ECS,     [CLI_FORMAT_JSON] = FL_STORE_JSONL,
     [CLI_FORMAT_XML] = FL_STORE_TEXT};
 
+/* The rows from a backend named by URL (ClickHouse): the same columns. */
+static fl_status query_backend(const char *url, const fl_store_filter *f,
+                               fl_store_format fmt, int *exit_code, fl_error *err) {
+  fl_store_backend *b = NULL;
+  *exit_code = cli_store_open("query", url, FL_STORE_READONLY, 0, &b);
+  if (*exit_code != FL_EXIT_OK) return FL_OK;
+  fl_status st = fl_store_backend_query(b, f, fmt, stdout, NULL, err);
+  fl_store_backend_close(b);
+  return st;
+}
+
 int cmd_query(int argc, char **argv) {
   static fl_store_filter f;
   memset(&f, 0, sizeof f);
-  query_args q = {&f, NULL, CLI_FORMAT_TEXT};
+  query_args q = {&f, NULL, NULL, CLI_FORMAT_TEXT};
   int first = 0, rc = cli_parse(&cmd_query_spec, argc, argv, query_opt, &q, &first);
   if (rc >= 0) return rc;
   if (first < argc) return cli_usage_error("query", "unexpected '%s' (query takes options only)", argv[first]);
-  const char *db = q.db;
-  cli_format fmt = q.fmt;
-  db = cli_db_path(db, NULL);
   fl_error err;
   fl_error_clear(&err);
-  fl_store *s = NULL;
-  fl_status st = fl_store_open(db, FL_STORE_READONLY, &s, &err);
-  if (st == FL_OK)
-    st = fl_store_query(s, &f, store_format[fmt], stdout, NULL, &err);
-  fl_store_close(s);
+  fl_status st;
+  if (q.store) {
+    int exit_code = FL_EXIT_OK;
+    st = query_backend(q.store, &f, store_format[q.fmt], &exit_code, &err);
+    if (exit_code != FL_EXIT_OK) return exit_code; /* explained on stderr */
+  } else {
+    fl_store *s = NULL;
+    st = fl_store_open(cli_db_path(q.db, NULL), FL_STORE_READONLY, &s, &err);
+    if (st == FL_OK) st = fl_store_query(s, &f, store_format[q.fmt], stdout, NULL, &err);
+    fl_store_close(s);
+  }
   if (st == FL_OK) return FL_EXIT_OK;
-  char msg[700];
-  fl_error_format(&err, msg, sizeof msg);
-  fprintf(stderr, "faultline query: ");
-  cli_term_string(stderr, msg);
-  fputc('\n', stderr);
+  cli_print_error("query", &err);
   return st == FL_EUSAGE ? FL_EXIT_USAGE : FL_EXIT_INPUT;
 }

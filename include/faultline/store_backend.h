@@ -88,6 +88,17 @@ FL_API fl_status fl_store_backend_each_typed(fl_store_backend *b,
                                              fl_store_typed_fn fn, void *user,
                                              uint64_t *rows, fl_error *err);
 
+/* `query` over any backend: fl_store_query's rows, columns and formats.
+** SQLite answers it itself; another backend's matching events are read in
+** time order and printed through a scratch SQLite table, so the output is
+** the SQLite query's except that id and source_id are numbers of this
+** result, version and file_offset are NULL, and a record without an
+** EventRecordID is cited by its number in its source (docs/store.md). */
+FL_API fl_status fl_store_backend_query(fl_store_backend *b,
+                                        const fl_store_filter *f,
+                                        fl_store_format fmt, FILE *out,
+                                        uint64_t *rows, fl_error *err);
+
 /* Retention: removes the events older than before (FILETIME). SQLite deletes
 ** the rows; ClickHouse drops the day partitions that end before it (on
 ** every node the URL names). *removed gets rows (SQLite) or partitions

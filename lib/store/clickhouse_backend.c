@@ -443,18 +443,38 @@ static int typed_row(reader *r, const ch_field *f, size_t n) {
 
 static void sql_put(fl_buf *b, const char *s) { store_buf_put(b, s, strlen(s)); }
 
-/* " FROM db.events WHERE" the time range [lo, hi) and the host filter. */
+static void sql_literal(fl_buf *q, const char *col, const char *value) {
+  sql_put(q, col);
+  ch_sql_string(q, value, strlen(value));
+}
+
+/* " FROM db.events WHERE" the time range [lo, hi) and the rest of the
+** filter: `report` gives host only, `query` any field. Each value is a
+** number printed here or a string literal ch_sql_string escapes. */
 static void events_where(fl_buf *q, const ch_backend *c, const fl_store_filter *f,
                          uint64_t lo, uint64_t hi) {
   char tmp[200];
   snprintf(tmp, sizeof tmp, " FROM %s.events WHERE time >= %" PRIu64 " AND time < %" PRIu64,
            c->url.db, lo, hi);
   sql_put(q, tmp);
-  if (f && f->host) {
-    sql_put(q, " AND lower(host) = lower(");
-    ch_sql_string(q, f->host, strlen(f->host));
+  if (!f) return;
+  if (f->host) {
+    sql_literal(q, " AND lower(host) = lower(", f->host);
     sql_put(q, ")");
   }
+  if (f->peer) sql_literal(q, " AND remote_address = ", f->peer);
+  for (size_t i = 0; i < f->event_id_count && i < FL_STORE_MAX_IDS; i++) {
+    snprintf(tmp, sizeof tmp, "%s%" PRIu32, i ? ", " : " AND event_id IN (", f->event_ids[i]);
+    sql_put(q, tmp);
+  }
+  if (f->event_id_count) sql_put(q, ")");
+  if (f->has_code) {
+    snprintf(tmp, sizeof tmp, " AND error_code = %" PRIu32, f->code);
+    sql_put(q, tmp);
+  }
+  if (f->kind) sql_literal(q, " AND kind = ", f->kind);
+  if (f->source) sql_literal(q, " AND source = ", f->source);
+  if (f->failures_only) sql_put(q, " AND is_failure = 1");
 }
 
 /* ---- reads in time slices ----

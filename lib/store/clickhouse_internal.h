@@ -81,7 +81,7 @@ const char *ch_table_local(const ch_url *u, const char *table, char *buf,
 
 /* ---- rows (clickhouse_rows.c) ---- */
 /* Appends one JSONEachRow line of an event: the typed columns
-** (clickhouse_columns.def) plus day, key, file, ord, kind, source, data. */
+** (typed_columns.def) plus day, key, file, ord, kind, source, data. */
 void ch_row_event(fl_buf *b, const fl_typed_event *t, const char *key,
                   const char *file, uint64_t ord, const char *data,
                   size_t data_len);

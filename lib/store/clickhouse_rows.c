@@ -1,7 +1,7 @@
 /*
 ** Rows of the ClickHouse events table: a typed event as one JSONEachRow
 ** line (writer) and a TabSeparated result row back into an fl_typed_event
-** (reader), both driven by clickhouse_columns.def so they cannot disagree,
+** (reader), both driven by typed_columns.def so they cannot disagree,
 ** and both mapping NULLs exactly as the SQLite store does.
 **
 ** Must never: write a value into JSON other than through ch_json_string or
@@ -28,7 +28,7 @@ typedef struct column {
 static const column columns[] = {
 #define CH_COL(name, type, kind, field, has) \
   {#name, offsetof(fl_typed_event, field), K_##kind, has},
-#include "store/clickhouse_columns.def"
+#include "store/typed_columns.def"
 #undef CH_COL
 };
 #define COLUMN_COUNT (sizeof columns / sizeof *columns)

@@ -64,7 +64,7 @@ static void put(fl_buf *b, const char *s, size_t n) {
 static void event_columns(fl_buf *b) {
   static const char *const cols[] = {
 #define CH_COL(name, type, kind, field, has) #name " " type,
-#include "store/clickhouse_columns.def"
+#include "store/typed_columns.def"
 #undef CH_COL
   };
   const char *head = "day Date";

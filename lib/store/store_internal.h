@@ -252,6 +252,37 @@ fl_status store_reuse_source(fl_store *s, const char *label, uint64_t size,
                              fl_error *err);
 int store_register_functions(fl_store *s);
 /* Prints a prepared statement's rows. */
+/* `query`'s statement for f over s (store_query.c), parameters bound;
+** buckets: s has peer_buckets (schema 5) to find a peer's events by. */
+fl_status store_query_prepare(fl_store *s, const fl_store_filter *f,
+                              fl_store_format fmt, int buckets,
+                              sqlite3_stmt **out, fl_error *err);
+/* Printing rows (store_output.c): an emitter is one output (a header, the
+** text table's widths, one limit) over the rows of one or more statements
+** of the same columns, so a result read in chunks prints as one. */
+typedef struct store_table {
+  int cols;
+  store_buf cells; /* escaped cell text, back to back */
+  size_t *ends;    /* end offset of each cell */
+  size_t count, cap;
+  size_t *width;   /* display width per column */
+} store_table;
+typedef struct store_emitter {
+  fl_store_format fmt;
+  FILE *out;
+  uint64_t limit, rows;
+  int headed, started, failed;
+  store_table table; /* text */
+  store_buf line;    /* jsonl, csv, ecs: rows not yet written */
+} store_emitter;
+void store_emitter_init(store_emitter *e, fl_store_format fmt, uint64_t limit,
+                        FILE *out);
+/* st's rows until it ends or the limit is reached. */
+fl_status store_emitter_rows(store_emitter *e, fl_store *s, sqlite3_stmt *st,
+                             fl_error *err);
+int store_emitter_full(const store_emitter *e);
+/* Prints what is left and frees; FL_EIO when writing failed. */
+fl_status store_emitter_end(store_emitter *e, fl_error *err);
 fl_status store_emit(fl_store *s, sqlite3_stmt *st, fl_store_format fmt,
                      uint64_t limit, FILE *out, uint64_t *rows, fl_error *err);
 

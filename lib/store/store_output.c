@@ -4,6 +4,9 @@
 ** numbers, text escaped, blobs as hex) or CSV (RFC 4180, CRLF, formula
 ** cells guarded with a leading ').
 **
+** An emitter spans statements: a result read in chunks (a backend's events
+** passed through a scratch table, store_query_backend.c) prints as one.
+**
 ** Must never: write a byte of a cell unescaped, hold more than the first
 ** TEXT_SAMPLE rows in memory, or stop silently on a write error.
 */
@@ -134,13 +137,7 @@ static void row_csv(store_buf *b, sqlite3_stmt *st, int n, int header) {
 }
 
 /* ---- text table ---- */
-typedef struct table {
-  int cols;
-  store_buf cells;  /* escaped cell text, back to back */
-  size_t *ends;     /* end offset of each cell */
-  size_t count, cap;
-  size_t *width;    /* display width per column */
-} table;
+typedef store_table table;
 
 static size_t display_width(const char *s, size_t n) {
   size_t w = 0;
@@ -226,6 +223,9 @@ static void table_flush(table *t, FILE *out, int with_header) {
 }
 
 static int table_header(table *t, sqlite3_stmt *st) {
+  t->cols = sqlite3_column_count(st);
+  t->width = calloc((size_t)t->cols + 1, sizeof *t->width);
+  if (!t->width) return -1;
   for (int i = 0; i < t->cols; i++) {
     const char *name = sqlite3_column_name(st, i);
     if (table_add(t, name ? name : "", name ? strlen(name) : 0, 1)) return -1;
@@ -233,64 +233,90 @@ static int table_header(table *t, sqlite3_stmt *st) {
   return 0;
 }
 
-/* Header + first TEXT_SAMPLE rows decide the widths; then stream. */
-static fl_status emit_text(fl_store *s, sqlite3_stmt *st, uint64_t limit,
-                           FILE *out, uint64_t *rows, fl_error *err) {
-  table t = {0};
-  fl_status res = FL_OK;
-  t.cols = sqlite3_column_count(st);
-  t.width = calloc((size_t)t.cols + 1, sizeof *t.width);
-  if (!t.width || table_header(&t, st)) res = FL_ENOMEM;
-  int rc = SQLITE_DONE, started = 0;
-  while (res == FL_OK && (!limit || *rows < limit) &&
-         (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (table_add_row(&t, st)) res = FL_ENOMEM;
-    if (++*rows % TEXT_SAMPLE == 0) {
-      table_flush(&t, out, !started);
-      started = 1;
-    }
+/* ---- the emitter: one output over one or more statements ---- */
+
+void store_emitter_init(store_emitter *e, fl_store_format fmt, uint64_t limit,
+                        FILE *out) {
+  memset(e, 0, sizeof *e);
+  e->fmt = fmt;
+  e->limit = limit;
+  e->out = out;
+}
+
+int store_emitter_full(const store_emitter *e) {
+  return e->limit && e->rows >= e->limit;
+}
+
+/* One row into the text table: the header and the first TEXT_SAMPLE rows
+** decide the widths, then every TEXT_SAMPLE rows are printed. */
+static int emit_text_row(store_emitter *e, sqlite3_stmt *st) {
+  if (table_add_row(&e->table, st)) return -1;
+  if (++e->rows % TEXT_SAMPLE == 0) {
+    table_flush(&e->table, e->out, !e->started);
+    e->started = 1;
   }
-  if (res == FL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-    res = store_db_error(s, err, FL_EIO, "reading rows");
-  if (res == FL_OK) table_flush(&t, out, !started);
-  if (res == FL_ENOMEM) fl_error_at(err, res, s->path, 0, "out of memory");
-  fl_buf_free(&t.cells);
-  free(t.ends);
-  free(t.width);
-  return res;
+  return 0;
+}
+
+static int emit_line_row(store_emitter *e, sqlite3_stmt *st, int cols) {
+  store_buf *b = &e->line;
+  if (e->fmt == FL_STORE_CSV || e->fmt == FL_STORE_TIMELINE) row_csv(b, st, cols, 0);
+  else if (e->fmt == FL_STORE_ECS) row_ecs(b, st, cols);
+  else row_jsonl(b, st, cols);
+  ++e->rows;
+  if (b->failed) return -1;
+  if (b->len >= 1 << 16) {
+    fwrite(b->p, 1, b->len, e->out);
+    b->len = 0;
+  }
+  return 0;
+}
+
+fl_status store_emitter_rows(store_emitter *e, fl_store *s, sqlite3_stmt *st,
+                             fl_error *err) {
+  int text = e->fmt == FL_STORE_TEXT, cols = sqlite3_column_count(st);
+  int nomem = 0;
+  if (!e->headed) { /* the first statement names the columns */
+    e->headed = 1;
+    if (text) nomem = table_header(&e->table, st) != 0;
+    else if (e->fmt == FL_STORE_CSV || e->fmt == FL_STORE_TIMELINE)
+      row_csv(&e->line, st, cols, 1);
+  }
+  int rc = SQLITE_DONE;
+  while (!nomem && !store_emitter_full(e) && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    nomem = text ? emit_text_row(e, st) : emit_line_row(e, st, cols);
+  if (nomem || e->line.failed) {
+    e->failed = 1;
+    return fl_error_at(err, FL_ENOMEM, s->path, 0, "out of memory");
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    e->failed = text; /* lines already made are still written */
+    return store_db_error(s, err, FL_EIO, "reading rows");
+  }
+  return FL_OK;
+}
+
+fl_status store_emitter_end(store_emitter *e, fl_error *err) {
+  if (!e->failed) {
+    if (e->fmt == FL_STORE_TEXT && e->table.cols) table_flush(&e->table, e->out, !e->started);
+  }
+  if (e->line.len && !e->line.failed) fwrite(e->line.p, 1, e->line.len, e->out);
+  fl_buf_free(&e->line);
+  fl_buf_free(&e->table.cells);
+  free(e->table.ends);
+  free(e->table.width);
+  memset(&e->table, 0, sizeof e->table);
+  if (fflush(e->out) != 0 || ferror(e->out))
+    return fl_error_at(err, FL_EIO, "(output)", 0, "writing output failed");
+  return FL_OK;
 }
 
 fl_status store_emit(fl_store *s, sqlite3_stmt *st, fl_store_format fmt,
                      uint64_t limit, FILE *out, uint64_t *rows, fl_error *err) {
-  uint64_t n = 0;
-  fl_status res = FL_OK;
-  if (!rows) rows = &n;
-  *rows = 0;
-  if (fmt == FL_STORE_TEXT) {
-    res = emit_text(s, st, limit, out, rows, err);
-  } else {
-    store_buf b = {0};
-    int cols = sqlite3_column_count(st), rc = SQLITE_ROW;
-    int csv = fmt == FL_STORE_CSV || fmt == FL_STORE_TIMELINE;
-    if (csv) row_csv(&b, st, cols, 1);
-    while ((!limit || *rows < limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-      if (csv) row_csv(&b, st, cols, 0);
-      else if (fmt == FL_STORE_ECS) row_ecs(&b, st, cols);
-      else row_jsonl(&b, st, cols);
-      ++*rows;
-      if (b.len >= 1 << 16 || b.failed) {
-        if (b.failed) break;
-        fwrite(b.p, 1, b.len, out);
-        b.len = 0;
-      }
-    }
-    if (b.failed) res = fl_error_at(err, FL_ENOMEM, s->path, 0, "out of memory");
-    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-      res = store_db_error(s, err, FL_EIO, "reading rows");
-    if (b.len) fwrite(b.p, 1, b.len, out);
-    fl_buf_free(&b);
-  }
-  if (res == FL_OK && (fflush(out) != 0 || ferror(out)))
-    res = fl_error_at(err, FL_EIO, "(output)", 0, "writing output failed");
-  return res;
+  store_emitter e;
+  store_emitter_init(&e, fmt, limit, out);
+  fl_status res = store_emitter_rows(&e, s, st, err);
+  fl_status end = store_emitter_end(&e, err);
+  if (rows) *rows = e.rows;
+  return res != FL_OK ? res : end;
 }

@@ -158,7 +158,7 @@ static const char timeline_columns[] =
     " || coalesce(' -> ' || e.remote_address"
     "             || coalesce(':' || e.remote_port, ''), '')"
     " || coalesce(' ' || fl_code(e.error_code), '')"
-    " || coalesce(' peer ' || nullif(e.remote_principal, '-'), '')"
+    " || coalesce(' peer ' || nullif(nullif(e.remote_principal, '-'), ''), '')"
     " || coalesce(' target ' || e.iscsi_target, '') AS message,"
     " replace(fl_time(e.time, 6), 'Z', '+00:00') AS datetime,"
     " 'Event Logged' AS timestamp_desc,"
@@ -266,23 +266,32 @@ static void bind_filter(sqlite3_stmt *st, const fl_store_filter *f) {
   if (f->source) sqlite3_bind_text(st, i++, f->source, -1, SQLITE_STATIC);
 }
 
-fl_status fl_store_query(fl_store *s, const fl_store_filter *f,
-                         fl_store_format fmt, FILE *out, uint64_t *rows,
-                         fl_error *err) {
+fl_status store_query_prepare(fl_store *s, const fl_store_filter *f,
+                              fl_store_format fmt, int buckets,
+                              sqlite3_stmt **out, fl_error *err) {
   sqlb q = {{0}, 0, 0};
+  *out = NULL;
   sqlb_add(&q, fmt == FL_STORE_TEXT       ? text_columns
               : fmt == FL_STORE_TIMELINE ? timeline_columns
               : fmt == FL_STORE_ECS      ? ecs_columns
                                          : all_columns);
   if (f->event_id_count > FL_STORE_MAX_IDS)
     return fl_error_at(err, FL_EUSAGE, "query", 0, "too many event ids");
-  build_where(&q, f, fl_store_schema_version(s) >= 5);
+  build_where(&q, f, buckets);
   if (q.overflow) return fl_error_at(err, FL_EUSAGE, "query", 0, "filter too long");
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(s->db, q.text, -1, &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(s->db, q.text, -1, out, NULL) != SQLITE_OK)
     return store_db_error(s, err, FL_EIO, "preparing the query");
-  bind_filter(st, f);
-  fl_status res = store_emit(s, st, fmt, f->limit, out, rows, err);
+  bind_filter(*out, f);
+  return FL_OK;
+}
+
+fl_status fl_store_query(fl_store *s, const fl_store_filter *f,
+                         fl_store_format fmt, FILE *out, uint64_t *rows,
+                         fl_error *err) {
+  sqlite3_stmt *st = NULL;
+  fl_status res = store_query_prepare(s, f, fmt, fl_store_schema_version(s) >= 5,
+                                      &st, err);
+  if (res == FL_OK) res = store_emit(s, st, fmt, f->limit, out, rows, err);
   sqlite3_finalize(st);
   return res;
 }
