@@ -3,8 +3,9 @@
 ** Event.UserData.W.X), Winlogbeat/ECS (winlog.*, @timestamp,
 ** winlog.event_data.X) and NXLog's flat objects (EventID, SourceName,
 ** Channel, Hostname, EventTime, RecordNumber ... and the data fields beside
-** them). Tables say which path feeds which System field; docs/inputs.md
-** repeats them for users.
+** them). Tables say which path feeds which System field (evtx_dump's are
+** the <System> table's elements and attributes); docs/inputs.md repeats
+** them for users.
 **
 ** Must never: guess a numeric System value from rendered text (a Winlogbeat
 ** task name, a log level word), or turn an NXLog metadata key into data.
@@ -23,30 +24,66 @@ typedef struct fl_json_rule {
   unsigned arg; /* string field or FL_EVTX_HAS_* bit */
 } fl_json_rule;
 
-#define SYS "Event.System."
-static const fl_json_rule fl_json_evtx_dump[] = {
-    {SYS "Provider.#attributes.Name", ACT_STR, FL_IN_PROVIDER},
-    {SYS "Provider.#attributes.Guid", ACT_STR, FL_IN_GUID},
-    {SYS "Provider.#attributes.EventSourceName", ACT_STR, FL_IN_SOURCE},
-    {SYS "EventID", ACT_NUM, FL_EVTX_HAS_EVENT_ID},
-    {SYS "EventID.#text", ACT_NUM, FL_EVTX_HAS_EVENT_ID},
-    {SYS "EventID.#attributes.Qualifiers", ACT_NUM, FL_EVTX_HAS_QUALIFIERS},
-    {SYS "Version", ACT_NUM, FL_EVTX_HAS_VERSION},
-    {SYS "Level", ACT_NUM, FL_EVTX_HAS_LEVEL},
-    {SYS "Task", ACT_NUM, FL_EVTX_HAS_TASK},
-    {SYS "Opcode", ACT_NUM, FL_EVTX_HAS_OPCODE},
-    {SYS "Keywords", ACT_NUM, FL_EVTX_HAS_KEYWORDS},
-    {SYS "TimeCreated.#attributes.SystemTime", ACT_TIME, 0},
-    {SYS "EventRecordID", ACT_NUM, FL_EVTX_HAS_EVENT_RECORD_ID},
-    {SYS "Correlation.#attributes.ActivityID", ACT_STR, FL_IN_ACTIVITY},
-    {SYS "Correlation.#attributes.RelatedActivityID", ACT_STR, FL_IN_RELATED},
-    {SYS "Execution.#attributes.ProcessID", ACT_NUM, FL_EVTX_HAS_PROCESS_ID},
-    {SYS "Execution.#attributes.ThreadID", ACT_NUM, FL_EVTX_HAS_THREAD_ID},
-    {SYS "Channel", ACT_STR, FL_IN_CHANNEL},
-    {SYS "Computer", ACT_STR, FL_IN_COMPUTER},
-    {SYS "Security.#attributes.UserID", ACT_STR, FL_IN_USER},
-    {NULL, 0, 0}};
-#undef SYS
+/* evtx_dump's System paths come from faultline/system_fields.def:
+** Event.System.<Element> or <Element>.#text is the element's text value,
+** Event.System.<Element>.#attributes.<Attr> an attribute's. */
+enum {
+#define FL_SYSTEM_ELEMENT(sym, name) SYS_EL_##sym,
+#include "faultline/system_fields.def"
+  SYS_EL_COUNT
+};
+static const char *const sys_element_names[] = {
+#define FL_SYSTEM_ELEMENT(sym, name) name,
+#include "faultline/system_fields.def"
+};
+typedef struct fl_json_system {
+  int element;
+  const char *attr; /* "" = the element's text */
+  fl_json_rule rule;
+} fl_json_system;
+static const fl_json_system fl_json_evtx_system[] = {
+#define FL_SYSTEM_TEXT(sym, el, attr, member) {SYS_EL_##el, attr, {NULL, ACT_STR, FL_IN_##sym}},
+#define FL_SYSTEM_NUMBER(sym, el, attr, member, width, bit) \
+  {SYS_EL_##el, attr, {NULL, ACT_NUM, bit}},
+#define FL_SYSTEM_TIME(sym, el, attr, member, bit) {SYS_EL_##el, attr, {NULL, ACT_TIME, 0}},
+#include "faultline/system_fields.def"
+};
+
+static int fl_json_span_is(const char *p, size_t n, const char *s) {
+  return strlen(s) == n && memcmp(p, s, n) == 0;
+}
+
+/* The rule for an evtx_dump System path, or NULL. */
+static const fl_json_rule *fl_json_evtx_system_rule(const char *path, size_t pn) {
+  static const char sys[] = "Event.System.";
+  const size_t k = sizeof sys - 1;
+  if (pn <= k || memcmp(path, sys, k) != 0) return NULL;
+  const char *el = path + k, *end = path + pn;
+  const char *dot = memchr(el, '.', (size_t)(end - el));
+  size_t en = dot ? (size_t)(dot - el) : (size_t)(end - el);
+  const char *attr = "";
+  size_t an = 0;
+  if (dot) {
+    const char *rest = dot + 1;
+    size_t rn = (size_t)(end - rest);
+    static const char at[] = "#attributes.";
+    if (fl_json_span_is(rest, rn, "#text")) {
+      /* the text value */
+    } else if (rn > sizeof at - 1 && memcmp(rest, at, sizeof at - 1) == 0) {
+      attr = rest + sizeof at - 1;
+      an = rn - (sizeof at - 1);
+    } else {
+      return NULL;
+    }
+  }
+  for (size_t i = 0; i < sizeof fl_json_evtx_system / sizeof *fl_json_evtx_system; i++) {
+    const fl_json_system *r = &fl_json_evtx_system[i];
+    if (fl_json_span_is(el, en, sys_element_names[r->element]) &&
+        fl_json_span_is(attr, an, r->attr))
+      return &r->rule;
+  }
+  return NULL;
+}
 
 /* host.name and event.code/provider first: winlog.* wins when both exist. */
 static const fl_json_rule fl_json_winlogbeat[] = {
@@ -252,14 +289,13 @@ void fl_input_json_map(fl_input_ctx *c, fl_json_leaves *lv) {
                       "JSON object is not an event of a known shape");
     return;
   }
-  const fl_json_rule *t = shape == SHAPE_EVTX_DUMP ? fl_json_evtx_dump
-                          : shape == SHAPE_WINLOGBEAT ? fl_json_winlogbeat
-                                                      : fl_json_nxlog;
+  const fl_json_rule *t = shape == SHAPE_WINLOGBEAT ? fl_json_winlogbeat : fl_json_nxlog;
   uint64_t kw = 0;
   int kw_bad = 0;
   for (size_t i = 0; i < lv->n; i++) {
     fl_json_view v = fl_json_at(lv, i);
-    const fl_json_rule *r = fl_json_find(t, &v);
+    const fl_json_rule *r = shape == SHAPE_EVTX_DUMP ? fl_json_evtx_system_rule(v.path, v.pn)
+                                                     : fl_json_find(t, &v);
     if (r) fl_json_apply(c, r, &v, &kw, &kw_bad);
     else if (shape == SHAPE_EVTX_DUMP) fl_json_evtx_data(c, &v);
     else if (shape == SHAPE_WINLOGBEAT) fl_json_winlog_data(c, &v);

@@ -7,81 +7,112 @@
 ** Must never: emit an unescaped value or an unbalanced document, or read a
 ** string past its length (event strings are not NUL-terminated).
 */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "input/input_internal.h"
 
 #define FL_EVENT_NS "http://schemas.microsoft.com/win/2004/08/events/event"
 
-static void fl_input_xml_attr(fl_input_buf *b, const char *name,
-                              fl_evtx_str v) {
-  if (!v.ptr) return;
-  fl_input_buf_printf(b, " %s=\"", name);
-  fl_input_escape(b, v.ptr, v.len, FL_IN_ESC_XML);
-  fl_input_buf_putc(b, '"');
+/* ---- the <System> element, walked from faultline/system_fields.def ----
+** One row per element, then its values. An element is written when its
+** text value is present, or, having none, when any attribute is; Provider,
+** Correlation and Security (text attributes only) always, as Windows
+** writes them even empty. Keywords is hex, as Windows shows it. */
+enum { SYS_ELEMENT, SYS_TEXT, SYS_NUMBER, SYS_TIME };
+
+typedef struct sys_row {
+  int type;
+  const char *name; /* element name, or the value's attribute ("" = text) */
+  size_t off;       /* of the value in fl_evtx_event */
+  int width;        /* numbers: 32 or 64 */
+  unsigned bit;     /* numbers and times: FL_EVTX_HAS_* */
+} sys_row;
+
+static const sys_row sys_rows[] = {
+#define FL_SYSTEM_ELEMENT(sym, name) {SYS_ELEMENT, name, 0, 0, 0},
+#define FL_SYSTEM_TEXT(sym, el, attr, member) \
+  {SYS_TEXT, attr, offsetof(fl_evtx_event, member), 0, 0},
+#define FL_SYSTEM_NUMBER(sym, el, attr, member, width, bit) \
+  {SYS_NUMBER, attr, offsetof(fl_evtx_event, member), width, bit},
+#define FL_SYSTEM_TIME(sym, el, attr, member, bit) \
+  {SYS_TIME, attr, offsetof(fl_evtx_event, member), 64, bit},
+#include "faultline/system_fields.def"
+};
+#define SYS_ROWS (sizeof sys_rows / sizeof *sys_rows)
+
+static int sys_present(const fl_evtx_event *ev, const sys_row *r) {
+  if (r->type == SYS_TEXT)
+    return ((const fl_evtx_str *)((const char *)ev + r->off))->ptr != NULL;
+  return (ev->present & r->bit) != 0;
 }
 
-static void fl_input_xml_num(fl_input_buf *b, const fl_evtx_event *ev,
-                             unsigned bit, const char *name, uint64_t v) {
-  if (!(ev->present & bit)) return;
-  if (bit == FL_EVTX_HAS_KEYWORDS)
-    fl_input_buf_printf(b, "<%s>0x%llx</%s>", name, (unsigned long long)v, name);
-  else
-    fl_input_buf_printf(b, "<%s>%llu</%s>", name, (unsigned long long)v, name);
+static uint64_t sys_number(const fl_evtx_event *ev, const sys_row *r) {
+  const char *p = (const char *)ev + r->off;
+  return r->width == 32 ? *(const uint32_t *)p : *(const uint64_t *)p;
 }
 
-static void fl_input_xml_text(fl_input_buf *b, const char *name,
-                              fl_evtx_str v) {
-  if (!v.ptr) return;
-  fl_input_buf_printf(b, "<%s>", name);
-  fl_input_escape(b, v.ptr, v.len, FL_IN_ESC_XML);
-  fl_input_buf_printf(b, "</%s>", name);
+/* The value rows of the element at e: [e + 1, end). Whether it is written
+** and where its text value is (NULL: none). */
+static int sys_element(const fl_evtx_event *ev, size_t e, size_t *end,
+                       const sys_row **text) {
+  int any = 0, only_text_attrs = 1;
+  *text = NULL;
+  size_t i = e + 1;
+  for (; i < SYS_ROWS && sys_rows[i].type != SYS_ELEMENT; i++) {
+    const sys_row *r = &sys_rows[i];
+    if (!r->name[0]) *text = r;
+    else if (r->type != SYS_TEXT) only_text_attrs = 0;
+    any |= sys_present(ev, r);
+  }
+  *end = i;
+  if (*text) return sys_present(ev, *text);
+  return any || only_text_attrs;
+}
+
+/* A value as XML text, or as a JSON value (numbers bare, the rest quoted). */
+static void sys_value(fl_input_buf *b, const fl_evtx_event *ev,
+                      const sys_row *r, int json) {
+  if (r->type == SYS_TEXT) {
+    const fl_evtx_str *v = (const fl_evtx_str *)((const char *)ev + r->off);
+    if (json) fl_input_buf_putc(b, '"');
+    fl_input_escape(b, v->ptr, v->len, json ? FL_IN_ESC_JSON : FL_IN_ESC_XML);
+    if (json) fl_input_buf_putc(b, '"');
+  } else if (r->type == SYS_TIME) {
+    char t[28];
+    fl_input_format_time(sys_number(ev, r), t);
+    if (json) fl_input_buf_putc(b, '"');
+    fl_input_buf_put(b, t, sizeof t);
+    if (json) fl_input_buf_putc(b, '"');
+  } else if (r->bit == FL_EVTX_HAS_KEYWORDS) {
+    fl_input_buf_printf(b, json ? "\"0x%llx\"" : "0x%llx",
+                        (unsigned long long)sys_number(ev, r));
+  } else {
+    fl_input_buf_printf(b, "%llu", (unsigned long long)sys_number(ev, r));
+  }
 }
 
 static void fl_input_xml_system(fl_input_buf *b, const fl_evtx_event *ev) {
-  fl_input_buf_puts(b, "<System><Provider");
-  fl_input_xml_attr(b, "Name", ev->provider_name);
-  fl_input_xml_attr(b, "Guid", ev->provider_guid);
-  fl_input_xml_attr(b, "EventSourceName", ev->event_source_name);
-  fl_input_buf_puts(b, "/>");
-  if (ev->present & FL_EVTX_HAS_EVENT_ID) {
-    if (ev->present & FL_EVTX_HAS_QUALIFIERS)
-      fl_input_buf_printf(b, "<EventID Qualifiers=\"%u\">", ev->qualifiers);
-    else
-      fl_input_buf_puts(b, "<EventID>");
-    fl_input_buf_printf(b, "%u</EventID>", ev->event_id);
+  fl_input_buf_puts(b, "<System>");
+  for (size_t e = 0, end; e < SYS_ROWS; e = end) {
+    const sys_row *text;
+    if (!sys_element(ev, e, &end, &text)) continue;
+    fl_input_buf_printf(b, "<%s", sys_rows[e].name);
+    for (size_t i = e + 1; i < end; i++) {
+      if (!sys_rows[i].name[0] || !sys_present(ev, &sys_rows[i])) continue;
+      fl_input_buf_printf(b, " %s=\"", sys_rows[i].name);
+      sys_value(b, ev, &sys_rows[i], 0);
+      fl_input_buf_putc(b, '"');
+    }
+    if (!text) {
+      fl_input_buf_puts(b, "/>");
+      continue;
+    }
+    fl_input_buf_putc(b, '>');
+    sys_value(b, ev, text, 0);
+    fl_input_buf_printf(b, "</%s>", sys_rows[e].name);
   }
-  fl_input_xml_num(b, ev, FL_EVTX_HAS_VERSION, "Version", ev->version);
-  fl_input_xml_num(b, ev, FL_EVTX_HAS_LEVEL, "Level", ev->level);
-  fl_input_xml_num(b, ev, FL_EVTX_HAS_TASK, "Task", ev->task);
-  fl_input_xml_num(b, ev, FL_EVTX_HAS_OPCODE, "Opcode", ev->opcode);
-  fl_input_xml_num(b, ev, FL_EVTX_HAS_KEYWORDS, "Keywords", ev->keywords);
-  if (ev->present & FL_EVTX_HAS_TIME_CREATED) {
-    char t[28];
-    fl_input_format_time(ev->time_created, t);
-    fl_input_buf_puts(b, "<TimeCreated SystemTime=\"");
-    fl_input_buf_put(b, t, sizeof t);
-    fl_input_buf_puts(b, "\"/>");
-  }
-  fl_input_xml_num(b, ev, FL_EVTX_HAS_EVENT_RECORD_ID, "EventRecordID",
-                   ev->event_record_id);
-  fl_input_buf_puts(b, "<Correlation");
-  fl_input_xml_attr(b, "ActivityID", ev->activity_id);
-  fl_input_xml_attr(b, "RelatedActivityID", ev->related_activity_id);
-  fl_input_buf_puts(b, "/>");
-  if (ev->present & (FL_EVTX_HAS_PROCESS_ID | FL_EVTX_HAS_THREAD_ID)) {
-    fl_input_buf_puts(b, "<Execution");
-    if (ev->present & FL_EVTX_HAS_PROCESS_ID)
-      fl_input_buf_printf(b, " ProcessID=\"%u\"", ev->process_id);
-    if (ev->present & FL_EVTX_HAS_THREAD_ID)
-      fl_input_buf_printf(b, " ThreadID=\"%u\"", ev->thread_id);
-    fl_input_buf_puts(b, "/>");
-  }
-  fl_input_xml_text(b, "Channel", ev->channel);
-  fl_input_xml_text(b, "Computer", ev->computer);
-  fl_input_buf_puts(b, "<Security");
-  fl_input_xml_attr(b, "UserID", ev->user_sid);
-  fl_input_buf_puts(b, "/></System>");
+  fl_input_buf_puts(b, "</System>");
 }
 
 static int fl_input_is_binary(fl_evtx_str n) {
@@ -143,80 +174,40 @@ static void fl_input_json_str(fl_input_buf *b, const char *s, size_t n) {
   fl_input_buf_putc(b, '"');
 }
 
-/* {"#attributes":{...}} for the present attributes, or null. */
-static void fl_input_json_attrs(fl_input_buf *b, const char *const *an,
-                                const fl_evtx_str *av, size_t count) {
-  int any = 0;
-  for (size_t i = 0; i < count; i++) {
-    if (!av[i].ptr) continue;
-    fl_input_buf_puts(b, any ? "," : "{\"#attributes\":{");
-    any = 1;
-    fl_input_buf_printf(b, "\"%s\":", an[i]);
-    fl_input_json_str(b, av[i].ptr, av[i].len);
+/* {"#attributes":{...}} of the element's present attributes (null when
+** none), with "#text" beside them when it has a text value; a bare value
+** when it has only its text. */
+static void fl_input_json_element(fl_input_buf *b, const fl_evtx_event *ev,
+                                  size_t e, size_t end, const sys_row *text) {
+  int attrs = 0;
+  for (size_t i = e + 1; i < end; i++) {
+    if (!sys_rows[i].name[0] || !sys_present(ev, &sys_rows[i])) continue;
+    fl_input_buf_puts(b, attrs ? "," : "{\"#attributes\":{");
+    attrs = 1;
+    fl_input_buf_printf(b, "\"%s\":", sys_rows[i].name);
+    sys_value(b, ev, &sys_rows[i], 1);
   }
-  fl_input_buf_puts(b, any ? "}}" : "null");
-}
-
-static void fl_input_json_num(fl_input_buf *b, const fl_evtx_event *ev,
-                              unsigned bit, const char *name, uint64_t v) {
-  if (ev->present & bit)
-    fl_input_buf_printf(b, ",\"%s\":%llu", name, (unsigned long long)v);
+  if (text && attrs) {
+    fl_input_buf_puts(b, "},\"#text\":");
+    sys_value(b, ev, text, 1);
+    fl_input_buf_putc(b, '}');
+  } else if (text) {
+    sys_value(b, ev, text, 1);
+  } else {
+    fl_input_buf_puts(b, attrs ? "}}" : "null");
+  }
 }
 
 static void fl_input_json_system(fl_input_buf *b, const fl_evtx_event *ev) {
-  static const char *const pn[] = {"Name", "Guid", "EventSourceName"};
-  fl_evtx_str pv[3] = {ev->provider_name, ev->provider_guid,
-                       ev->event_source_name};
-  fl_input_buf_puts(b, "\"System\":{\"Provider\":");
-  fl_input_json_attrs(b, pn, pv, 3);
-  if (ev->present & FL_EVTX_HAS_EVENT_ID) {
-    if (ev->present & FL_EVTX_HAS_QUALIFIERS)
-      fl_input_buf_printf(b, ",\"EventID\":{\"#attributes\":{\"Qualifiers\":%u},"
-                          "\"#text\":%u}", ev->qualifiers, ev->event_id);
-    else
-      fl_input_buf_printf(b, ",\"EventID\":%u", ev->event_id);
+  fl_input_buf_puts(b, "\"System\":{");
+  int first = 1;
+  for (size_t e = 0, end; e < SYS_ROWS; e = end) {
+    const sys_row *text;
+    if (!sys_element(ev, e, &end, &text)) continue;
+    fl_input_buf_printf(b, "%s\"%s\":", first ? "" : ",", sys_rows[e].name);
+    first = 0;
+    fl_input_json_element(b, ev, e, end, text);
   }
-  fl_input_json_num(b, ev, FL_EVTX_HAS_VERSION, "Version", ev->version);
-  fl_input_json_num(b, ev, FL_EVTX_HAS_LEVEL, "Level", ev->level);
-  fl_input_json_num(b, ev, FL_EVTX_HAS_TASK, "Task", ev->task);
-  fl_input_json_num(b, ev, FL_EVTX_HAS_OPCODE, "Opcode", ev->opcode);
-  if (ev->present & FL_EVTX_HAS_KEYWORDS)
-    fl_input_buf_printf(b, ",\"Keywords\":\"0x%llx\"",
-                        (unsigned long long)ev->keywords);
-  if (ev->present & FL_EVTX_HAS_TIME_CREATED) {
-    char t[28];
-    fl_input_format_time(ev->time_created, t);
-    fl_input_buf_puts(b, ",\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"");
-    fl_input_buf_put(b, t, sizeof t);
-    fl_input_buf_puts(b, "\"}}");
-  }
-  fl_input_json_num(b, ev, FL_EVTX_HAS_EVENT_RECORD_ID, "EventRecordID",
-                    ev->event_record_id);
-  static const char *const cn[] = {"ActivityID", "RelatedActivityID"};
-  fl_evtx_str cv[2] = {ev->activity_id, ev->related_activity_id};
-  fl_input_buf_puts(b, ",\"Correlation\":");
-  fl_input_json_attrs(b, cn, cv, 2);
-  if (ev->present & (FL_EVTX_HAS_PROCESS_ID | FL_EVTX_HAS_THREAD_ID)) {
-    fl_input_buf_puts(b, ",\"Execution\":{\"#attributes\":{");
-    if (ev->present & FL_EVTX_HAS_PROCESS_ID)
-      fl_input_buf_printf(b, "\"ProcessID\":%u", ev->process_id);
-    if (ev->present & FL_EVTX_HAS_THREAD_ID)
-      fl_input_buf_printf(b, "%s\"ThreadID\":%u",
-                          ev->present & FL_EVTX_HAS_PROCESS_ID ? "," : "",
-                          ev->thread_id);
-    fl_input_buf_puts(b, "}}");
-  }
-  if (ev->channel.ptr) {
-    fl_input_buf_puts(b, ",\"Channel\":");
-    fl_input_json_str(b, ev->channel.ptr, ev->channel.len);
-  }
-  if (ev->computer.ptr) {
-    fl_input_buf_puts(b, ",\"Computer\":");
-    fl_input_json_str(b, ev->computer.ptr, ev->computer.len);
-  }
-  static const char *const sn[] = {"UserID"};
-  fl_input_buf_puts(b, ",\"Security\":");
-  fl_input_json_attrs(b, sn, &ev->user_sid, 1);
   fl_input_buf_putc(b, '}');
 }
 
