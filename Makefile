@@ -39,7 +39,7 @@ endif
 # before.
 CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(INCS) -fPIC -fvisibility=hidden -pthread -DFL_VERSION=\"$(VERSION)\" $(CFLAGS)
 LDFLAGS_ALL = $(OPT) -pthread $(LDFLAGS)
-LIBS        = -lm -lsqlite3 -lexpat -lyajl -lz $(shell pkg-config --libs libevent libevent_openssl libevent_pthreads openssl)
+LIBS        = -lm -lsqlite3 -lexpat -lyajl -lz $(shell pkg-config --libs libevent libevent_pthreads)
 
 O := build/$(BUILD)
 

@@ -128,6 +128,8 @@ int serve_sd_is_socket_inet(int fd, int family, int type, int listening, uint16_
 fl_status serve_tls_setup(fl_serve *s, fl_error *err);
 /* A bufferevent doing the server side of TLS over fd (NULL on failure). */
 struct bufferevent *serve_tls_bev(fl_serve *s, evutil_socket_t fd);
+/* Frees the TLS context, when there is one. */
+void serve_tls_free(fl_serve *s);
 
 /* ---- the live diagnosis (serve_episodes.c) ---- */
 serve_episodes *serve_episodes_new(void);

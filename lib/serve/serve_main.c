@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <event2/event.h>
 #include <event2/thread.h>
-#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -289,7 +288,7 @@ void fl_serve_free(fl_serve *s) {
   serve_writer_close(s);
   serve_alerts_stop(s);
   serve_episodes_free(s->episodes);
-  if (s->tls) SSL_CTX_free(s->tls);
+  serve_tls_free(s);
   pthread_mutex_destroy(&s->lock);
   pthread_cond_destroy(&s->cond);
   free(s->listeners);
