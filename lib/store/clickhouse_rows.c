@@ -1,7 +1,7 @@
 /*
 ** Rows of the ClickHouse events table: a typed event as one JSONEachRow
 ** line (writer) and a TabSeparated result row back into an fl_typed_event
-** (reader), both driven by typed_columns.def so they cannot disagree,
+** (reader), both driven by typed_columns.def (store_typed.c) so they cannot disagree,
 ** and both mapping NULLs exactly as the SQLite store does.
 **
 ** Must never: write a value into JSON other than through ch_json_string or
@@ -15,23 +15,11 @@
 #include <time.h>
 
 #include "store/clickhouse_internal.h"
+#include "store/store_internal.h"
 
-enum { K_U64, K_U32, K_INT, K_E64, K_EINT, K_O64, K_O32, K_OINT, K_STR, K_NSTR };
-
-typedef struct column {
-  const char *name;
-  size_t off;
-  int kind;
-  unsigned has;
-} column;
-
-static const column columns[] = {
-#define CH_COL(name, type, kind, field, has) \
-  {#name, offsetof(fl_typed_event, field), K_##kind, has},
-#include "store/typed_columns.def"
-#undef CH_COL
-};
-#define COLUMN_COUNT (sizeof columns / sizeof *columns)
+typedef store_typed_column column;
+#define columns store_typed_columns
+#define COLUMN_COUNT store_typed_column_count
 
 /* The fields read after the typed columns, in this order. */
 static const char *const tail_fields[] = {"kind", "source", "file", "key"};
@@ -79,37 +67,14 @@ static void put_day(fl_buf *b, uint64_t ft) {
 }
 
 static void put_column(fl_buf *b, const column *c, const fl_typed_event *t) {
-  const char *base = (const char *)t;
-  const void *f = base + c->off;
-  switch (c->kind) {
-    case K_U64: put_u64(b, *(const uint64_t *)f); break;
-    case K_U32: put_u64(b, *(const uint32_t *)f); break;
-    case K_INT: put_i64(b, *(const int *)f); break;
-    case K_E64: {
-      int64_t v = *(const int64_t *)f;
-      if (v < 0) put(b, "null");
-      else put_i64(b, v);
-      break;
-    }
-    case K_EINT: {
-      int v = *(const int *)f;
-      if (v < 0) put(b, "null");
-      else put_i64(b, v);
-      break;
-    }
-    case K_O64: case K_O32: case K_OINT:
-      if (!(t->has & c->has)) put(b, "null");
-      else if (c->kind == K_O64) put_u64(b, *(const uint64_t *)f);
-      else if (c->kind == K_O32) put_u64(b, *(const uint32_t *)f);
-      else put_i64(b, *(const int *)f);
-      break;
-    case K_STR: case K_NSTR: {
-      const fl_evtx_str *s = f;
-      if (!s->ptr && c->kind == K_NSTR) put(b, "null");
-      else ch_json_string(b, s->ptr ? s->ptr : "", s->ptr ? s->len : 0);
-      break;
-    }
-    default: break;
+  uint64_t u = 0;
+  int64_t i = 0;
+  fl_evtx_str v = {NULL, 0};
+  switch (store_typed_get(t, c, &u, &i, &v)) {
+    case STORE_TV_UNSIGNED: put_u64(b, u); break;
+    case STORE_TV_SIGNED: put_i64(b, i); break;
+    case STORE_TV_TEXT: ch_json_string(b, v.ptr, v.len); break;
+    default: put(b, "null"); break;
   }
 }
 
@@ -219,12 +184,12 @@ static void set_column(const column *c, const ch_field *f, fl_typed_event *t) {
   uint64_t u = 0;
   int64_t i = 0;
   switch (c->kind) {
-    case K_U64: if (!to_u64(f, &u)) *(uint64_t *)dst = u; break;
-    case K_U32: if (!to_u64(f, &u)) *(uint32_t *)dst = (uint32_t)u; break;
-    case K_INT: if (!to_i64(f, &i)) *(int *)dst = (int)i; break;
-    case K_E64: *(int64_t *)dst = to_i64(f, &i) ? -1 : i; break;
-    case K_EINT: *(int *)dst = to_i64(f, &i) ? -1 : (int)i; break;
-    case K_O64: case K_O32: case K_OINT:
+    case STORE_TC_U64: if (!to_u64(f, &u)) *(uint64_t *)dst = u; break;
+    case STORE_TC_U32: if (!to_u64(f, &u)) *(uint32_t *)dst = (uint32_t)u; break;
+    case STORE_TC_INT: if (!to_i64(f, &i)) *(int *)dst = (int)i; break;
+    case STORE_TC_E64: *(int64_t *)dst = to_i64(f, &i) ? -1 : i; break;
+    case STORE_TC_EINT: *(int *)dst = to_i64(f, &i) ? -1 : (int)i; break;
+    case STORE_TC_O64: case STORE_TC_O32: case STORE_TC_OINT:
       if (!f->p) break; /* NULL: 0 with the bit clear */
       if (f->p[0] == '-') {
         if (to_i64(f, &i)) break;
@@ -234,17 +199,17 @@ static void set_column(const column *c, const ch_field *f, fl_typed_event *t) {
         i = (int64_t)u;
       }
       t->has |= c->has;
-      if (c->kind == K_O64) *(uint64_t *)dst = u;
-      else if (c->kind == K_O32) *(uint32_t *)dst = (uint32_t)u;
+      if (c->kind == STORE_TC_O64) *(uint64_t *)dst = u;
+      else if (c->kind == STORE_TC_O32) *(uint32_t *)dst = (uint32_t)u;
       else *(int *)dst = (int)i;
       break;
-    case K_STR: {
+    case STORE_TC_STR: {
       fl_evtx_str *s = dst;
       s->ptr = f->p ? f->p : "";
       s->len = f->p ? f->n : 0;
       break;
     }
-    case K_NSTR: {
+    case STORE_TC_NSTR: {
       fl_evtx_str *s = dst;
       s->ptr = f->p;
       s->len = f->p ? f->n : 0;

@@ -252,6 +252,24 @@ fl_status store_reuse_source(fl_store *s, const char *label, uint64_t size,
                              fl_error *err);
 int store_register_functions(fl_store *s);
 /* Prints a prepared statement's rows. */
+/* The typed columns (typed_columns.def) as a table, and a column's value
+** in t by the stores' NULL rules (store_typed.c). */
+enum { STORE_TC_U64, STORE_TC_U32, STORE_TC_INT, STORE_TC_E64, STORE_TC_EINT,
+       STORE_TC_O64, STORE_TC_O32, STORE_TC_OINT, STORE_TC_STR, STORE_TC_NSTR };
+typedef struct store_typed_column {
+  const char *name;
+  size_t off;    /* of the field in fl_typed_event */
+  int kind;      /* STORE_TC_* */
+  unsigned has;  /* O64/O32/OINT: the FL_TE_* bit that says it is present */
+} store_typed_column;
+extern const store_typed_column store_typed_columns[];
+extern const size_t store_typed_column_count;
+typedef enum store_tv {
+  STORE_TV_NULL, STORE_TV_UNSIGNED, STORE_TV_SIGNED, STORE_TV_TEXT
+} store_tv;
+store_tv store_typed_get(const fl_typed_event *t, const store_typed_column *c,
+                         uint64_t *u, int64_t *i, fl_evtx_str *s);
+
 /* `query`'s statement for f over s (store_query.c), parameters bound;
 ** buckets: s has peer_buckets (schema 5) to find a peer's events by. */
 fl_status store_query_prepare(fl_store *s, const fl_store_filter *f,

@@ -25,23 +25,6 @@
 
 #define QUERY_CHUNK 512 /* events per scratch round (a round costs a DELETE) */
 
-enum { K_U64, K_U32, K_INT, K_E64, K_EINT, K_O64, K_O32, K_OINT, K_STR, K_NSTR };
-
-typedef struct typed_column {
-  const char *name;
-  size_t off;
-  int kind;
-  unsigned has;
-} typed_column;
-
-static const typed_column typed_columns[] = {
-#define CH_COL(name, type, kind, field, has) \
-  {#name, offsetof(fl_typed_event, field), K_##kind, has},
-#include "store/typed_columns.def"
-#undef CH_COL
-};
-#define TYPED_COUNT (sizeof typed_columns / sizeof *typed_columns)
-
 typedef struct scratch {
   fl_store *db;
   sqlite3_stmt *insert, *query, *find_source, *add_source, *clear;
@@ -58,42 +41,30 @@ typedef struct scratch {
 static int insert_sql(char *buf, size_t cap) {
   size_t n = (size_t)snprintf(buf, cap, "INSERT INTO events (source_id, time_ms,"
                               " kind, source, data");
-  for (size_t i = 0; i < TYPED_COUNT && n < cap; i++)
-    n += (size_t)snprintf(buf + n, cap - n, ", %s", typed_columns[i].name);
+  for (size_t i = 0; i < store_typed_column_count && n < cap; i++)
+    n += (size_t)snprintf(buf + n, cap - n, ", %s", store_typed_columns[i].name);
   if (n < cap) n += (size_t)snprintf(buf + n, cap - n, ") VALUES (?, ?, ?, ?, ''");
-  for (size_t i = 0; i < TYPED_COUNT && n < cap; i++)
+  for (size_t i = 0; i < store_typed_column_count && n < cap; i++)
     n += (size_t)snprintf(buf + n, cap - n, ", ?");
   if (n < cap) n += (size_t)snprintf(buf + n, cap - n, ")");
   return n < cap ? 0 : -1;
 }
 
-/* The NULL rules of typed_columns.def, as the SQLite store binds them. */
-static void bind_typed(sqlite3_stmt *st, int i, const typed_column *c,
+/* A typed column as the SQLite store binds it: a count (time, record id)
+** clamped to SQLite's integer range, an optional 64-bit id by its bits. */
+static void bind_typed(sqlite3_stmt *st, int i, const store_typed_column *c,
                        const fl_typed_event *t) {
-  const void *f = (const char *)t + c->off;
+  uint64_t u = 0;
   int64_t v = 0;
-  switch (c->kind) {
-    case K_U64: v = store_clamp_i64(*(const uint64_t *)f); break;
-    case K_U32: v = *(const uint32_t *)f; break;
-    case K_INT: v = *(const int *)f; break;
-    case K_E64: v = *(const int64_t *)f; break;
-    case K_EINT: v = *(const int *)f; break;
-    case K_O64: v = (int64_t)*(const uint64_t *)f; break; /* bit pattern */
-    case K_O32: v = *(const uint32_t *)f; break;
-    case K_OINT: v = *(const int *)f; break;
-    default: {
-      const fl_evtx_str *s = f;
-      if (!s->ptr && c->kind == K_NSTR) sqlite3_bind_null(st, i);
-      else sqlite3_bind_text(st, i, s->ptr ? s->ptr : "", s->ptr ? (int)s->len : 0,
-                             SQLITE_STATIC);
-      return;
-    }
+  fl_evtx_str s = {NULL, 0};
+  switch (store_typed_get(t, c, &u, &v, &s)) {
+    case STORE_TV_UNSIGNED:
+      sqlite3_bind_int64(st, i, c->kind == STORE_TC_U64 ? store_clamp_i64(u) : (int64_t)u);
+      break;
+    case STORE_TV_SIGNED: sqlite3_bind_int64(st, i, v); break;
+    case STORE_TV_TEXT: sqlite3_bind_text(st, i, s.ptr, (int)s.len, SQLITE_STATIC); break;
+    default: sqlite3_bind_null(st, i); break;
   }
-  int null = ((c->kind == K_E64 || c->kind == K_EINT) && v < 0) ||
-             ((c->kind == K_O64 || c->kind == K_O32 || c->kind == K_OINT) &&
-              !(t->has & c->has));
-  if (null) sqlite3_bind_null(st, i);
-  else sqlite3_bind_int64(st, i, v);
 }
 
 static fl_status fail(scratch *x, fl_status code, const char *what) {
@@ -150,7 +121,7 @@ static int on_typed(const fl_typed_event *t, const char *file, void *user) {
   const char *kind = fl_event_kind_name(t->kind), *source = fl_event_source_name(t->source);
   sqlite3_bind_text(st, 3, kind ? kind : "", -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 4, source ? source : "", -1, SQLITE_STATIC);
-  for (size_t i = 0; i < TYPED_COUNT; i++) bind_typed(st, 5 + (int)i, &typed_columns[i], t);
+  for (size_t i = 0; i < store_typed_column_count; i++) bind_typed(st, 5 + (int)i, &store_typed_columns[i], t);
   if (sqlite3_step(st) != SQLITE_DONE) return fail(x, FL_EIO, "filling the scratch table"), 1;
   sqlite3_reset(st);
   if (++x->in_chunk >= QUERY_CHUNK && run_chunk(x) != FL_OK) return 1;
