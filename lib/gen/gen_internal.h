@@ -223,6 +223,16 @@ struct gen_writer {
 };
 
 void fl_gen_writer_xml(gen_writer *w);
+/* The <System> element and the body of r as event XML (gen_xml.c), on one
+** line (lines 0: wevtutil, Get-WinEvent) or as Event Viewer's XML View
+** shows them (lines 1, gen_text.c). */
+typedef struct gen_xml_style {
+  char q;            /* attribute quote */
+  const char *empty; /* how an element without content ends: "/>", " />" */
+  int lines;         /* XML View: an element a line, text escaped as attributes */
+} gen_xml_style;
+void fl_gen_xml_system(gen_out *o, const gen_record *r, const gen_xml_style *st);
+void fl_gen_xml_body(gen_out *o, const gen_record *r, const gen_xml_style *st);
 void fl_gen_writer_jsonl(gen_writer *w);
 void fl_gen_writer_netsh(gen_writer *w);
 void fl_gen_writer_evtx(gen_writer *w);

@@ -296,113 +296,6 @@ static fl_status format_list_write(gen_writer *w, const gen_record *r, gen_pos *
 
 /* ---------------- xml-view: Event Viewer's XML View, copied ---------------- */
 
-static void xv_attr(gen_out *o, const char *name, const char *v) {
-  fl_gen_out_ch(o, ' ');
-  fl_gen_out_str(o, name);
-  fl_gen_out_str(o, "=\"");
-  fl_gen_out_xml(o, v, 1);
-  fl_gen_out_ch(o, '"');
-}
-
-static void xv_attr_u64(gen_out *o, const char *name, uint64_t v) {
-  fl_gen_out_ch(o, ' ');
-  fl_gen_out_str(o, name);
-  fl_gen_out_str(o, "=\"");
-  fl_gen_out_u64(o, v);
-  fl_gen_out_ch(o, '"');
-}
-
-/* "  <Name>value</Name> " leaf line; value escaped as an attribute so no
-** line break or tab of a value reaches the paste raw. */
-static void xv_leaf(gen_out *o, const char *name, const char *v) {
-  fl_gen_out_str(o, "  <");
-  fl_gen_out_str(o, name);
-  fl_gen_out_ch(o, '>');
-  fl_gen_out_xml(o, v, 1);
-  fl_gen_out_str(o, "</");
-  fl_gen_out_str(o, name);
-  fl_gen_out_str(o, "> ");
-  fl_gen_out_nl(o);
-}
-
-static void xv_leaf_u64(gen_out *o, const char *name, uint64_t v) {
-  char b[24];
-  b[fl_gen_fmt_u64(b, v)] = '\0';
-  xv_leaf(o, name, b);
-}
-
-static void xv_system(gen_out *o, const gen_record *r) {
-  const gen_shape *s = r->shape;
-  fl_gen_out_str(o, "- <System>");
-  fl_gen_out_nl(o);
-  fl_gen_out_str(o, "  <Provider");
-  xv_attr(o, "Name", s->provider);
-  if (s->guid) xv_attr(o, "Guid", s->guid);
-  fl_gen_out_str(o, " /> ");
-  fl_gen_out_nl(o);
-  fl_gen_out_str(o, "  <EventID");
-  if (s->has_qualifiers) xv_attr_u64(o, "Qualifiers", s->qualifiers);
-  fl_gen_out_ch(o, '>');
-  fl_gen_out_u64(o, s->event_id);
-  fl_gen_out_str(o, "</EventID> ");
-  fl_gen_out_nl(o);
-  xv_leaf_u64(o, "Version", s->version);
-  xv_leaf_u64(o, "Level", s->level);
-  xv_leaf_u64(o, "Task", s->task);
-  xv_leaf_u64(o, "Opcode", s->opcode);
-  char kw[19];
-  fl_gen_fmt_keywords(kw, s->keywords);
-  xv_leaf(o, "Keywords", kw);
-  char t[40];
-  t[fl_gen_fmt_time(t, r->time, 9)] = '\0';
-  fl_gen_out_str(o, "  <TimeCreated");
-  xv_attr(o, "SystemTime", t);
-  fl_gen_out_str(o, " /> ");
-  fl_gen_out_nl(o);
-  xv_leaf_u64(o, "EventRecordID", r->record_id);
-  fl_gen_out_str(o, "  <Correlation /> ");
-  fl_gen_out_nl(o);
-  fl_gen_out_str(o, "  <Execution");
-  xv_attr_u64(o, "ProcessID", r->pid);
-  xv_attr_u64(o, "ThreadID", r->tid);
-  fl_gen_out_str(o, " /> ");
-  fl_gen_out_nl(o);
-  xv_leaf(o, "Channel", s->channel);
-  xv_leaf(o, "Computer", r->computer);
-  fl_gen_out_str(o, "  <Security /> ");
-  fl_gen_out_nl(o);
-  fl_gen_out_str(o, "  </System>");
-  fl_gen_out_nl(o);
-}
-
-static void xv_body(gen_out *o, const gen_record *r) {
-  const gen_shape *s = r->shape;
-  if (s->body == GEN_BODY_NONE) return;
-  fl_gen_out_str(o, "- <EventData>");
-  fl_gen_out_nl(o);
-  for (size_t i = 0; i < s->nfields; i++) {
-    const char *v = r->v[i].s ? r->v[i].s : "";
-    fl_gen_out_str(o, "  <Data");
-    if (s->body == GEN_BODY_EVENTDATA) xv_attr(o, "Name", s->fields[i].name);
-    if (!*v) {
-      fl_gen_out_str(o, " /> ");
-    } else {
-      fl_gen_out_ch(o, '>');
-      fl_gen_out_xml(o, v, 1);
-      fl_gen_out_str(o, "</Data> ");
-    }
-    fl_gen_out_nl(o);
-  }
-  if (s->body == GEN_BODY_CLASSIC && r->bin_len) {
-    fl_gen_out_str(o, "  <Binary>");
-    fl_gen_out_hex(o, r->bin, r->bin_len, 1);
-    fl_gen_out_str(o, "</Binary> ");
-    fl_gen_out_nl(o);
-  }
-  fl_gen_out_str(o, "  </EventData>");
-  fl_gen_out_nl(o);
-}
-
 static fl_status xml_view_write(gen_writer *w, const gen_record *r, gen_pos *pos,
                                 fl_error *err) {
   (void)err;
@@ -410,8 +303,9 @@ static fl_status xml_view_write(gen_writer *w, const gen_record *r, gen_pos *pos
   start_record(w, r, pos, 1);
   fl_gen_out_str(o, "- <Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">");
   fl_gen_out_nl(o);
-  xv_system(o, r);
-  xv_body(o, r);
+  static const gen_xml_style view = {'"', " />", 1};
+  fl_gen_xml_system(o, r, &view);
+  fl_gen_xml_body(o, r, &view);
   fl_gen_out_str(o, "  </Event>");
   fl_gen_out_nl(o);
   return FL_OK;

@@ -34,101 +34,132 @@ fl_status fl_gen_text_end(gen_writer *w, fl_error *err) {
 
 uint64_t fl_gen_text_bytes(const gen_writer *w) { return w->out.bytes; }
 
+/* ---- <System> and the body, in either layout ----
+** One writer for the event XML forms (wevtutil and Get-WinEvent: one line
+** per event) and Event Viewer's XML View (gen_text.c: an element a line,
+** "- " before an open container, two spaces before the rest, a space at a
+** leaf's end, text escaped as attribute values). */
+
+static void line_end(gen_out *o, const gen_xml_style *st, int leaf) {
+  if (!st->lines) return;
+  if (leaf) fl_gen_out_ch(o, ' ');
+  fl_gen_out_nl(o);
+}
+
+static void open_tag(gen_out *o, const gen_xml_style *st, const char *name, int container) {
+  fl_gen_out_str(o, st->lines ? (container ? "- <" : "  <") : "<");
+  fl_gen_out_str(o, name);
+}
+
 /* attribute: name=QvalueQ, escaped */
-static void attr(gen_out *o, char q, const char *name, const char *value) {
+static void attr(gen_out *o, const gen_xml_style *st, const char *name, const char *value) {
   fl_gen_out_ch(o, ' ');
   fl_gen_out_str(o, name);
   fl_gen_out_ch(o, '=');
-  fl_gen_out_ch(o, q);
+  fl_gen_out_ch(o, st->q);
   fl_gen_out_xml(o, value, 1);
-  fl_gen_out_ch(o, q);
+  fl_gen_out_ch(o, st->q);
 }
 
-static void attr_u64(gen_out *o, char q, const char *name, uint64_t v) {
-  fl_gen_out_ch(o, ' ');
-  fl_gen_out_str(o, name);
-  fl_gen_out_ch(o, '=');
-  fl_gen_out_ch(o, q);
-  fl_gen_out_u64(o, v);
-  fl_gen_out_ch(o, q);
+static void attr_u64(gen_out *o, const gen_xml_style *st, const char *name, uint64_t v) {
+  char b[24];
+  b[fl_gen_fmt_u64(b, v)] = '\0';
+  attr(o, st, name, b);
 }
 
-static void elem_u64(gen_out *o, const char *name, uint64_t v) {
-  fl_gen_out_ch(o, '<');
-  fl_gen_out_str(o, name);
+static void empty_end(gen_out *o, const gen_xml_style *st) {
+  fl_gen_out_str(o, st->empty);
+  line_end(o, st, 1);
+}
+
+static void leaf(gen_out *o, const gen_xml_style *st, const char *name, const char *v) {
+  open_tag(o, st, name, 0);
   fl_gen_out_ch(o, '>');
-  fl_gen_out_u64(o, v);
+  fl_gen_out_xml(o, v, st->lines);
   fl_gen_out_str(o, "</");
   fl_gen_out_str(o, name);
   fl_gen_out_ch(o, '>');
+  line_end(o, st, 1);
 }
 
-static void elem_str(gen_out *o, const char *name, const char *v) {
-  fl_gen_out_ch(o, '<');
-  fl_gen_out_str(o, name);
-  fl_gen_out_ch(o, '>');
-  fl_gen_out_xml(o, v, 0);
-  fl_gen_out_str(o, "</");
-  fl_gen_out_str(o, name);
-  fl_gen_out_ch(o, '>');
+static void leaf_u64(gen_out *o, const gen_xml_style *st, const char *name, uint64_t v) {
+  char b[24];
+  b[fl_gen_fmt_u64(b, v)] = '\0';
+  leaf(o, st, name, b);
 }
 
-static void write_system(gen_writer *w, const gen_record *r, char q, const char *close) {
-  gen_out *o = &w->out;
+static void close_container(gen_out *o, const gen_xml_style *st, const char *name) {
+  fl_gen_out_str(o, st->lines ? "  </" : "</");
+  fl_gen_out_str(o, name);
+  fl_gen_out_ch(o, '>');
+  line_end(o, st, 0);
+}
+
+void fl_gen_xml_system(gen_out *o, const gen_record *r, const gen_xml_style *st) {
   const gen_shape *s = r->shape;
-  fl_gen_out_str(o, "<System><Provider");
-  attr(o, q, "Name", s->provider);
-  if (s->guid) attr(o, q, "Guid", s->guid);
-  fl_gen_out_str(o, close);
-  fl_gen_out_str(o, "<EventID");
-  if (s->has_qualifiers) attr_u64(o, q, "Qualifiers", s->qualifiers);
+  open_tag(o, st, "System>", 1);
+  line_end(o, st, 0);
+  open_tag(o, st, "Provider", 0);
+  attr(o, st, "Name", s->provider);
+  if (s->guid) attr(o, st, "Guid", s->guid);
+  empty_end(o, st);
+  open_tag(o, st, "EventID", 0);
+  if (s->has_qualifiers) attr_u64(o, st, "Qualifiers", s->qualifiers);
   fl_gen_out_ch(o, '>');
   fl_gen_out_u64(o, s->event_id);
   fl_gen_out_str(o, "</EventID>");
-  elem_u64(o, "Version", s->version);
-  elem_u64(o, "Level", s->level);
-  elem_u64(o, "Task", s->task);
-  elem_u64(o, "Opcode", s->opcode);
+  line_end(o, st, 1);
+  leaf_u64(o, st, "Version", s->version);
+  leaf_u64(o, st, "Level", s->level);
+  leaf_u64(o, st, "Task", s->task);
+  leaf_u64(o, st, "Opcode", s->opcode);
   char kw[19];
   fl_gen_fmt_keywords(kw, s->keywords);
-  elem_str(o, "Keywords", kw);
-  fl_gen_out_str(o, "<TimeCreated SystemTime=");
-  fl_gen_out_ch(o, q);
-  fl_gen_out_time(o, r->time, 9);
-  fl_gen_out_ch(o, q);
-  fl_gen_out_str(o, close);
-  elem_u64(o, "EventRecordID", r->record_id);
-  fl_gen_out_str(o, "<Correlation");
-  fl_gen_out_str(o, close);
-  fl_gen_out_str(o, "<Execution");
-  attr_u64(o, q, "ProcessID", r->pid);
-  attr_u64(o, q, "ThreadID", r->tid);
-  fl_gen_out_str(o, close);
-  elem_str(o, "Channel", s->channel);
-  elem_str(o, "Computer", r->computer);
-  fl_gen_out_str(o, "<Security");
-  fl_gen_out_str(o, close);
-  fl_gen_out_str(o, "</System>");
+  leaf(o, st, "Keywords", kw);
+  char t[40];
+  t[fl_gen_fmt_time(t, r->time, 9)] = '\0';
+  open_tag(o, st, "TimeCreated", 0);
+  attr(o, st, "SystemTime", t);
+  empty_end(o, st);
+  leaf_u64(o, st, "EventRecordID", r->record_id);
+  open_tag(o, st, "Correlation", 0);
+  empty_end(o, st);
+  open_tag(o, st, "Execution", 0);
+  attr_u64(o, st, "ProcessID", r->pid);
+  attr_u64(o, st, "ThreadID", r->tid);
+  empty_end(o, st);
+  leaf(o, st, "Channel", s->channel);
+  leaf(o, st, "Computer", r->computer);
+  open_tag(o, st, "Security", 0);
+  empty_end(o, st);
+  close_container(o, st, "System");
 }
 
-static void write_body(gen_writer *w, const gen_record *r, char q) {
-  gen_out *o = &w->out;
+void fl_gen_xml_body(gen_out *o, const gen_record *r, const gen_xml_style *st) {
   const gen_shape *s = r->shape;
   if (s->body == GEN_BODY_NONE) return;
-  fl_gen_out_str(o, "<EventData>");
+  open_tag(o, st, "EventData>", 1);
+  line_end(o, st, 0);
   for (size_t i = 0; i < s->nfields; i++) {
-    fl_gen_out_str(o, "<Data");
-    if (s->body == GEN_BODY_EVENTDATA) attr(o, q, "Name", s->fields[i].name);
+    const char *v = r->v[i].s ? r->v[i].s : "";
+    open_tag(o, st, "Data", 0);
+    if (s->body == GEN_BODY_EVENTDATA) attr(o, st, "Name", s->fields[i].name);
+    if (!*v && st->lines) { /* Event Viewer shows an empty one closed */
+      empty_end(o, st);
+      continue;
+    }
     fl_gen_out_ch(o, '>');
-    fl_gen_out_xml(o, r->v[i].s, 0);
+    fl_gen_out_xml(o, v, st->lines);
     fl_gen_out_str(o, "</Data>");
+    line_end(o, st, 1);
   }
   if (s->body == GEN_BODY_CLASSIC && r->bin_len) {
-    fl_gen_out_str(o, "<Binary>");
+    open_tag(o, st, "Binary>", 0);
     fl_gen_out_hex(o, r->bin, r->bin_len, 1);
     fl_gen_out_str(o, "</Binary>");
+    line_end(o, st, 1);
   }
-  fl_gen_out_str(o, "</EventData>");
+  close_container(o, st, "EventData");
 }
 
 static fl_status xml_begin(gen_writer *w, const char *path, fl_error *err) {
@@ -144,8 +175,8 @@ static fl_status xml_begin(gen_writer *w, const char *path, fl_error *err) {
 static fl_status xml_write(gen_writer *w, const gen_record *r, gen_pos *pos, fl_error *err) {
   (void)err;
   int ps = w->opts->xml_style == FL_GEN_XML_GETWINEVENT;
-  char q = ps ? '\'' : '"';
-  const char *close = ps ? " />" : "/>";
+  const gen_xml_style st = {ps ? '\'' : '"', ps ? " />" : "/>", 0};
+  char q = st.q;
   gen_out *o = &w->out;
   pos->line = o->lines + 1;
   pos->index = ++w->count;
@@ -155,8 +186,8 @@ static fl_status xml_write(gen_writer *w, const gen_record *r, gen_pos *pos, fl_
   fl_gen_out_str(o, "http://schemas.microsoft.com/win/2004/08/events/event");
   fl_gen_out_ch(o, q);
   fl_gen_out_ch(o, '>');
-  write_system(w, r, q, close);
-  write_body(w, r, q);
+  fl_gen_xml_system(o, r, &st);
+  fl_gen_xml_body(o, r, &st);
   fl_gen_out_str(o, "</Event>");
   fl_gen_out_nl(o);
   return FL_OK;
