@@ -10,7 +10,6 @@
 ** \ and line ends), or emit an empty label value to Alertmanager (it
 ** treats it as absent, so empty labels are left out).
 */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,23 +18,9 @@
 #include "common/fl_error.h"
 #include "common/fl_text.h"
 
-static void put(fl_buf *b, const char *s) {
-  size_t n = strlen(s);
-  if (fl_buf_reserve(b, n + 1)) return;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
+/* Appends s; the buffer stays a C string (the senders use it as one). */
+static void put(fl_buf *b, const char *s) { fl_buf_printf(b, "%s", s); }
 
-static void putf(fl_buf *b, const char *fmt, ...) FL_PRINTF(2, 3);
-static void putf(fl_buf *b, const char *fmt, ...) {
-  char tmp[256];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n > 0) put(b, tmp);
-}
 
 static void js(fl_buf *b, const char *s) {
   fl_text_json(b, s, strlen(s), FL_TEXT_JSON_SCRIPT);
@@ -47,7 +32,7 @@ static void rfc3339(fl_buf *b, uint64_t ms) {
   struct tm tm;
   char s[40];
   if (!gmtime_r(&t, &tm) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm)) s[0] = '\0';
-  putf(b, "\"%s.%03uZ\"", s, (unsigned)(ms % 1000));
+  fl_buf_printf(b, "\"%s.%03uZ\"", s, (unsigned)(ms % 1000));
 }
 
 static const char *status(const fl_alert_item *it) { return it->ends_ms ? "resolved" : "firing"; }
@@ -73,13 +58,13 @@ static void annotations(fl_buf *b, const fl_alert_item *it) {
   js(b, it->description);
   put(b, ",\"check\":");
   js(b, it->check);
-  putf(b, ",\"confidence\":\"%.2f\",\"count\":\"%llu\"}", it->confidence,
+  fl_buf_printf(b, ",\"confidence\":\"%.2f\",\"count\":\"%llu\"}", it->confidence,
        (unsigned long long)it->count);
 }
 
 static void am_alert(fl_buf *b, const fl_alert_config *c, const fl_alert_item *it, int with_status) {
   put(b, "{");
-  if (with_status) putf(b, "\"status\":\"%s\",", status(it));
+  if (with_status) fl_buf_printf(b, "\"status\":\"%s\",", status(it));
   put(b, "\"labels\":");
   labels(b, it);
   put(b, ",\"annotations\":");
@@ -113,7 +98,7 @@ static int all_resolved(const fl_alert_item *v, size_t n) {
 }
 
 static void fmt_webhook(const fl_alert_config *c, const fl_alert_item *v, size_t n, fl_buf *b) {
-  putf(b, "{\"version\":\"4\",\"receiver\":\"faultline\",\"status\":\"%s\",\"groupLabels\":{",
+  fl_buf_printf(b, "{\"version\":\"4\",\"receiver\":\"faultline\",\"status\":\"%s\",\"groupLabels\":{",
        all_resolved(v, n) ? "resolved" : "firing");
   for (size_t i = 0; n && i < c->group_by_count; i++) {
     const char *val = fl_alert_label(&v[0], c->group_by[i]);
@@ -157,7 +142,7 @@ static void fmt_slack(const fl_alert_config *c, const fl_alert_item *v, size_t n
     }
     put(&t, ": ");
     slack_text(&t, v[i].summary);
-    putf(&t, " (confidence %.2f, %llu failures)\n", v[i].confidence, (unsigned long long)v[i].count);
+    fl_buf_printf(&t, " (confidence %.2f, %llu failures)\n", v[i].confidence, (unsigned long long)v[i].count);
   }
   put(b, "{\"text\":");
   js(b, t.p ? t.p : "");
@@ -218,7 +203,7 @@ void fl_alert_cef_escape(fl_buf *out, const char *s, int header) {
 
 static void ext(fl_buf *b, const char *key, const char *value) {
   if (!value[0]) return;
-  putf(b, " %s=", key);
+  fl_buf_printf(b, " %s=", key);
   fl_alert_cef_escape(b, value, 0);
 }
 
@@ -228,13 +213,13 @@ static void fmt_cef(const fl_alert_config *c, const fl_alert_item *v, size_t n, 
   for (size_t i = 0; i < n; i++) {
     const fl_alert_item *it = &v[i];
     int sev = it->ends_ms ? 1 : strcmp(it->severity, "critical") == 0 ? 9 : 6;
-    putf(b, "<%d>1 - - faultline - - - CEF:0|faultline|faultline|" FL_VERSION "|", 8 * 4 + 4);
+    fl_buf_printf(b, "<%d>1 - - faultline - - - CEF:0|faultline|faultline|" FL_VERSION "|", 8 * 4 + 4);
     fl_alert_cef_escape(b, it->alertname, 1);
     put(b, "|");
     fl_alert_cef_escape(b, it->summary, 1);
-    putf(b, "|%d|act=%s rt=%llu", sev, status(it), (unsigned long long)it->starts_ms);
-    if (it->ends_ms) putf(b, " end=%llu", (unsigned long long)it->ends_ms);
-    putf(b, " cnt=%llu cfp1=%.2f cfp1Label=confidence", (unsigned long long)it->count, it->confidence);
+    fl_buf_printf(b, "|%d|act=%s rt=%llu", sev, status(it), (unsigned long long)it->starts_ms);
+    if (it->ends_ms) fl_buf_printf(b, " end=%llu", (unsigned long long)it->ends_ms);
+    fl_buf_printf(b, " cnt=%llu cfp1=%.2f cfp1Label=confidence", (unsigned long long)it->count, it->confidence);
     ext(b, "shost", it->host);
     ext(b, "dhost", it->peer);
     if (it->error[0]) {

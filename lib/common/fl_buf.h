@@ -28,4 +28,18 @@ static inline int fl_buf_reserve(fl_buf *b, size_t extra) {
 }
 void fl_buf_free(fl_buf *b);
 
+/* Appends n bytes / a C string / one byte (dropped when growth fails). */
+void fl_buf_put(fl_buf *b, const void *s, size_t n);
+void fl_buf_puts(fl_buf *b, const char *s);
+static inline void fl_buf_putc(fl_buf *b, char c) {
+  if (!fl_buf_reserve(b, 1)) b->p[b->len++] = c;
+}
+/* Appends printf output, whole (no fixed limit); a NUL follows the content
+** (not counted in len), so a buffer built only of such calls is a string. */
+void fl_buf_printf(fl_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 #endif

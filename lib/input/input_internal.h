@@ -29,7 +29,7 @@ typedef fl_buf fl_input_buf; /* lib/common/fl_buf.h */
 void fl_input_buf_put(fl_input_buf *b, const void *s, size_t n);
 void fl_input_buf_putc(fl_input_buf *b, char c);
 void fl_input_buf_puts(fl_input_buf *b, const char *s);
-void fl_input_buf_printf(fl_input_buf *b, const char *fmt, ...) FL_PRINTF(2, 3);
+#define fl_input_buf_printf fl_buf_printf /* lib/common/fl_buf.h */
 
 /* ---- text helpers (input_text.c) ---------------------------------------- */
 typedef enum fl_input_esc { FL_IN_ESC_XML, FL_IN_ESC_JSON } fl_input_esc;

@@ -15,11 +15,7 @@
 #include "common/fl_utf8.h"
 #include "input/input_internal.h"
 
-void fl_input_buf_put(fl_input_buf *b, const void *s, size_t n) {
-  if (!n || fl_buf_reserve(b, n)) return;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-}
+void fl_input_buf_put(fl_input_buf *b, const void *s, size_t n) { fl_buf_put(b, s, n); }
 
 void fl_input_buf_putc(fl_input_buf *b, char c) { fl_input_buf_put(b, &c, 1); }
 
@@ -27,14 +23,6 @@ void fl_input_buf_puts(fl_input_buf *b, const char *s) {
   fl_input_buf_put(b, s, strlen(s));
 }
 
-void fl_input_buf_printf(fl_input_buf *b, const char *fmt, ...) {
-  char tmp[128];
-  va_list ap;
-  va_start(ap, fmt);
-  int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (k > 0) fl_input_buf_put(b, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
-}
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
 static void fl_input_escape_ascii(fl_input_buf *b, unsigned c,

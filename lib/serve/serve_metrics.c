@@ -7,28 +7,12 @@
 ** so from attackers), or take the store's lock (only counters and the
 ** loop thread's episode list are read).
 */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/fl_text.h"
 #include "serve/serve_http.h"
 
-static void put(fl_buf *b, const char *s, size_t n) {
-  if (fl_buf_reserve(b, n)) return;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-}
-
-static void putf(fl_buf *b, const char *fmt, ...) FL_PRINTF(2, 3);
-static void putf(fl_buf *b, const char *fmt, ...) {
-  char tmp[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n > 0) put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
 
 static const struct {
   const char *name, *type, *help;
@@ -41,7 +25,7 @@ static const struct {
 void serve_metrics_text(fl_serve *s, fl_buf *out) {
   for (size_t i = 0; i < SM_COUNT_; i++) {
     unsigned long long v = (unsigned long long)atomic_load(&s->metric[i]);
-    putf(out, "# HELP faultline_serve_%s %s\n# TYPE faultline_serve_%s %s\n"
+    fl_buf_printf(out, "# HELP faultline_serve_%s %s\n# TYPE faultline_serve_%s %s\n"
               "faultline_serve_%s %llu\n",
          metrics[i].name, metrics[i].help, metrics[i].name, metrics[i].type,
          metrics[i].name, v);
@@ -58,12 +42,12 @@ void serve_page_html(fl_serve *s, fl_buf *out) {
       "margin:1em}table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;"
       "padding:.2em .6em;text-align:left;vertical-align:top}</style></head><body>"
       "<h1>faultline serve</h1>";
-  put(out, head, sizeof head - 1);
+  fl_buf_put(out, head, sizeof head - 1);
   serve_episodes_html(s->episodes, out);
-  put(out, "<h2>Intake</h2><table>", 21);
+  fl_buf_put(out, "<h2>Intake</h2><table>", 21);
   for (size_t i = 0; i < SM_COUNT_; i++) {
-    putf(out, "<tr><th>%s</th><td>%llu</td></tr>", metrics[i].help,
+    fl_buf_printf(out, "<tr><th>%s</th><td>%llu</td></tr>", metrics[i].help,
          (unsigned long long)atomic_load(&s->metric[i]));
   }
-  put(out, "</table></body></html>\n", 23);
+  fl_buf_put(out, "</table></body></html>\n", 23);
 }

@@ -12,11 +12,7 @@
 
 #include "store/store_internal.h"
 
-void store_buf_put(store_buf *b, const char *s, size_t n) {
-  if (!n || fl_buf_reserve(b, n)) return;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-}
+void store_buf_put(store_buf *b, const char *s, size_t n) { fl_buf_put(b, s, n); }
 
 void store_buf_u64(store_buf *b, uint64_t v) {
   char tmp[24];

@@ -1,10 +1,11 @@
 /*
 ** Unit tests for lib/common: CRC-32, error formatting, and the text toolkit
 ** (JSON/HTML/CSV/terminal escaping policies of fl_text.h, UTF-8, FILETIME
-** <-> ISO 8601, FNV-1a, SHA-256 against the FIPS 180-2 vectors).
+** <-> ISO 8601, FNV-1a, SHA-256 against the FIPS 180-2 vectors), fl_buf.
 */
 #include "harness.h"
 
+#include "common/fl_buf.h"
 #include "common/fl_crc32.h"
 #include "common/fl_error.h"
 #include "common/fl_hash.h"
@@ -340,7 +341,31 @@ static void fnv1a_vectors(void) {
   CHECK(fl_fnv1a64_add(fl_fnv1a64("foo", 3), "bar", 3) == fl_fnv1a64("foobar", 6));
 }
 
+/* fl_buf appends: printf output whole however long (no fixed cut), a NUL
+** after the content, nothing after a failed growth. */
+static void buf_appends(void) {
+  fl_buf b = {0};
+  fl_buf_puts(&b, "ab");
+  fl_buf_putc(&b, 'c');
+  fl_buf_put(&b, "dxx", 1);
+  fl_buf_printf(&b, "-%d-", 42);
+  CHECK(b.len == 8 && memcmp(b.p, "abcd-42-", 8) == 0 && b.p[b.len] == '\0');
+  char big[3000];
+  memset(big, 'z', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  fl_buf_printf(&b, "<%s>", big);
+  CHECK(b.len == 8 + 2 + sizeof big - 1 && b.p[8] == '<' && b.p[b.len - 1] == '>' &&
+        b.p[b.len] == '\0' && b.p[9 + 2998] == 'z');
+  b.failed = 1;
+  size_t len = b.len;
+  fl_buf_printf(&b, "%s", "more");
+  fl_buf_puts(&b, "more");
+  CHECK(b.len == len);
+  fl_buf_free(&b);
+}
+
 int main(void) {
+  RUN(buf_appends);
   RUN(crc32_known_vectors);
   RUN(crc32_fast_path_matches_portable);
   RUN(error_formats_location);
