@@ -171,6 +171,12 @@ typedef struct fl_pipeline_store {
 ** input already complete is recorded without a read. */
 FL_API fl_pipeline_sink fl_pipeline_store_sink(fl_pipeline_store *st);
 
+/* Copies what the reading counted (records, skipped, warnings, errors,
+** bytes, SHA-256) into a store's counts; what the store counted (in scope,
+** inserted, duplicates) stays. For a store sink's end callback. */
+FL_API void fl_pipeline_stats_to_store(const fl_pipeline_stats *ps,
+                                       fl_store_ingest_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -83,21 +83,21 @@ static fl_status store_end(void *self, const fl_pipeline_source *src,
   }
   fl_store_ingest_stats counts;
   memset(&counts, 0, sizeof counts);
-  counts.records = ps->records;
-  counts.records_skipped = ps->records_skipped;
-  counts.warnings = ps->warnings;
-  counts.errors = ps->errors;
-  counts.bytes = ps->bytes;
+  fl_pipeline_stats_to_store(ps, &counts);
   fl_status r = fl_store_source_finish(st->store, src->stream ? NULL : ps->sha256,
                                        &counts, err);
   fl_store_source_counts(st->store, &st->last);
-  st->last.records = ps->records;
-  st->last.records_skipped = ps->records_skipped;
-  st->last.warnings = ps->warnings;
-  st->last.errors = ps->errors;
-  st->last.bytes = ps->bytes;
-  memcpy(st->last.sha256, ps->sha256, sizeof st->last.sha256);
+  fl_pipeline_stats_to_store(ps, &st->last);
   return r;
+}
+
+void fl_pipeline_stats_to_store(const fl_pipeline_stats *ps, fl_store_ingest_stats *out) {
+  out->records = ps->records;
+  out->records_skipped = ps->records_skipped;
+  out->warnings = ps->warnings;
+  out->errors = ps->errors;
+  out->bytes = ps->bytes;
+  memcpy(out->sha256, ps->sha256, sizeof out->sha256);
 }
 
 static fl_status store_commit(void *self, fl_error *err) {

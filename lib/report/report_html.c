@@ -64,9 +64,13 @@ static void page_summary(FILE *out, const fl_diag_result *r,
   fputs("</section>\n", out);
 }
 
-static void th(FILE *out, const char *cls, const char *name) {
-  fprintf(out, "<th%s scope=\"col\"><button type=\"button\">%s</button></th>",
-          cls, name);
+void rp_html_table_open(FILE *out, const char *id, const rp_html_col *cols, size_t n) {
+  fprintf(out, "<div class=\"tablebox\"><table class=\"sortable\" id=\"%s\">"
+          "<thead><tr>", id);
+  for (size_t i = 0; i < n; i++)
+    fprintf(out, "<th%s scope=\"col\"><button type=\"button\">%s</button></th>",
+            cols[i].num ? " class=\"num\"" : "", cols[i].name);
+  fputs("</tr></thead>\n<tbody>\n", out);
 }
 
 /* ISO time in a table cell: one line on screens (CSS .time; narrow ones
@@ -105,18 +109,11 @@ static void episode_row(FILE *out, const fl_episode *e, size_t rank) {
 /* The sortable table of findings (want_finding = 1) or benign episodes. */
 static void episode_table(FILE *out, const fl_diag_result *r, int want_finding,
                           const char *id) {
-  fprintf(out, "<div class=\"tablebox\"><table class=\"sortable\" id=\"%s\">"
-          "<thead><tr>", id);
-  th(out, " class=\"num\"", "#");
-  th(out, "", "State");
-  th(out, "", "Cause");
-  th(out, "", "Host &rarr; peer");
-  th(out, "", "Error");
-  th(out, " class=\"num\"", "Count");
-  th(out, "", "First seen");
-  th(out, "", "Last seen");
-  th(out, " class=\"num\"", "Confidence");
-  fputs("</tr></thead>\n<tbody>\n", out);
+  static const rp_html_col cols[] = {
+      {"#", 1},     {"State", 0},      {"Cause", 0},     {"Host &rarr; peer", 0},
+      {"Error", 0}, {"Count", 1},      {"First seen", 0}, {"Last seen", 0},
+      {"Confidence", 1}};
+  rp_html_table_open(out, id, cols, sizeof cols / sizeof *cols);
   for (size_t i = 0; i < r->episode_count; i++)
     if (!r->episodes[i].finding == !want_finding)
       episode_row(out, &r->episodes[i], i + 1);
@@ -177,14 +174,9 @@ static void sources_section(FILE *out, const fl_diag_result *r) {
     fputs("<p class=\"empty\">No sources were recorded.</p></section>\n", out);
     return;
   }
-  fputs("<div class=\"tablebox\"><table class=\"sortable\" id=\"sources-table\">"
-        "<thead><tr>", out);
-  th(out, "", "Path");
-  th(out, "", "Format");
-  th(out, " class=\"num\"", "Records");
-  th(out, " class=\"num\"", "Skipped");
-  th(out, " class=\"num\"", "In scope");
-  fputs("</tr></thead>\n<tbody>\n", out);
+  static const rp_html_col cols[] = {
+      {"Path", 0}, {"Format", 0}, {"Records", 1}, {"Skipped", 1}, {"In scope", 1}};
+  rp_html_table_open(out, "sources-table", cols, sizeof cols / sizeof *cols);
   for (size_t i = 0; i < r->source_count; i++) {
     const fl_diag_source *s = &r->sources[i];
     fputs("<tr><td class=\"wrapcell mono\">", out);

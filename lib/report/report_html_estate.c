@@ -131,14 +131,11 @@ static void estate_timeline(FILE *out, const fl_diag_result *r, host_row *hosts,
 
 static void host_table(FILE *out, const host_row *hosts, size_t nh) {
   fputs("<section id=\"hosts\"><h2>Hosts <span class=\"count\">", out);
-  fprintf(out, "(%zu)</span></h2>\n<div class=\"tablebox\"><table class=\"sortable\" "
-          "id=\"hosts-table\"><thead><tr>", nh);
-  static const char *const heads[] = {"Host", "Findings", "Ongoing", "Failures",
-                                      "Successes", "First seen", "Last seen"};
-  for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)
-    fprintf(out, "<th%s scope=\"col\"><button type=\"button\">%s</button></th>",
-            i && i < 5 ? " class=\"num\"" : "", heads[i]);
-  fputs("</tr></thead>\n<tbody>\n", out);
+  fprintf(out, "(%zu)</span></h2>\n", nh);
+  static const rp_html_col cols[] = {
+      {"Host", 0},      {"Findings", 1},   {"Ongoing", 1},  {"Failures", 1},
+      {"Successes", 1}, {"First seen", 0}, {"Last seen", 0}};
+  rp_html_table_open(out, "hosts-table", cols, sizeof cols / sizeof *cols);
   for (size_t h = 0; h < nh; h++) {
     const host_row *x = &hosts[h];
     fputs("<tr><td class=\"host\">", out);

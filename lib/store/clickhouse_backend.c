@@ -228,12 +228,7 @@ static fl_status k_end(void *self, const fl_pipeline_source *src, fl_status read
   }
   fl_status st = k_commit(c, err);
   if (st != FL_OK) return st;
-  c->counts.records = stt->records;
-  c->counts.records_skipped = stt->records_skipped;
-  c->counts.warnings = stt->warnings;
-  c->counts.errors = stt->errors;
-  c->counts.bytes = stt->bytes;
-  memcpy(c->counts.sha256, stt->sha256, sizeof c->counts.sha256);
+  fl_pipeline_stats_to_store(stt, &c->counts);
   const char *fmt = fl_input_format_name(src->format);
   const char *name = c->src_name ? c->src_name : "";
   fl_buf *b = &c->rows;
