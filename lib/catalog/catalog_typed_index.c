@@ -280,20 +280,36 @@ static int group_of(const char *enum_name, int create) {
   return (int)ix.group_count++;
 }
 
-/* Gives each group its slice of inserts[], rows in table order. */
-static void build_enum_inserts(void) {
-  size_t n = fl_catalog_enum_insert_count();
-  ix.by_insert = (key_map){ix.insert_keys, ix.insert_vals, slots_for(ENUM_INSERTS) - 1};
-  if (n > ENUM_INSERTS) ix.complete = 0, n = ENUM_INSERTS;
+/* Counting sort of a table's rows into their enum's slice of one array:
+** each group's rows counted (groups made as met), then each slice's start;
+** the counts restart at 0 for the caller's fill. */
+static size_t size_slices(size_t n, size_t cap, const char *(*enum_at)(size_t),
+                          size_t *(*first)(enum_group *), size_t *(*count)(enum_group *)) {
+  if (n > cap) ix.complete = 0, n = cap;
   for (size_t i = 0; i < n; i++) {
-    int g = group_of(fl_catalog_enum_insert_at(i)->enum_name, 1);
-    if (g >= 0) ix.groups[g].ins_count++;
+    int g = group_of(enum_at(i), 1);
+    if (g >= 0) ++*count(&ix.groups[g]);
   }
   for (size_t g = 0, at = 0; g < ix.group_count; g++) {
-    ix.groups[g].ins_first = at;
-    at += ix.groups[g].ins_count;
-    ix.groups[g].ins_count = 0;
+    *first(&ix.groups[g]) = at;
+    at += *count(&ix.groups[g]);
+    *count(&ix.groups[g]) = 0;
   }
+  return n;
+}
+
+static const char *insert_enum_at(size_t i) { return fl_catalog_enum_insert_at(i)->enum_name; }
+static const char *symbol_enum_at(size_t i) { return fl_catalog_enum_value_at(i)->enum_name; }
+static size_t *ins_first(enum_group *g) { return &g->ins_first; }
+static size_t *ins_count(enum_group *g) { return &g->ins_count; }
+static size_t *sym_first(enum_group *g) { return &g->sym_first; }
+static size_t *sym_count(enum_group *g) { return &g->sym_count; }
+
+/* Gives each group its slice of inserts[], rows in table order. */
+static void build_enum_inserts(void) {
+  ix.by_insert = (key_map){ix.insert_keys, ix.insert_vals, slots_for(ENUM_INSERTS) - 1};
+  size_t n = size_slices(fl_catalog_enum_insert_count(), ENUM_INSERTS, insert_enum_at,
+                         ins_first, ins_count);
   for (size_t i = 0; i < n; i++) {
     const fl_enum_insert *m = fl_catalog_enum_insert_at(i);
     int gi = group_of(m->enum_name, 0);
@@ -309,17 +325,8 @@ static void build_enum_inserts(void) {
 
 /* The same for symbols[]; groups made by build_enum_inserts keep theirs. */
 static void build_enum_symbols(void) {
-  size_t n = fl_catalog_enum_value_count();
-  if (n > ENUM_SYMBOLS) ix.complete = 0, n = ENUM_SYMBOLS;
-  for (size_t i = 0; i < n; i++) {
-    int g = group_of(fl_catalog_enum_value_at(i)->enum_name, 1);
-    if (g >= 0) ix.groups[g].sym_count++;
-  }
-  for (size_t g = 0, at = 0; g < ix.group_count; g++) {
-    ix.groups[g].sym_first = at;
-    at += ix.groups[g].sym_count;
-    ix.groups[g].sym_count = 0;
-  }
+  size_t n = size_slices(fl_catalog_enum_value_count(), ENUM_SYMBOLS, symbol_enum_at,
+                         sym_first, sym_count);
   for (size_t i = 0; i < n; i++) {
     const fl_enum_value *v = fl_catalog_enum_value_at(i);
     int gi = group_of(v->enum_name, 0);
