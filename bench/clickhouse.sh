@@ -7,7 +7,11 @@
 #      clickhouse-server, started here on 127.0.0.1 as the current user):
 #      wall time, events/s, peak RSS, rows stored;
 #   2. fleet-wide report over every stored row: `faultline report` from each
-#      store: wall time, peak RSS, and whether the two reports are byte-equal.
+#      store: wall time, peak RSS, and whether the two reports are byte-equal;
+#   3. query: every row as a timeline CSV, and one peer's failures as JSON
+#      lines (`faultline query`), from each store: wall, peak RSS, and
+#      whether the outputs are byte-equal (timeline) or equal but for the
+#      columns ClickHouse does not keep (jsonl; docs/deployment.md).
 # usage: bench/clickhouse.sh [N] [BIN]   (default 20000000, build/release/faultline)
 # env:   BENCH_DIR (default /tmp/faultline-bench-ch; the EVTX file, ~0.8 GB
 #        per million events, and both stores live there and are removed)
@@ -65,3 +69,26 @@ timed ch_report "$BIN" report --store "$URL"
 printf 'report  ClickHouse  %8.1f s  %9.0f rows/s    peak RSS %4d MB (ratio to SQLite %.2f)\n' "$wall" "$(echo "$C_ROWS / $wall" | bc)" "$rss" "$(echo "$S_WALL / $wall" | bc -l)"
 if cmp -s "$TMP/sqlite_report.out" "$TMP/ch_report.out"; then echo "reports: byte-identical ($(wc -l <"$TMP/ch_report.out") lines)"
 else echo "reports DIFFER: $(diff "$TMP/sqlite_report.out" "$TMP/ch_report.out" | head -5) $(head -c 300 "$TMP/ch_report.err")"; fi
+
+# query_row LABEL ARGS...: the same query from each store, side by side
+query_row() {
+  local label=$1; shift
+  timed "sqlite_$label" "$BIN" query --db "$TMP/s.db" "$@"
+  local s_wall=$wall s_rss=$rss
+  timed "ch_$label" "$BIN" query --store "$URL" "$@"
+  local rows; rows=$(wc -l <"$TMP/ch_$label.out")
+  printf 'query %-9s SQLite %7.1f s (%4d MB)  ClickHouse %7.1f s (%4d MB)  %s lines  ratio %.2f\n' \
+    "$label" "$s_wall" "$s_rss" "$wall" "$rss" "$rows" "$(echo "$s_wall / $wall" | bc -l)"
+}
+query_row timeline --format timeline
+if cmp -s "$TMP/sqlite_timeline.out" "$TMP/ch_timeline.out"; then echo "timeline: byte-identical"
+else echo "timeline DIFFERS: $(diff "$TMP/sqlite_timeline.out" "$TMP/ch_timeline.out" | head -3) $(head -c 300 "$TMP/ch_timeline.err")"; fi
+PEER=$("$BIN" sql --db "$TMP/s.db" --format csv "select remote_address from events where remote_address is not null limit 1" | tail -1 | tr -d '\r')
+query_row peer --peer "$PEER" --failures --format jsonl
+"$PY" - "$TMP/sqlite_peer.out" "$TMP/ch_peer.out" <<'PYEOF'
+import json, sys
+drop = {"id", "source_id", "version", "file_offset"}
+a = [{k: v for k, v in json.loads(l).items() if k not in drop} for l in open(sys.argv[1])]
+b = [{k: v for k, v in json.loads(l).items() if k not in drop} for l in open(sys.argv[2])]
+print("peer jsonl: equal" if a == b else "peer jsonl DIFFERS (%d vs %d rows)" % (len(a), len(b)))
+PYEOF
