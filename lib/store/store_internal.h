@@ -301,6 +301,25 @@ fl_status store_emitter_rows(store_emitter *e, fl_store *s, sqlite3_stmt *st,
 int store_emitter_full(const store_emitter *e);
 /* Prints what is left and frees; FL_EIO when writing failed. */
 fl_status store_emitter_end(store_emitter *e, fl_error *err);
+/* Rows from elsewhere through a scratch table (store_scratch.c): open,
+** prepare the insert and the clear, set select, then bind insert and
+** store_scratch_add per row (non-zero: stop reading, an error in x->st or
+** the limit reached), and store_scratch_finish with the read's status. */
+typedef struct store_scratch {
+  fl_store *db;
+  sqlite3_stmt *insert, *select, *clear;
+  store_emitter out;
+  size_t in_chunk;
+  fl_status st;
+  fl_error *err;
+} store_scratch;
+fl_status store_scratch_open(store_scratch *x, fl_store_format fmt, uint64_t limit,
+                             FILE *out, fl_error *err);
+fl_status store_scratch_prepare(store_scratch *x, const char *insert_sql,
+                                const char *clear_sql);
+int store_scratch_add(store_scratch *x);
+fl_status store_scratch_finish(store_scratch *x, fl_status read, uint64_t *rows);
+void store_scratch_close(store_scratch *x);
 fl_status store_emit(fl_store *s, sqlite3_stmt *st, fl_store_format fmt,
                      uint64_t limit, FILE *out, uint64_t *rows, fl_error *err);
 
