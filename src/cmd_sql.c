@@ -14,10 +14,11 @@
 #include "cli.h"
 #include "cli_opts.h"
 
-enum { S_DB = 1, S_FORMAT, S_LIMIT, S_TIMEOUT };
+enum { S_DB = 1, S_STORE, S_FORMAT, S_LIMIT, S_TIMEOUT };
 
 static const cli_opt sql_opts[] = {
     CLI_OPT_DB(S_DB),
+    {S_STORE, "store", 0, CLI_VALUE, "URL", CLI_OPT_STORE_HELP},
     {S_FORMAT, "format", 0, CLI_VALUE, "text|jsonl|csv", "output form (default text)"},
     {S_LIMIT, "limit", 0, CLI_VALUE, "N", "at most N rows"},
     {S_TIMEOUT, "timeout", 0, CLI_VALUE, "SECONDS",
@@ -34,13 +35,16 @@ const cli_spec cmd_sql_spec = {
     "Functions: fl_time(filetime[, digits]), fl_code(code), fl_enum(enum_name,\n"
     "value), fl_cause(source, event_id, code, iscsi_failure_type).\n"
     "Functions that hand out pointers or build huge values (fts3_tokenizer,\n"
-    "load_extension, zeroblob, ...) are refused. See docs/store.md.",
+    "load_extension, zeroblob, ...) are refused. See docs/store.md.\n"
+    "With --store clickhouse://...: ClickHouse's SQL over the store's\n"
+    "database (events, sources), run read-only by ClickHouse; for\n"
+    "fleet-wide aggregates. See docs/deployment.md.",
     sql_opts,
     "exit: 0 ok, 1 stopped by --timeout, 2 usage or a refused statement,\n"
     "3 no database or it is unusable", 0};
 
 typedef struct sql_args {
-  const char *db;
+  const char *db, *store; /* store: a backend URL (--store) */
   cli_format fmt;
   unsigned long long limit;
   uint64_t timeout_ms;
@@ -50,6 +54,11 @@ static int sql_opt(int id, const char *val, void *user) {
   sql_args *a = user;
   switch (id) {
     case S_DB: a->db = val; break;
+    case S_STORE:
+      if (!val[0]) return cli_usage_error("sql", "--store needs a URL or path");
+      if (cli_store_is_url(val)) a->store = val;
+      else a->db = val;
+      break;
     case S_FORMAT:
       return cli_parse_format("sql", val, (1u << CLI_FORMAT_TEXT) | (1u << CLI_FORMAT_JSONL) |
                               (1u << CLI_FORMAT_CSV), &a->fmt) ? FL_EXIT_USAGE : 0;
@@ -70,32 +79,25 @@ static int sql_opt(int id, const char *val, void *user) {
 }
 
 int cmd_sql(int argc, char **argv) {
-  sql_args a = {NULL, CLI_FORMAT_TEXT, 0, 0};
+  sql_args a = {NULL, NULL, CLI_FORMAT_TEXT, 0, 0};
   int first = 0, rc = cli_parse(&cmd_sql_spec, argc, argv, sql_opt, &a, &first);
   if (rc >= 0) return rc;
   if (argc - first > 1) return cli_usage_error("sql", "give the statement as one argument");
-  const char *sql = first < argc ? argv[first] : NULL, *db = a.db;
-  cli_format fmt = a.fmt;
-  uint64_t limit = a.limit;
+  const char *sql = first < argc ? argv[first] : NULL;
   if (!sql || !*sql) return cli_usage_error("sql", "no statement given");
-  db = cli_db_path(db, NULL);
+  fl_store_format fmt = a.fmt == CLI_FORMAT_CSV     ? FL_STORE_CSV
+                        : a.fmt == CLI_FORMAT_JSONL ? FL_STORE_JSONL
+                                                    : FL_STORE_TEXT;
+  fl_store_backend *b = NULL;
+  rc = a.store ? cli_store_open("sql", a.store, FL_STORE_READONLY, 0, &b)
+               : cli_store_open("sql", cli_db_path(a.db, NULL), FL_STORE_READONLY, 0, &b);
+  if (rc != FL_EXIT_OK) return rc;
   fl_error err;
   fl_error_clear(&err);
-  fl_store *s = NULL;
-  fl_status st = fl_store_open(db, FL_STORE_READONLY, &s, &err);
-  if (st == FL_OK) fl_store_set_sql_timeout(s, a.timeout_ms);
-  if (st == FL_OK)
-    st = fl_store_sql(s, sql, fmt == CLI_FORMAT_CSV ? FL_STORE_CSV
-                              : fmt == CLI_FORMAT_JSONL ? FL_STORE_JSONL
-                                                        : FL_STORE_TEXT,
-                      limit, stdout, NULL, &err);
-  fl_store_close(s);
+  fl_status st = fl_store_backend_sql(b, sql, fmt, a.limit, a.timeout_ms, stdout, NULL, &err);
+  fl_store_backend_close(b);
   if (st == FL_OK) return FL_EXIT_OK;
-  char msg[700];
-  fl_error_format(&err, msg, sizeof msg);
-  fprintf(stderr, "faultline sql: ");
-  cli_term_string(stderr, msg);
-  fputc('\n', stderr);
+  cli_print_error("sql", &err);
   return st == FL_EUSAGE   ? FL_EXIT_USAGE
          : st == FL_ELIMIT ? FL_EXIT_FINDINGS
                            : FL_EXIT_INPUT;

@@ -99,6 +99,16 @@ FL_API fl_status fl_store_backend_query(fl_store_backend *b,
                                         fl_store_format fmt, FILE *out,
                                         uint64_t *rows, fl_error *err);
 
+/* `sql`: one caller-written read-only SELECT, its rows printed as fmt (at
+** most limit; 0: all), stopped after timeout_ms (0: never; FL_ELIMIT).
+** SQLite: fl_store_sql's rules and dialect. ClickHouse: ClickHouse's
+** dialect over the store's database, run read-only (readonly=2) by the
+** server, numbers as numbers, NULL as null (docs/deployment.md). */
+FL_API fl_status fl_store_backend_sql(fl_store_backend *b, const char *sql,
+                                      fl_store_format fmt, uint64_t limit,
+                                      uint64_t timeout_ms, FILE *out,
+                                      uint64_t *rows, fl_error *err);
+
 /* Retention: removes the events older than before (FILETIME). SQLite deletes
 ** the rows; ClickHouse drops the day partitions that end before it (on
 ** every node the URL names). *removed gets rows (SQLite) or partitions

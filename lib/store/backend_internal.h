@@ -27,6 +27,9 @@ typedef struct store_backend_ops {
                           fl_error *err);
   fl_status (*prune)(void *self, uint64_t before, uint64_t *removed,
                      fl_error *err);
+  fl_status (*sql)(void *self, const char *sql, fl_store_format fmt,
+                   uint64_t limit, uint64_t timeout_ms, FILE *out,
+                   uint64_t *rows, fl_error *err);
 } store_backend_ops;
 
 #define FL_STORE_BACKEND(name, prefix, ops, form, description) \

@@ -371,31 +371,24 @@ typedef struct reader {
   fl_store_source_fn source_fn;
 } reader;
 
-static int on_bytes(const char *p, size_t n, void *user) {
+static int on_line(char *line, size_t len, void *user) {
   reader *r = user;
-  while (n) {
-    const char *nl = memchr(p, '\n', n);
-    size_t take = nl ? (size_t)(nl - p) : n;
-    store_buf_put(&r->line, p, take);
-    if (!nl) return r->line.failed;
-    store_buf_putc(&r->line, '\0'); /* fields end in place, the last here */
-    if (r->line.failed) return 1;
-    r->line.len--;
-    long got = ch_tsv_split(r->line.p, r->line.len, r->fields, r->nfields);
-    if (got != (long)r->nfields) {
-      r->malformed = 1;
-      return 1;
-    }
-    r->rows++;
-    if (r->row(r, r->fields, r->nfields)) {
-      r->stopped = 1;
-      return 1;
-    }
-    r->line.len = 0;
-    p = nl + 1;
-    n -= take + 1;
+  long got = ch_tsv_split(line, len, r->fields, r->nfields);
+  if (got != (long)r->nfields) {
+    r->malformed = 1;
+    return 1;
+  }
+  r->rows++;
+  if (r->row(r, r->fields, r->nfields)) {
+    r->stopped = 1;
+    return 1;
   }
   return 0;
+}
+
+static int on_bytes(const char *p, size_t n, void *user) {
+  reader *r = user;
+  return ch_lines_feed(&r->line, p, n, on_line, r);
 }
 
 /* Runs a SELECT on the first node that answers and feeds its rows. */
@@ -682,6 +675,12 @@ static fl_status ch_prune(void *self, uint64_t before, uint64_t *removed,
   return st;
 }
 
+static fl_status ch_sql(void *self, const char *sql, fl_store_format fmt, uint64_t limit,
+                       uint64_t timeout_ms, FILE *out, uint64_t *rows, fl_error *err) {
+  ch_backend *c = self;
+  return ch_sql_print(c->http, &c->url, &c->host, sql, fmt, limit, timeout_ms, out, rows, err);
+}
+
 const store_backend_ops store_clickhouse_ops = {
     ch_open, ch_close, NULL, ch_sink, ch_last, ch_last_status, ch_flush,
-    ch_each_source, ch_each_typed, ch_prune};
+    ch_each_source, ch_each_typed, ch_prune, ch_sql};

@@ -408,6 +408,28 @@ fl_status ch_http_run(ch_http *h, size_t host, const char *sql, ch_data_fn fn,
   return request(h, host, "", sql, strlen(sql), 0, fn, user, transient, err);
 }
 
+int ch_lines_feed(fl_buf *line, const char *p, size_t n, ch_line_fn fn, void *user) {
+  while (n) {
+    const char *nl = memchr(p, '\n', n);
+    size_t take = nl ? (size_t)(nl - p) : n;
+    fl_buf_put(line, p, take);
+    if (!nl) return line->failed;
+    fl_buf_putc(line, '\0'); /* the line ends in place, for the splitter */
+    if (line->failed) return 1;
+    line->len--;
+    if (fn(line->p, line->len, user)) return 1;
+    line->len = 0;
+    p = nl + 1;
+    n -= take + 1;
+  }
+  return 0;
+}
+
+fl_status ch_http_query(ch_http *h, size_t host, const char *settings, const char *sql,
+                        ch_data_fn fn, void *user, int *transient, fl_error *err) {
+  return request(h, host, settings, sql, strlen(sql), 0, fn, user, transient, err);
+}
+
 fl_status ch_http_insert(ch_http *h, size_t host, const char *table,
                          const char *settings, const void *gz, size_t n,
                          int *transient, fl_error *err) {

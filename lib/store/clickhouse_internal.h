@@ -52,6 +52,14 @@ void ch_http_free(ch_http *h);
 ** down, a timeout): worth spooling and retrying. */
 fl_status ch_http_run(ch_http *h, size_t host, const char *sql, ch_data_fn fn,
                       void *user, int *transient, fl_error *err);
+/* Response bytes cut into lines: fn gets each whole line (without '\n',
+** NUL-terminated in place); a partial line stays in `line` for the next
+** bytes. Non-zero (fn's, or a failed growth) stops. */
+typedef int (*ch_line_fn)(char *line, size_t len, void *user);
+int ch_lines_feed(fl_buf *line, const char *p, size_t n, ch_line_fn fn, void *user);
+/* The same with settings ("readonly=2&database=db", URL-safe) in the URL. */
+fl_status ch_http_query(ch_http *h, size_t host, const char *settings, const char *sql,
+                        ch_data_fn fn, void *user, int *transient, fl_error *err);
 /* INSERT INTO db.table FORMAT JSONEachRow with a gzip body on host i;
 ** settings ("insert_distributed_sync=1" or "") go in the URL. */
 fl_status ch_http_insert(ch_http *h, size_t host, const char *table,
@@ -99,6 +107,15 @@ long ch_tsv_split(char *line, size_t n, ch_field *fields, size_t cap);
 /* Fills t from the fields of a ch_row_select_list row (strings point into
 ** the line). Returns the index of the first field after the typed ones. */
 size_t ch_row_to_typed(const ch_field *f, fl_typed_event *t);
+
+/* ---- a caller's SELECT (clickhouse_sql.c) ---- */
+/* Runs sql read-only on the first node that answers (from *host on; *host
+** gets the one that did) and prints its rows as fmt, at most limit (0: all);
+** timeout_ms (0: none) becomes ClickHouse's max_execution_time. FL_ELIMIT
+** when that stopped it, FL_EIO when ClickHouse refused or failed it. */
+fl_status ch_sql_print(ch_http *h, const ch_url *u, size_t *host, const char *sql,
+                       fl_store_format fmt, uint64_t limit, uint64_t timeout_ms,
+                       FILE *out, uint64_t *rows, fl_error *err);
 
 /* ---- spool (clickhouse_spool.c) ---- */
 typedef struct ch_spool {

@@ -115,6 +115,12 @@ fl_status fl_store_backend_prune(fl_store_backend *b, uint64_t before,
   return b->row->ops->prune(b->self, before, removed, err);
 }
 
+fl_status fl_store_backend_sql(fl_store_backend *b, const char *sql, fl_store_format fmt,
+                               uint64_t limit, uint64_t timeout_ms, FILE *out,
+                               uint64_t *rows, fl_error *err) {
+  return b->row->ops->sql(b->self, sql, fmt, limit, timeout_ms, out, rows, err);
+}
+
 /* ---- SQLite: fl_store + the pipeline's store sink ---------------------- */
 
 typedef struct sqlite_backend {
@@ -173,6 +179,13 @@ static fl_status sq_prune(void *self, uint64_t before, uint64_t *removed,
   return fl_store_prune(((sqlite_backend *)self)->store, before, removed, err);
 }
 
+static fl_status sq_sql(void *self, const char *sql, fl_store_format fmt, uint64_t limit,
+                       uint64_t timeout_ms, FILE *out, uint64_t *rows, fl_error *err) {
+  fl_store *s = ((sqlite_backend *)self)->store;
+  fl_store_set_sql_timeout(s, timeout_ms);
+  return fl_store_sql(s, sql, fmt, limit, out, rows, err);
+}
+
 const store_backend_ops store_sqlite_ops = {
     sq_open, sq_close, sq_sqlite, sq_sink, sq_last, sq_last_status, NULL,
-    sq_each_source, sq_each_typed, sq_prune};
+    sq_each_source, sq_each_typed, sq_prune, sq_sql};

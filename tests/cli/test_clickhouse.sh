@@ -14,7 +14,7 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
-  rm -rf "$TMP"
+  [ -n "${KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 if [ ! -x "$CH" ]; then echo "SKIP clickhouse: $CH not installed (Debian package clickhouse-server)"; exit 0; fi
@@ -154,6 +154,25 @@ NROWS=$(($(wc -l <n.csv) - 1)); NGOOD=$(grep -c '/n\.xml#record [0-9]*.$' n.csv)
 if [ "$NROWS" -gt 0 ] && [ "$NROWS" = "$NGOOD" ]; then echo "PASS clickhouse_query_keyless_evidence ($NROWS rows)"
 else echo "FAIL clickhouse_query_keyless_evidence: $NGOOD of $NROWS: $(head -3 n.csv) $(head -c 200 n.err)"; fi
 expect_exit clickhouse_query_bad_store 3 -- query --store "clickhouse://127.0.0.1:1/fltest"
+
+# sql against ClickHouse: its dialect, run read-only by the server, printed
+# by faultline's printer: a fleet-wide aggregate equals SQLite's, numbers
+# stay numbers, hostile text is escaped alike, --limit, --timeout, no write
+sbad=
+"$FL_BIN" sql --db ref.db --format csv "SELECT host, count(*) AS n, sum(is_failure) AS failures FROM events GROUP BY host ORDER BY host" >s-ref.csv 2>&1
+"$FL_BIN" sql --store "$URL" --format csv "SELECT host, count() AS n, sum(is_failure) AS failures FROM events FINAL GROUP BY host ORDER BY host;" >s-ch.csv 2>s-ch.err
+cmp -s s-ref.csv s-ch.csv && [ "$(wc -l <s-ref.csv)" -gt 5 ] || sbad="$sbad aggregate($(diff s-ref.csv s-ch.csv | head -3) $(head -c 200 s-ch.err))"
+"$FL_BIN" sql --db ref.db "SELECT host, remote_principal, error_text FROM events WHERE remote_principal <> '' ORDER BY time, host, remote_principal LIMIT 40" >s-ref.txt 2>&1
+"$FL_BIN" sql --store "$URL" "SELECT host, remote_principal, error_text FROM events FINAL WHERE remote_principal != '' ORDER BY time, host, remote_principal LIMIT 40" >s-ch.txt 2>s-ch.err
+cmp -s s-ref.txt s-ch.txt && [ "$(wc -l <s-ref.txt)" -gt 10 ] || sbad="$sbad text($(diff s-ref.txt s-ch.txt | head -3) $(head -c 200 s-ch.err))"
+[ "$("$FL_BIN" sql --store "$URL" --format jsonl "SELECT count() AS n, toFloat64(0.5) AS f, NULL AS z, 'a\"b' AS s FROM events FINAL" 2>&1)" = "{\"n\":$WANT,\"f\":0.5,\"z\":null,\"s\":\"a\\\"b\"}" ] || sbad="$sbad jsonl_types"
+[ "$("$FL_BIN" sql --store "$URL" --limit 3 --format csv "SELECT number FROM system.numbers LIMIT 100000" 2>&1 | wc -l)" = 4 ] || sbad="$sbad limit"
+"$FL_BIN" sql --store "$URL" --timeout 1 "SELECT count() FROM system.numbers" >/dev/null 2>s-t.err; r=$?
+[ $r = 1 ] && grep -q "timeout" s-t.err || sbad="$sbad timeout(exit $r $(head -c 200 s-t.err))"
+"$FL_BIN" sql --store "$URL" "DROP TABLE events" >/dev/null 2>s-w.err; r=$?
+[ $r = 3 ] && [ "$(q "$H1" "SELECT count() FROM fltest.events FINAL")" = "$WANT" ] || sbad="$sbad write(exit $r $(head -c 200 s-w.err))"
+if [ -z "$sbad" ]; then echo "PASS clickhouse_sql (aggregate = SQLite's, text escaped alike, types, limit, timeout, no write)"
+else echo "FAIL clickhouse_sql:$sbad"; fi
 
 # diagnose into ClickHouse reports what the SQLite diagnose does
 "$FL_BIN" diagnose -q --store "clickhouse://$BOTH/fldiag?cluster=fltest&spool=$TMP/spool3" c2-a.xml >d.txt 2>d.err
