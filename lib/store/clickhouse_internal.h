@@ -116,6 +116,10 @@ size_t ch_row_to_typed(const ch_field *f, fl_typed_event *t);
 fl_status ch_sql_print(ch_http *h, const ch_url *u, size_t *host, const char *sql,
                        fl_store_format fmt, uint64_t limit, uint64_t timeout_ms,
                        FILE *out, uint64_t *rows, fl_error *err);
+/* The printing of ch_sql_print over a whole TabSeparatedWithNamesAndTypes
+** result in memory (tests and the fuzz target). */
+fl_status ch_sql_result_print(const char *data, size_t n, fl_store_format fmt,
+                              uint64_t limit, FILE *out, uint64_t *rows, fl_error *err);
 
 /* ---- spool (clickhouse_spool.c) ---- */
 typedef struct ch_spool {

@@ -169,6 +169,34 @@ static int statement(fl_buf *q, const char *sql) {
   return n ? 0 : -1;
 }
 
+/* After the last byte: what the reader saw wrong, then the last chunk. */
+static fl_status reader_end(sql_reader *r, fl_status st, const char *where,
+                            uint64_t *rows, fl_error *err) {
+  if (st == FL_OK && r->malformed)
+    st = fl_error_at(err, FL_EIO, where, 0, "ClickHouse sent a malformed row");
+  else if (st == FL_OK && r->x.st == FL_OK && r->line.len && !store_emitter_full(&r->x.out))
+    st = fl_error_at(err, FL_EIO, where, 0, "ClickHouse result ended inside a row");
+  else if (st == FL_OK && r->x.st == FL_OK && r->stage < 2)
+    st = fl_error_at(err, FL_EIO, where, 0, "ClickHouse sent no column header");
+  if (r->x.db) st = store_scratch_finish(&r->x, st, rows);
+  store_scratch_close(&r->x);
+  fl_buf_free(&r->line);
+  fl_buf_free(&r->names);
+  free(r->fields);
+  free(r->types);
+  return st;
+}
+
+fl_status ch_sql_result_print(const char *data, size_t n, fl_store_format fmt,
+                              uint64_t limit, FILE *out, uint64_t *rows, fl_error *err) {
+  if (rows) *rows = 0;
+  sql_reader r;
+  memset(&r, 0, sizeof r);
+  fl_status st = store_scratch_open(&r.x, fmt, limit, out, err);
+  if (st == FL_OK) on_bytes(data, n, &r);
+  return reader_end(&r, st, "(result)", rows, err);
+}
+
 fl_status ch_sql_print(ch_http *h, const ch_url *u, size_t *host, const char *sql,
                        fl_store_format fmt, uint64_t limit, uint64_t timeout_ms,
                        FILE *out, uint64_t *rows, fl_error *err) {
@@ -196,21 +224,9 @@ fl_status ch_sql_print(ch_http *h, const ch_url *u, size_t *host, const char *sq
     if (st == FL_OK || !transient || r.stage) break;
     if (k + 1 < u->host_count) st = FL_OK; /* the next node */
   }
-  if (st == FL_OK && r.malformed)
-    st = fl_error_at(err, FL_EIO, u->hosts[*host], 0, "ClickHouse sent a malformed row");
-  else if (st == FL_OK && r.x.st == FL_OK && r.line.len && !store_emitter_full(&r.x.out))
-    st = fl_error_at(err, FL_EIO, u->hosts[*host], 0, "ClickHouse result ended inside a row");
-  else if (st == FL_OK && r.x.st == FL_OK && r.stage < 2)
-    st = fl_error_at(err, FL_EIO, u->hosts[*host], 0, "ClickHouse sent no column header");
   if (st != FL_OK && timeout_ms && err && strstr(err->message, "Code: 159"))
     st = fl_error_at(err, FL_ELIMIT, "sql", 0, "stopped after %" PRIu64 " ms (--timeout): %s",
                      timeout_ms, "ClickHouse's max_execution_time");
-  if (r.x.db) st = store_scratch_finish(&r.x, st, rows);
-  store_scratch_close(&r.x);
-  fl_buf_free(&r.line);
-  fl_buf_free(&r.names);
-  free(r.fields);
-  free(r.types);
   fl_buf_free(&q);
-  return st;
+  return reader_end(&r, st, u->hosts[*host], rows, err);
 }

@@ -162,7 +162,47 @@ static void test_spool(void) {
   rmdir(dir);
 }
 
+/* A `sql --store clickhouse://` result printed: names and types from the
+** two header lines, integers and floats as JSON numbers, \N as null, a
+** UInt64 beyond SQLite's range and nan as text, control bytes escaped;
+** --limit; a row of the wrong width or no header is an error. */
+static void print_result(const char *data, fl_store_format fmt, uint64_t limit,
+                         char *out, size_t cap, fl_status *st) {
+  FILE *f = tmpfile();
+  fl_error err;
+  fl_error_clear(&err);
+  *st = ch_sql_result_print(data, strlen(data), fmt, limit, f, NULL, &err);
+  rewind(f);
+  size_t n = fread(out, 1, cap - 1, f);
+  out[n] = '\0';
+  fclose(f);
+}
+
+static void test_sql_result(void) {
+  char out[1024];
+  fl_status st;
+  const char *res =
+      "h\tn\tbig\tf\tz\n"
+      "String\tUInt64\tUInt64\tFloat64\tNullable(Int32)\n"
+      "a\\tb\\n\x1b[31m\t5\t18446744073709551615\tnan\t\\N\n"
+      "x\t6\t1\t0.25\t-3\n";
+  print_result(res, FL_STORE_JSONL, 0, out, sizeof out, &st);
+  CHECK(st == FL_OK);
+  CHECK_STR(out, "{\"h\":\"a\\tb\\n\\u001b[31m\",\"n\":5,\"big\":\"18446744073709551615\","
+                 "\"f\":\"nan\",\"z\":null}\n"
+                 "{\"h\":\"x\",\"n\":6,\"big\":1,\"f\":0.25,\"z\":-3}\n");
+  print_result(res, FL_STORE_CSV, 1, out, sizeof out, &st);
+  CHECK(st == FL_OK && strncmp(out, "h,n,big,f,z\r\n", 13) == 0 && !strstr(out, "x,6"));
+  print_result("a\tb\nString\tString\nonly-one\n", FL_STORE_JSONL, 0, out, sizeof out, &st);
+  CHECK(st == FL_EIO);
+  print_result("", FL_STORE_TEXT, 0, out, sizeof out, &st);
+  CHECK(st == FL_EIO);
+  print_result("a\nString\n", FL_STORE_TEXT, 0, out, sizeof out, &st);
+  CHECK(st == FL_OK && strstr(out, "a\n-") == out); /* a header, no rows */
+}
+
 int main(void) {
+  RUN(test_sql_result);
   RUN(test_url);
   RUN(test_escaping);
   RUN(test_tsv);
