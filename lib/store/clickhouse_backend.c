@@ -468,14 +468,16 @@ static void events_where(fl_buf *q, const ch_backend *c, const fl_store_filter *
 /* ---- reads in time slices ----
 ** A fleet-wide read is sorted by time, and ClickHouse 18.16 sorts a query's
 ** whole result at once (20M rows: over 4 GB, and its external sort then
-** asks for 128 PiB). So a read goes in slices of at most read_rows rows
-** (URL parameter, default 1M; an hour holding more is one slice), planned from row counts per hour that ClickHouse aggregates on its side.
+** asks for 128 PiB; one node at its 1 GB limit fails on a million rows).
+** So a read goes in slices of at most read_rows rows (URL parameter,
+** default 250K; a minute holding more is one slice), planned from row
+** counts per minute that ClickHouse aggregates on its side.
 ** Slices are disjoint time ranges taken in order, and the copies of an
 ** event share its time, so LIMIT 1 BY inside a slice removes every copy. */
-static const uint64_t ch_hour = 36000000000ull; /* FILETIME ticks */
+static const uint64_t ch_bucket = 600000000ull; /* a minute in FILETIME ticks */
 
 typedef struct slice_plan {
-  uint64_t *hour, *count;
+  uint64_t *bucket, *count; /* minutes and their rows */
   size_t n, cap;
 } slice_plan;
 
@@ -484,14 +486,14 @@ static int plan_row(reader *r, const ch_field *f, size_t n) {
   (void)n;
   if (p->n == p->cap) {
     size_t cap = p->cap ? p->cap * 2 : 256;
-    uint64_t *h = realloc(p->hour, cap * sizeof *h);
-    if (h) p->hour = h;
+    uint64_t *h = realloc(p->bucket, cap * sizeof *h);
+    if (h) p->bucket = h;
     uint64_t *k = h ? realloc(p->count, cap * sizeof *k) : NULL;
     if (!k) return 1;
     p->count = k;
     p->cap = cap;
   }
-  p->hour[p->n] = strtoull(f[0].p ? f[0].p : "0", NULL, 10);
+  p->bucket[p->n] = strtoull(f[0].p ? f[0].p : "0", NULL, 10);
   p->count[p->n] = strtoull(f[1].p ? f[1].p : "0", NULL, 10);
   p->n++;
   return 0;
@@ -501,9 +503,9 @@ static fl_status plan_slices(ch_backend *c, const fl_store_filter *f, uint64_t l
                              uint64_t hi, slice_plan *plan, fl_error *err) {
   fl_buf *q = &c->sql;
   q->len = 0;
-  sql_put(q, "SELECT intDiv(time, 36000000000) AS h, count() AS n");
+  sql_put(q, "SELECT intDiv(time, 600000000) AS m, count() AS n");
   events_where(q, c, f, lo, hi);
-  sql_put(q, " GROUP BY h ORDER BY h FORMAT TabSeparated");
+  sql_put(q, " GROUP BY m ORDER BY m FORMAT TabSeparated");
   store_buf_put(q, "", 1);
   if (q->failed) return fl_error_at(err, FL_ENOMEM, "", 0, "out of memory");
   ch_field fields[2];
@@ -559,14 +561,14 @@ static fl_status ch_each_typed(void *self, const fl_store_filter *f,
     size_t j = i;
     uint64_t n = plan.count[i];
     while (j + 1 < plan.n && n + plan.count[j + 1] <= c->url.read_rows) n += plan.count[++j];
-    uint64_t s_lo = plan.hour[i] * ch_hour, s_hi = (plan.hour[j] + 1) * ch_hour;
+    uint64_t s_lo = plan.bucket[i] * ch_bucket, s_hi = (plan.bucket[j] + 1) * ch_bucket;
     st = read_slice(c, f, s_lo > lo ? s_lo : lo, s_hi < hi ? s_hi : hi, &r, err);
     if (rows) *rows += r.rows;
     i = j + 1;
   }
   free(r.fields);
   fl_buf_free(&r.line);
-  free(plan.hour);
+  free(plan.bucket);
   free(plan.count);
   return st;
 }

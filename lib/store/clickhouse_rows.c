@@ -116,39 +116,52 @@ void ch_row_select_list(fl_buf *b) {
 
 size_t ch_row_field_count(void) { return COLUMN_COUNT + TAIL_COUNT; }
 
+/* Unescapes the field [p, p + n) in place from its first backslash bs;
+** returns the new length. A backslash ending the field stays itself. */
+static size_t tsv_unescape(char *p, size_t n, char *bs) {
+  char *out = bs, *end = p + n;
+  for (char *k = bs; k < end; k++) {
+    char c = *k;
+    if (c == '\\' && k + 1 < end) {
+      char e = *++k;
+      switch (e) {
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'r': c = '\r'; break;
+        case 'n': c = '\n'; break;
+        case 't': c = '\t'; break;
+        case '0': c = '\0'; break;
+        default: c = e; break; /* \\ \' and anything else */
+      }
+    }
+    *out++ = c;
+  }
+  return (size_t)(out - p);
+}
+
 long ch_tsv_split(char *line, size_t n, ch_field *fields, size_t cap) {
-  size_t count = 0, i = 0;
+  size_t count = 0;
+  char *p = line, *e = line + n;
   for (;;) {
-    size_t end = i;
-    while (end < n && line[end] != '\t') end++;
     if (count == cap) return -1;
-    if (end - i == 2 && line[i] == '\\' && line[i + 1] == 'N') {
+    char *start = p;
+    while (p < e && *p != '\t' && *p != '\\') p++; /* most fields: no escape */
+    char *bs = p < e && *p == '\\' ? p : NULL;
+    if (bs) {
+      p = memchr(bs, '\t', (size_t)(e - bs));
+      if (!p) p = e;
+    }
+    size_t len = (size_t)(p - start);
+    if (len == 2 && start[0] == '\\' && start[1] == 'N') {
       fields[count].p = NULL; /* only a whole raw field "\N" is NULL */
       fields[count].n = 0;
     } else {
-      char *out = line + i;
-      for (size_t k = i; k < end; k++) {
-        char c = line[k];
-        if (c == '\\' && k + 1 < end) {
-          char e = line[++k];
-          switch (e) {
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
-            case 'r': c = '\r'; break;
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case '0': c = '\0'; break;
-            default: c = e; break; /* \\ \' and anything else */
-          }
-        }
-        *out++ = c;
-      }
-      fields[count].p = line + i;
-      fields[count].n = (size_t)(out - (line + i));
+      fields[count].p = start;
+      fields[count].n = bs ? tsv_unescape(start, len, bs) : len;
     }
     count++;
-    if (end >= n) break;
-    i = end + 1;
+    if (p >= e) break;
+    p++; /* the tab */
   }
   return (long)count;
 }

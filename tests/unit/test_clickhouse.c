@@ -26,7 +26,7 @@ static void test_url(void) {
   CHECK_STR(u.cluster, "c2");
   CHECK_STR(u.spool, "/x y");
   CHECK(u.spool_max == 2u * 1024 * 1024);
-  CHECK(u.read_rows == 1000000); /* the default */
+  CHECK(u.read_rows == 250000); /* the default */
   CHECK(ch_url_parse("clickhouse://h:1/d?read_rows=4K", &u, &e) == FL_OK && u.read_rows == 4096);
   CHECK(ch_url_parse("clickhouse://h:1/d?read_rows=0", &u, &e) == FL_EUSAGE);
   CHECK(ch_url_parse("clickhouses://h:1/d", &u, &e) == FL_OK && u.https);
@@ -67,6 +67,12 @@ static void test_tsv(void) {
   CHECK(f[4].p != NULL && f[4].n == 2 && memcmp(f[4].p, "\\N", 2) == 0);
   char small[] = "a\tb\tc";
   CHECK(ch_tsv_split(small, strlen(small), f, 2) == -1);
+  char tail[] = "x\\\ty\\";  /* a backslash ending a field stays itself */
+  CHECK(ch_tsv_split(tail, strlen(tail), f, 8) == 2);
+  CHECK(f[0].n == 2 && memcmp(f[0].p, "x\\", 2) == 0);
+  CHECK(f[1].n == 2 && memcmp(f[1].p, "y\\", 2) == 0);
+  char one[] = "";
+  CHECK(ch_tsv_split(one, 0, f, 8) == 1 && f[0].n == 0 && f[0].p);
 }
 
 static int contains(fl_buf *b, const char *s) {
