@@ -470,8 +470,11 @@ static void events_where(fl_buf *q, const ch_backend *c, const fl_store_filter *
 ** whole result at once (20M rows: over 4 GB, and its external sort then
 ** asks for 128 PiB; one node at its 1 GB limit fails on a million rows).
 ** So a read goes in slices of at most read_rows rows (URL parameter,
-** default 250K; a minute holding more is one slice), planned from row
-** counts per minute that ClickHouse aggregates on its side.
+** default 1M; a minute holding more is one slice), planned from row counts
+** per minute that ClickHouse aggregates on its side. A slice the server
+** refuses for memory (it sorts before it sends, so nothing was read) is
+** read again in halves: smaller slices cost more scans of the day's part
+** (the table is sorted by key, not time), so they are made only when needed.
 ** Slices are disjoint time ranges taken in order, and the copies of an
 ** event share its time, so LIMIT 1 BY inside a slice removes every copy. */
 static const uint64_t ch_bucket = 600000000ull; /* a minute in FILETIME ticks */
@@ -539,6 +542,11 @@ static fl_status read_slice(ch_backend *c, const fl_store_filter *f, uint64_t lo
   return run_select(c, q->p, r, err);
 }
 
+/* ClickHouse refused a query for its memory limit (MEMORY_LIMIT_EXCEEDED). */
+static int memory_refused(const fl_error *err) {
+  return err && strstr(err->message, "Code: 241") != NULL;
+}
+
 static fl_status ch_each_typed(void *self, const fl_store_filter *f,
                                fl_store_typed_fn fn, void *user, uint64_t *rows,
                                fl_error *err) {
@@ -557,13 +565,21 @@ static fl_status ch_each_typed(void *self, const fl_store_filter *f,
   r.row = typed_row;
   r.typed_fn = fn;
   r.user = user;
+  uint64_t cap = c->url.read_rows; /* rows a slice may hold; halved on a memory refusal */
   for (size_t i = 0; i < plan.n && st == FL_OK && !r.stopped;) {
     size_t j = i;
     uint64_t n = plan.count[i];
-    while (j + 1 < plan.n && n + plan.count[j + 1] <= c->url.read_rows) n += plan.count[++j];
+    while (j + 1 < plan.n && n + plan.count[j + 1] <= cap) n += plan.count[++j];
     uint64_t s_lo = plan.bucket[i] * ch_bucket, s_hi = (plan.bucket[j] + 1) * ch_bucket;
     st = read_slice(c, f, s_lo > lo ? s_lo : lo, s_hi < hi ? s_hi : hi, &r, err);
     if (rows) *rows += r.rows;
+    if (st != FL_OK && !r.rows && j > i && memory_refused(err)) {
+      cap = n / 2; /* ClickHouse sorts before it sends: nothing came, retry smaller */
+      note(c, "a %" PRIu64 "-row slice was over the server's memory limit; reading %" PRIu64
+              " rows a slice", n, cap);
+      st = FL_OK;
+      continue;
+    }
     i = j + 1;
   }
   free(r.fields);

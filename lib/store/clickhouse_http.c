@@ -198,7 +198,7 @@ fl_status ch_url_parse(const char *spec, ch_url *u, fl_error *err) {
   u->db[dn] = '\0';
   if (!ch_identifier_ok(u->db)) return bad(err, "DB must be an identifier");
   u->spool_max = 1024ull * 1024 * 1024;
-  u->read_rows = 250000;
+  u->read_rows = 1000000;
   st = parse_params(q ? q + 1 : NULL, u, err);
   if (st != FL_OK) return st;
   const char *env;

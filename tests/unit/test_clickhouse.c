@@ -26,7 +26,7 @@ static void test_url(void) {
   CHECK_STR(u.cluster, "c2");
   CHECK_STR(u.spool, "/x y");
   CHECK(u.spool_max == 2u * 1024 * 1024);
-  CHECK(u.read_rows == 250000); /* the default */
+  CHECK(u.read_rows == 1000000); /* the default */
   CHECK(ch_url_parse("clickhouse://h:1/d?read_rows=4K", &u, &e) == FL_OK && u.read_rows == 4096);
   CHECK(ch_url_parse("clickhouse://h:1/d?read_rows=0", &u, &e) == FL_EUSAGE);
   CHECK(ch_url_parse("clickhouses://h:1/d", &u, &e) == FL_OK && u.https);
