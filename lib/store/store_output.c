@@ -163,6 +163,9 @@ static int table_add(table *t, const char *s, size_t n, int escape) {
     t->cap = cap;
   }
   size_t start = t->cells.len;
+  /* the buffer exists even when every cell so far is empty ("" as a column
+  ** name): cells.p + start must not be arithmetic on NULL */
+  if (fl_buf_reserve(&t->cells, n + 1)) return -1;
   if (escape) fl_text_term(&t->cells, s, n, 0);
   else store_buf_put(&t->cells, s, n);
   if (t->cells.failed) return -1;
