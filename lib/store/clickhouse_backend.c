@@ -393,19 +393,8 @@ static int on_bytes(const char *p, size_t n, void *user) {
 
 /* Runs a SELECT on the first node that answers and feeds its rows. */
 static fl_status run_select(ch_backend *c, const char *sql, reader *r, fl_error *err) {
-  fl_status st = FL_EIO;
-  for (size_t k = 0; k < c->url.host_count; k++) {
-    size_t host = (c->host + k) % c->url.host_count;
-    int transient = 0;
-    r->line.len = 0;
-    r->rows = 0;
-    st = ch_http_run(c->http, host, sql, on_bytes, r, &transient, err);
-    if (st == FL_OK) {
-      c->host = host;
-      break;
-    }
-    if (!transient || r->rows) break;
-  }
+  r->rows = 0;
+  fl_status st = ch_http_select(c->http, &c->host, "", sql, on_bytes, r, &r->line, &r->rows, err);
   if (st == FL_OK && r->malformed) {
     size_t n = r->line.len > 200 ? 200 : r->line.len;
     st = fl_error_at(err, FL_EIO, c->url.hosts[c->host], 0,

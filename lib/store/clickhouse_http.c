@@ -425,9 +425,23 @@ int ch_lines_feed(fl_buf *line, const char *p, size_t n, ch_line_fn fn, void *us
   return 0;
 }
 
-fl_status ch_http_query(ch_http *h, size_t host, const char *settings, const char *sql,
-                        ch_data_fn fn, void *user, int *transient, fl_error *err) {
-  return request(h, host, settings, sql, strlen(sql), 0, fn, user, transient, err);
+fl_status ch_http_select(ch_http *h, size_t *host, const char *settings, const char *sql,
+                         ch_data_fn fn, void *user, fl_buf *line, const uint64_t *used,
+                         fl_error *err) {
+  fl_status st = FL_EIO;
+  size_t count = h->url->host_count;
+  for (size_t k = 0; k < count; k++) {
+    size_t i = (*host + k) % count;
+    int transient = 0;
+    line->len = 0;
+    st = request(h, i, settings, sql, strlen(sql), 0, fn, user, &transient, err);
+    if (st == FL_OK) {
+      *host = i;
+      break;
+    }
+    if (!transient || *used) break; /* a node's answer was used: not another's */
+  }
+  return st;
 }
 
 fl_status ch_http_insert(ch_http *h, size_t host, const char *table,

@@ -57,9 +57,14 @@ fl_status ch_http_run(ch_http *h, size_t host, const char *sql, ch_data_fn fn,
 ** bytes. Non-zero (fn's, or a failed growth) stops. */
 typedef int (*ch_line_fn)(char *line, size_t len, void *user);
 int ch_lines_feed(fl_buf *line, const char *p, size_t n, ch_line_fn fn, void *user);
-/* The same with settings ("readonly=2&database=db", URL-safe) in the URL. */
-fl_status ch_http_query(ch_http *h, size_t host, const char *settings, const char *sql,
-                        ch_data_fn fn, void *user, int *transient, fl_error *err);
+/* Runs a SELECT (settings, URL-safe, in the URL; "" none) on the first node
+** that answers, trying from *host on (*host gets the one that did). A node
+** out of reach is passed over while *used (the caller's count of what it
+** took from the answer, advanced by fn) is 0; line, the caller's partial
+** line, is emptied before each try. */
+fl_status ch_http_select(ch_http *h, size_t *host, const char *settings, const char *sql,
+                         ch_data_fn fn, void *user, fl_buf *line, const uint64_t *used,
+                         fl_error *err);
 /* INSERT INTO db.table FORMAT JSONEachRow with a gzip body on host i;
 ** settings ("insert_distributed_sync=1" or "") go in the URL. */
 fl_status ch_http_insert(ch_http *h, size_t host, const char *table,

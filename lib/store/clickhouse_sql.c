@@ -32,7 +32,7 @@ typedef struct sql_reader {
   size_t n;
   int stage;         /* 0: names, 1: types, 2: rows */
   int malformed;
-  uint64_t rows_in;  /* rows ClickHouse sent */
+  uint64_t lines;    /* lines taken from ClickHouse's answer */
 } sql_reader;
 
 /* Int8..Int256 and UInt*, Float32/64, inside Nullable(...) and
@@ -125,6 +125,7 @@ static void bind_cell(sqlite3_stmt *st, int i, const ch_field *f, int type) {
 /* One line of the result: names, types, then rows. Non-zero stops. */
 static int on_line(char *line, size_t len, void *user) {
   sql_reader *r = user;
+  r->lines++;
   if (r->stage == 0) { /* the names: kept, split, counted */
     fl_buf_put(&r->names, line, len);
     fl_buf_putc(&r->names, '\0');
@@ -146,7 +147,6 @@ static int on_line(char *line, size_t len, void *user) {
     r->stage = 2;
     return make_table(r) != FL_OK;
   }
-  r->rows_in++;
   for (size_t i = 0; i < r->n; i++) bind_cell(r->x.insert, (int)i + 1, &r->fields[i], r->types[i]);
   return store_scratch_add(&r->x);
 }
@@ -215,15 +215,7 @@ fl_status ch_sql_print(ch_http *h, const ch_url *u, size_t *host, const char *sq
   memset(&r, 0, sizeof r);
   fl_status st = q.failed ? fl_error_at(err, FL_ENOMEM, "", 0, "out of memory")
                           : store_scratch_open(&r.x, fmt, limit, out, err);
-  for (size_t k = 0; st == FL_OK && k < u->host_count; k++) {
-    size_t i = (*host + k) % u->host_count;
-    int transient = 0;
-    r.line.len = 0;
-    st = ch_http_query(h, i, settings, q.p, on_bytes, &r, &transient, err);
-    if (st == FL_OK) *host = i;
-    if (st == FL_OK || !transient || r.stage) break;
-    if (k + 1 < u->host_count) st = FL_OK; /* the next node */
-  }
+  if (st == FL_OK) st = ch_http_select(h, host, settings, q.p, on_bytes, &r, &r.line, &r.lines, err);
   if (st != FL_OK && timeout_ms && err && strstr(err->message, "Code: 159"))
     st = fl_error_at(err, FL_ELIMIT, "sql", 0, "stopped after %" PRIu64 " ms (--timeout): %s",
                      timeout_ms, "ClickHouse's max_execution_time");
