@@ -95,6 +95,9 @@ void cli_db_created(const char *cmd, const char *path, int existed,
 ** SQLite). 1 when spec names such a backend; a path (or NULL) is SQLite,
 ** which the commands open as they always did. */
 int cli_store_is_url(const char *spec);
+/* The value of a command's --store: a URL goes to *store, a path to *db
+** (as --db). Returns 0, or a usage error's exit code (explained) when empty. */
+int cli_store_option(const char *cmd, const char *val, const char **db, const char **store);
 /* Opens a backend for cmd (notes and errors on stderr, escaped). Returns
 ** FL_EXIT_OK or FL_EXIT_INPUT / FL_EXIT_USAGE. */
 int cli_store_open(const char *cmd, const char *spec, unsigned flags,

@@ -15,6 +15,13 @@ int cli_store_is_url(const char *spec) {
   return spec && strcmp(fl_store_backend_kind(spec), "sqlite") != 0;
 }
 
+int cli_store_option(const char *cmd, const char *val, const char **db, const char **store) {
+  if (!val[0]) return cli_usage_error(cmd, "--store needs a URL or path");
+  if (cli_store_is_url(val)) *store = val;
+  else *db = val;
+  return 0;
+}
+
 static void on_note(const char *message, void *user) {
   fprintf(stderr, "faultline %s: ", (const char *)user);
   cli_term_string(stderr, message);

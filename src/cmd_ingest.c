@@ -126,10 +126,7 @@ static int ingest_opt(int id, const char *val, void *user) {
       c->db = val;
       break;
     case I_STORE:
-      if (!*val) return cli_usage_error("ingest", "--store needs a URL or path");
-      if (cli_store_is_url(val)) c->store = val;
-      else c->db = val;
-      break;
+      return cli_store_option("ingest", val, &c->db, &c->store);
     case I_BATCH:
       if (cli_parse_u64("ingest", "--batch", val, 10000000, &n)) return FL_EXIT_USAGE;
       if (!n) return cli_usage_error("ingest", "--batch must be at least 1");

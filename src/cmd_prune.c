@@ -43,10 +43,7 @@ static int prune_opt(int id, const char *val, void *user) {
     case P_DB: a->db = val; break;
     case P_QUIET: a->quiet = 1; break;
     case P_STORE:
-      if (!val[0]) return cli_usage_error("prune", "--store needs a URL or path");
-      if (cli_store_is_url(val)) a->store = val;
-      else a->db = val;
-      break;
+      return cli_store_option("prune", val, &a->db, &a->store);
     case P_OLDER: {
       char rel[64];
       if (strlen(val) + 2 > sizeof rel || val[0] == '-' ||

@@ -95,10 +95,7 @@ static int query_opt(int id, const char *val, void *user) {
   switch (id) {
     case Q_DB: q->db = val; break;
     case Q_STORE:
-      if (!val[0]) return cli_usage_error("query", "--store needs a URL or path");
-      if (cli_store_is_url(val)) q->store = val;
-      else q->db = val;
-      break;
+      return cli_store_option("query", val, &q->db, &q->store);
     case Q_SINCE: case Q_UNTIL: {
       int since = id == Q_SINCE;
       if (cli_parse_time(val, cli_now_filetime(), since ? &f->since : &f->until))
@@ -151,17 +148,6 @@ static const fl_store_format store_format[] = {
     [CLI_FORMAT_ECS] = FL_STORE_ECS,     [CLI_FORMAT_JSON] = FL_STORE_JSONL,
     [CLI_FORMAT_XML] = FL_STORE_TEXT};
 
-/* The rows from a backend named by URL (ClickHouse): the same columns. */
-static fl_status query_backend(const char *url, const fl_store_filter *f,
-                               fl_store_format fmt, int *exit_code, fl_error *err) {
-  fl_store_backend *b = NULL;
-  *exit_code = cli_store_open("query", url, FL_STORE_READONLY, 0, &b);
-  if (*exit_code != FL_EXIT_OK) return FL_OK;
-  fl_status st = fl_store_backend_query(b, f, fmt, stdout, NULL, err);
-  fl_store_backend_close(b);
-  return st;
-}
-
 int cmd_query(int argc, char **argv) {
   static fl_store_filter f;
   memset(&f, 0, sizeof f);
@@ -169,19 +155,14 @@ int cmd_query(int argc, char **argv) {
   int first = 0, rc = cli_parse(&cmd_query_spec, argc, argv, query_opt, &q, &first);
   if (rc >= 0) return rc;
   if (first < argc) return cli_usage_error("query", "unexpected '%s' (query takes options only)", argv[first]);
+  fl_store_backend *b = NULL; /* SQLite (--db, a path) or a URL's backend */
+  rc = cli_store_open("query", q.store ? q.store : cli_db_path(q.db, NULL), FL_STORE_READONLY,
+                      0, &b);
+  if (rc != FL_EXIT_OK) return rc;
   fl_error err;
   fl_error_clear(&err);
-  fl_status st;
-  if (q.store) {
-    int exit_code = FL_EXIT_OK;
-    st = query_backend(q.store, &f, store_format[q.fmt], &exit_code, &err);
-    if (exit_code != FL_EXIT_OK) return exit_code; /* explained on stderr */
-  } else {
-    fl_store *s = NULL;
-    st = fl_store_open(cli_db_path(q.db, NULL), FL_STORE_READONLY, &s, &err);
-    if (st == FL_OK) st = fl_store_query(s, &f, store_format[q.fmt], stdout, NULL, &err);
-    fl_store_close(s);
-  }
+  fl_status st = fl_store_backend_query(b, &f, store_format[q.fmt], stdout, NULL, &err);
+  fl_store_backend_close(b);
   if (st == FL_OK) return FL_EXIT_OK;
   cli_print_error("query", &err);
   return st == FL_EUSAGE ? FL_EXIT_USAGE : FL_EXIT_INPUT;

@@ -55,10 +55,7 @@ static int sql_opt(int id, const char *val, void *user) {
   switch (id) {
     case S_DB: a->db = val; break;
     case S_STORE:
-      if (!val[0]) return cli_usage_error("sql", "--store needs a URL or path");
-      if (cli_store_is_url(val)) a->store = val;
-      else a->db = val;
-      break;
+      return cli_store_option("sql", val, &a->db, &a->store);
     case S_FORMAT:
       return cli_parse_format("sql", val, (1u << CLI_FORMAT_TEXT) | (1u << CLI_FORMAT_JSONL) |
                               (1u << CLI_FORMAT_CSV), &a->fmt) ? FL_EXIT_USAGE : 0;
@@ -89,8 +86,8 @@ int cmd_sql(int argc, char **argv) {
                         : a.fmt == CLI_FORMAT_JSONL ? FL_STORE_JSONL
                                                     : FL_STORE_TEXT;
   fl_store_backend *b = NULL;
-  rc = a.store ? cli_store_open("sql", a.store, FL_STORE_READONLY, 0, &b)
-               : cli_store_open("sql", cli_db_path(a.db, NULL), FL_STORE_READONLY, 0, &b);
+  rc = cli_store_open("sql", a.store ? a.store : cli_db_path(a.db, NULL), FL_STORE_READONLY, 0,
+                      &b);
   if (rc != FL_EXIT_OK) return rc;
   fl_error err;
   fl_error_clear(&err);

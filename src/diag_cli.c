@@ -89,10 +89,7 @@ static int diag_opt(int id, const char *val, void *user) {
   switch (id) {
     case O_DB: o->db = val; break;
     case O_STORE:
-      if (!val[0]) return cli_usage_error(p->cmd, "--store needs a URL or path");
-      if (cli_store_is_url(val)) o->store = val;
-      else o->db = val;
-      break;
+      return cli_store_option(p->cmd, val, &o->db, &o->store);
     case O_NO_DB: o->no_db = 1; break;
     case O_RECOVER: o->reader_flags |= FL_EVTX_RECOVER; break;
     case O_STRICT: o->reader_flags |= FL_EVTX_STRICT; break;
