@@ -117,10 +117,11 @@ typedef struct enum_entry {
   int64_t value;
 } enum_entry;
 
+enum { SLICE_INSERTS, SLICE_SYMBOLS };
+
 typedef struct enum_group {
   const char *name;
-  size_t ins_first, ins_count;
-  size_t sym_first, sym_count;
+  size_t first[2], count[2]; /* slices of inserts[] and symbols[] (SLICE_*) */
 } enum_group;
 
 /* Everything the indexes hold; widest members first (no padding). */
@@ -283,40 +284,35 @@ static int group_of(const char *enum_name, int create) {
 /* Counting sort of a table's rows into their enum's slice of one array:
 ** each group's rows counted (groups made as met), then each slice's start;
 ** the counts restart at 0 for the caller's fill. */
-static size_t size_slices(size_t n, size_t cap, const char *(*enum_at)(size_t),
-                          size_t *(*first)(enum_group *), size_t *(*count)(enum_group *)) {
+static size_t size_slices(size_t n, size_t cap, const char *(*enum_at)(size_t), int slice) {
   if (n > cap) ix.complete = 0, n = cap;
   for (size_t i = 0; i < n; i++) {
     int g = group_of(enum_at(i), 1);
-    if (g >= 0) ++*count(&ix.groups[g]);
+    if (g >= 0) ix.groups[g].count[slice]++;
   }
   for (size_t g = 0, at = 0; g < ix.group_count; g++) {
-    *first(&ix.groups[g]) = at;
-    at += *count(&ix.groups[g]);
-    *count(&ix.groups[g]) = 0;
+    ix.groups[g].first[slice] = at;
+    at += ix.groups[g].count[slice];
+    ix.groups[g].count[slice] = 0;
   }
   return n;
 }
 
 static const char *insert_enum_at(size_t i) { return fl_catalog_enum_insert_at(i)->enum_name; }
 static const char *symbol_enum_at(size_t i) { return fl_catalog_enum_value_at(i)->enum_name; }
-static size_t *ins_first(enum_group *g) { return &g->ins_first; }
-static size_t *ins_count(enum_group *g) { return &g->ins_count; }
-static size_t *sym_first(enum_group *g) { return &g->sym_first; }
-static size_t *sym_count(enum_group *g) { return &g->sym_count; }
 
 /* Gives each group its slice of inserts[], rows in table order. */
 static void build_enum_inserts(void) {
   ix.by_insert = (key_map){ix.insert_keys, ix.insert_vals, slots_for(ENUM_INSERTS) - 1};
   size_t n = size_slices(fl_catalog_enum_insert_count(), ENUM_INSERTS, insert_enum_at,
-                         ins_first, ins_count);
+                         SLICE_INSERTS);
   for (size_t i = 0; i < n; i++) {
     const fl_enum_insert *m = fl_catalog_enum_insert_at(i);
     int gi = group_of(m->enum_name, 0);
     if (gi < 0) continue;
     enum_group *g = &ix.groups[gi];
     const fl_insert_info *in = fl_catalog_insert(m->insert);
-    size_t at = g->ins_first + g->ins_count++;
+    size_t at = g->first[SLICE_INSERTS] + g->count[SLICE_INSERTS]++;
     ix.inserts[at] = (enum_entry){in ? in->text : NULL, in ? strlen(in->text) : 0,
                                   m->insert, m->value};
     map_put(&ix.by_insert, insert_key(gi, m->insert), (uint16_t)at, 0);
@@ -326,13 +322,13 @@ static void build_enum_inserts(void) {
 /* The same for symbols[]; groups made by build_enum_inserts keep theirs. */
 static void build_enum_symbols(void) {
   size_t n = size_slices(fl_catalog_enum_value_count(), ENUM_SYMBOLS, symbol_enum_at,
-                         sym_first, sym_count);
+                         SLICE_SYMBOLS);
   for (size_t i = 0; i < n; i++) {
     const fl_enum_value *v = fl_catalog_enum_value_at(i);
     int gi = group_of(v->enum_name, 0);
     if (gi < 0) continue;
     enum_group *g = &ix.groups[gi];
-    ix.symbols[g->sym_first + g->sym_count++] =
+    ix.symbols[g->first[SLICE_SYMBOLS] + g->count[SLICE_SYMBOLS]++] =
         (enum_entry){v->symbol, strlen(v->symbol), 0, v->value};
   }
 }
@@ -426,8 +422,9 @@ int fl_typed_eq_ci(const char *a, const char *b, size_t len) {
 int fl_typed_enum_by_text(int group, fl_evtx_str text, int64_t *value) {
   if (group < 0) return -1;
   const enum_group *g = &ix.groups[group];
-  for (size_t i = g->ins_first; i < g->ins_first + g->ins_count; i++) {
-    const enum_entry *e = &ix.inserts[i];
+  const enum_entry *slice = &ix.inserts[g->first[SLICE_INSERTS]];
+  for (size_t i = 0; i < g->count[SLICE_INSERTS]; i++) {
+    const enum_entry *e = &slice[i];
     if (e->text && e->len == text.len && fl_typed_eq_ci(text.ptr, e->text, e->len)) {
       *value = e->value;
       return 0;
@@ -439,8 +436,9 @@ int fl_typed_enum_by_text(int group, fl_evtx_str text, int64_t *value) {
 int fl_typed_enum_by_symbol(int group, fl_evtx_str symbol, int64_t *value) {
   if (group < 0) return -1;
   const enum_group *g = &ix.groups[group];
-  for (size_t i = g->sym_first; i < g->sym_first + g->sym_count; i++) {
-    const enum_entry *e = &ix.symbols[i];
+  const enum_entry *slice = &ix.symbols[g->first[SLICE_SYMBOLS]];
+  for (size_t i = 0; i < g->count[SLICE_SYMBOLS]; i++) {
+    const enum_entry *e = &slice[i];
     if (e->len == symbol.len && fl_typed_same(symbol.ptr, e->text, e->len)) {
       *value = e->value;
       return 0;
