@@ -21,7 +21,6 @@
 /* Appends s; the buffer stays a C string (the senders use it as one). */
 static void put(fl_buf *b, const char *s) { fl_buf_printf(b, "%s", s); }
 
-
 static void js(fl_buf *b, const char *s) {
   fl_text_json(b, s, strlen(s), FL_TEXT_JSON_SCRIPT);
   if (!b->failed && fl_buf_reserve(b, 1) == 0) b->p[b->len] = '\0';

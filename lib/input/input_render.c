@@ -97,10 +97,13 @@ static void fl_input_xml_system(fl_input_buf *b, const fl_evtx_event *ev) {
   for (size_t e = 0, end; e < SYS_ROWS; e = end) {
     const sys_row *text;
     if (!sys_element(ev, e, &end, &text)) continue;
-    fl_input_buf_printf(b, "<%s", sys_rows[e].name);
+    fl_input_buf_putc(b, '<');
+    fl_input_buf_puts(b, sys_rows[e].name);
     for (size_t i = e + 1; i < end; i++) {
       if (!sys_rows[i].name[0] || !sys_present(ev, &sys_rows[i])) continue;
-      fl_input_buf_printf(b, " %s=\"", sys_rows[i].name);
+      fl_input_buf_putc(b, ' ');
+      fl_input_buf_puts(b, sys_rows[i].name);
+      fl_input_buf_puts(b, "=\"");
       sys_value(b, ev, &sys_rows[i], 0);
       fl_input_buf_putc(b, '"');
     }
@@ -110,7 +113,9 @@ static void fl_input_xml_system(fl_input_buf *b, const fl_evtx_event *ev) {
     }
     fl_input_buf_putc(b, '>');
     sys_value(b, ev, text, 0);
-    fl_input_buf_printf(b, "</%s>", sys_rows[e].name);
+    fl_input_buf_puts(b, "</");
+    fl_input_buf_puts(b, sys_rows[e].name);
+    fl_input_buf_putc(b, '>');
   }
   fl_input_buf_puts(b, "</System>");
 }
@@ -184,7 +189,9 @@ static void fl_input_json_element(fl_input_buf *b, const fl_evtx_event *ev,
     if (!sys_rows[i].name[0] || !sys_present(ev, &sys_rows[i])) continue;
     fl_input_buf_puts(b, attrs ? "," : "{\"#attributes\":{");
     attrs = 1;
-    fl_input_buf_printf(b, "\"%s\":", sys_rows[i].name);
+    fl_input_buf_putc(b, '"');
+    fl_input_buf_puts(b, sys_rows[i].name);
+    fl_input_buf_puts(b, "\":");
     sys_value(b, ev, &sys_rows[i], 1);
   }
   if (text && attrs) {
@@ -204,7 +211,9 @@ static void fl_input_json_system(fl_input_buf *b, const fl_evtx_event *ev) {
   for (size_t e = 0, end; e < SYS_ROWS; e = end) {
     const sys_row *text;
     if (!sys_element(ev, e, &end, &text)) continue;
-    fl_input_buf_printf(b, "%s\"%s\":", first ? "" : ",", sys_rows[e].name);
+    fl_input_buf_puts(b, first ? "\"" : ",\"");
+    fl_input_buf_puts(b, sys_rows[e].name);
+    fl_input_buf_puts(b, "\":");
     first = 0;
     fl_input_json_element(b, ev, e, end, text);
   }

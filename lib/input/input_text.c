@@ -23,7 +23,6 @@ void fl_input_buf_puts(fl_input_buf *b, const char *s) {
   fl_input_buf_put(b, s, strlen(s));
 }
 
-
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
 static void fl_input_escape_ascii(fl_input_buf *b, unsigned c,
                                   fl_input_esc e) {

@@ -13,7 +13,6 @@
 extern const char rp_html_css[];
 extern const char rp_html_js[];
 
-/* "<span class=\"badge st-...\">state</span>" (benign episodes: "benign"). */
 /* Opens a sortable table: its box, the header row (num: a numeric column)
 ** and <tbody>. Headings are the writer's own text, not event data. */
 typedef struct rp_html_col {
@@ -21,6 +20,7 @@ typedef struct rp_html_col {
   int num;
 } rp_html_col;
 void rp_html_table_open(FILE *out, const char *id, const rp_html_col *cols, size_t n);
+/* "<span class=\"badge st-...\">state</span>" (benign episodes: "benign"). */
 void rp_html_badge(FILE *out, const fl_episode *e);
 /* Error as "<code>SYMBOL</code> code" (and the message when with_message). */
 void rp_html_error(FILE *out, const fl_episode *e, int with_message);

@@ -251,7 +251,6 @@ fl_status store_reuse_source(fl_store *s, const char *label, uint64_t size,
                              fl_store_ingest_stats *stats, int *reused,
                              fl_error *err);
 int store_register_functions(fl_store *s);
-/* Prints a prepared statement's rows. */
 /* The typed columns (typed_columns.def) as a table, and a column's value
 ** in t by the stores' NULL rules (store_typed.c). */
 enum { STORE_TC_U64, STORE_TC_U32, STORE_TC_INT, STORE_TC_E64, STORE_TC_EINT,
@@ -320,6 +319,7 @@ fl_status store_scratch_prepare(store_scratch *x, const char *insert_sql,
 int store_scratch_add(store_scratch *x);
 fl_status store_scratch_finish(store_scratch *x, fl_status read, uint64_t *rows);
 void store_scratch_close(store_scratch *x);
+/* Prints a prepared statement's rows. */
 fl_status store_emit(fl_store *s, sqlite3_stmt *st, fl_store_format fmt,
                      uint64_t limit, FILE *out, uint64_t *rows, fl_error *err);
 
